@@ -1,0 +1,221 @@
+/**
+ * The real server programs from Debian (prometheus, prometheus-pushgateway, prometheus-alertmanager),
+ * started on free loopback ports for the tests that prove configuration and protocol on them.
+ *
+ * A suite calls `describeWith(["prometheus-pushgateway"])` instead of `describe`: when a binary is
+ * missing the suite is skipped with a printed notice, except under CI=true where that is a failure.
+ */
+import { ChildProcess, spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+
+export type ServerBinary = "prometheus" | "promtool" | "prometheus-pushgateway" | "prometheus-alertmanager" | "amtool";
+
+/** Absolute path of a binary on PATH (or in /usr/bin), undefined when it is not installed. */
+export function findBinary(name: ServerBinary | string): string | undefined {
+  const dirs = (process.env.PATH ?? "").split(path.delimiter).concat(["/usr/bin", "/usr/local/bin"]);
+  for (const dir of dirs) {
+    const candidate = path.join(dir, name);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
+
+/** `describe` when every binary is installed; otherwise a skipped suite and a notice (a thrown error under CI=true). */
+export function describeWith(binaries: ServerBinary[]): jest.Describe {
+  const missing = binaries.filter((b) => !findBinary(b));
+  if (missing.length === 0) return describe;
+  const notice = `missing server programs: ${missing.join(", ")} (apt-get install prometheus prometheus-pushgateway prometheus-alertmanager)`;
+  if (process.env.CI === "true") {
+    throw new Error(`${notice}; under CI=true a skipped live test is a failure`);
+  }
+  // eslint-disable-next-line no-console
+  console.warn(`SKIPPED: ${notice}`);
+  return describe.skip;
+}
+
+/** A port the kernel had free a moment ago on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls a URL until it answers 2xx; throws with the server's output when it never does. */
+export async function waitForUrl(url: string, timeoutMs = 20000, describeFailure: () => string = () => ""): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) return;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await sleep(100);
+  }
+  throw new Error(`${url} did not become ready within ${timeoutMs} ms (${last})\n${describeFailure()}`);
+}
+
+export interface RunningServer {
+  readonly name: string;
+  readonly port: number;
+  /** http://127.0.0.1:<port> */
+  readonly url: string;
+  readonly dataDir: string;
+  readonly process: ChildProcess;
+  /** Everything the process printed so far (for failure messages). */
+  output(): string;
+  /** SIGTERM, then SIGKILL after 5 s; resolves when the process has exited. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const running = new Set<RunningServer>();
+
+/** Stops every server this test file started (call from afterAll as a safety net). */
+export async function stopAllServers(): Promise<void> {
+  await Promise.all([...running].map((s) => s.stop()));
+}
+
+async function startServer(
+  name: ServerBinary,
+  args: (port: number, dataDir: string) => string[],
+  readyPath: string,
+  port?: number,
+): Promise<RunningServer> {
+  const binary = findBinary(name);
+  if (!binary) throw new Error(`${name} is not installed`);
+  const chosenPort = port ?? (await freePort());
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `promemu-${name}-`));
+  const child = spawn(binary, args(chosenPort, dataDir), { stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  const append = (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-20000);
+  };
+  child.stdout?.on("data", append);
+  child.stderr?.on("data", append);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  let stopping: Promise<void> | undefined;
+  const server: RunningServer = {
+    name,
+    port: chosenPort,
+    url: `http://127.0.0.1:${chosenPort}`,
+    dataDir,
+    process: child,
+    output: () => log,
+    stop: () => {
+      stopping ??= (async () => {
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill("SIGTERM");
+          const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+          await exited;
+          clearTimeout(timer);
+        }
+        running.delete(server);
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      })();
+      return stopping;
+    },
+  };
+  running.add(server);
+  try {
+    await waitForUrl(`${server.url}${readyPath}`, 30000, () => `${name} output:\n${log}`);
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  return server;
+}
+
+export interface PushgatewayOptions {
+  port?: number;
+  /** Extra flags, e.g. --push.disable-consistency-check. */
+  args?: string[];
+  /** Keep metrics across restarts in this file. */
+  persistenceFile?: string;
+}
+
+export function startPushgateway(options: PushgatewayOptions = {}): Promise<RunningServer> {
+  return startServer(
+    "prometheus-pushgateway",
+    (port) => [
+      `--web.listen-address=127.0.0.1:${port}`,
+      "--web.enable-admin-api",
+      ...(options.persistenceFile ? [`--persistence.file=${options.persistenceFile}`, "--persistence.interval=1s"] : []),
+      ...(options.args ?? []),
+    ],
+    "/-/ready",
+    options.port,
+  );
+}
+
+export interface PrometheusOptions {
+  port?: number;
+  /** Path of prometheus.yml; rule files it names are resolved as written. */
+  configFile: string;
+  args?: string[];
+}
+
+export function startPrometheus(options: PrometheusOptions): Promise<RunningServer> {
+  return startServer(
+    "prometheus",
+    (port, dataDir) => [
+      `--config.file=${options.configFile}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      `--storage.tsdb.path=${dataDir}`,
+      "--web.enable-lifecycle",
+      "--web.enable-admin-api",
+      ...(options.args ?? []),
+    ],
+    "/-/ready",
+    options.port,
+  );
+}
+
+export interface AlertmanagerOptions {
+  port?: number;
+  configFile: string;
+  args?: string[];
+}
+
+export function startAlertmanager(options: AlertmanagerOptions): Promise<RunningServer> {
+  return startServer(
+    "prometheus-alertmanager",
+    (port, dataDir) => [
+      `--config.file=${options.configFile}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      `--storage.path=${dataDir}`,
+      // Debian's build would otherwise try to gossip on 0.0.0.0:9094 and collide between suites.
+      "--cluster.listen-address=",
+      ...(options.args ?? []),
+    ],
+    "/-/ready",
+    options.port,
+  );
+}
+
+/** Runs promtool or amtool; returns exit status and combined output. */
+export function runTool(name: "promtool" | "amtool", args: string[], cwd?: string): { status: number; output: string } {
+  const binary = findBinary(name);
+  if (!binary) throw new Error(`${name} is not installed`);
+  const result = spawnSync(binary, args, { cwd, encoding: "utf8", timeout: 60000 });
+  return { status: result.status ?? -1, output: `${result.stdout ?? ""}${result.stderr ?? ""}` };
+}
