@@ -1,0 +1,76 @@
+/**
+ * Grafana: provisioning files and the two dashboards as code, plus the helpers that let a test run every
+ * panel's PromQL against a real Prometheus.
+ */
+/// <reference path="./sdk-modules.d.ts" />
+import type * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
+import type { Settings } from "../settings";
+import { healthDashboard } from "./health";
+import { overviewDashboard } from "./overview";
+
+export { DATASOURCE_UID, MATCH_ALL } from "./panels";
+export { MAIN_DASHBOARD_UID } from "./overview";
+export { HEALTH_DASHBOARD_UID } from "./health";
+export { ALERTMANAGER_DATASOURCE_UID, renderGrafanaDashboardProvider, renderGrafanaDatasources } from "./provisioning";
+export type { GrafanaDatasourcesArgs } from "./provisioning";
+
+export interface RenderedDashboard {
+  uid: string;
+  title: string;
+  /** File name inside the provider's dashboards folder. */
+  fileName: string;
+  json: string;
+}
+
+function rendered(built: dashboard.Dashboard): RenderedDashboard {
+  return { uid: built.uid!, title: built.title!, fileName: `${built.uid}.json`, json: `${JSON.stringify(built, null, 2)}\n` };
+}
+
+export function renderDashboards(settings: Settings): RenderedDashboard[] {
+  return [rendered(overviewDashboard(settings)), rendered(healthDashboard())];
+}
+
+export interface PanelQuery {
+  panelId: number;
+  panelTitle: string;
+  refId: string;
+  expr: string;
+  instant: boolean;
+}
+
+/** Every PromQL expression of every panel, as Grafana will send it (variables still in place). */
+export function dashboardQueries(rendered: RenderedDashboard): PanelQuery[] {
+  const parsed = JSON.parse(rendered.json) as dashboard.Dashboard;
+  return (parsed.panels ?? []).flatMap((panel) => {
+    if (panel.type === "row") return [];
+    const targets = ((panel as dashboard.Panel).targets ?? []) as unknown as { refId: string; expr: string; instant?: boolean }[];
+    return targets.map((t) => ({ panelId: panel.id!, panelTitle: (panel as dashboard.Panel).title ?? "", refId: t.refId, expr: t.expr, instant: t.instant === true }));
+  });
+}
+
+export interface DashboardVariable {
+  name: string;
+  query: string;
+  allValue: string;
+}
+
+export function dashboardVariables(rendered: RenderedDashboard): DashboardVariable[] {
+  const parsed = JSON.parse(rendered.json) as dashboard.Dashboard;
+  return (parsed.templating.list ?? []).map((v) => ({ name: v.name, query: String(v.query ?? ""), allValue: v.allValue ?? "" }));
+}
+
+/**
+ * Replaces `$name` / `${name}` the way Grafana does with "All" selected (the variable's allValue), and
+ * Grafana's built-ins from `builtins` (e.g. `{ __rate_interval: "1m" }`). Throws on any variable left
+ * unresolved, so a query cannot silently reference a variable the dashboard does not define.
+ */
+export function expandVariables(expr: string, variables: DashboardVariable[], builtins: Record<string, string>): string {
+  const values = new Map<string, string>(Object.entries(builtins));
+  for (const variable of variables) values.set(variable.name, variable.allValue);
+  return expr.replace(/\$\{(\w+)\}|\$(\w+)/g, (match, braced: string | undefined, bare: string | undefined) => {
+    const name = (braced ?? bare)!;
+    const value = values.get(name);
+    if (value === undefined) throw new Error(`query ${JSON.stringify(expr)} uses $${name}, which is neither a dashboard variable nor given`);
+    return value;
+  });
+}

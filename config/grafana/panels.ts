@@ -1,0 +1,157 @@
+/**
+ * The building blocks both dashboards share: the datasource reference every panel, query and variable is
+ * bound to, "All"-capable query variables, and panels of the four kinds the dashboards use.
+ */
+/// <reference path="./sdk-modules.d.ts" />
+import * as common from "@grafana/grafana-foundation-sdk/common";
+import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
+import * as piechart from "@grafana/grafana-foundation-sdk/piechart";
+import * as prometheus from "@grafana/grafana-foundation-sdk/prometheus";
+import * as stat from "@grafana/grafana-foundation-sdk/stat";
+import * as table from "@grafana/grafana-foundation-sdk/table";
+import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
+
+export const DATASOURCE_UID = "promemu-prometheus";
+export const DATASOURCE: common.DataSourceRef = { type: "prometheus", uid: DATASOURCE_UID };
+
+/** What a variable is replaced with when "All" is selected: a regex, so panels use `=~`. */
+export const MATCH_ALL = ".*";
+
+/** A query variable with "All" (the default selection), multi-select and values refreshed with the time range. */
+export function queryVariable(name: string, label: string, query: string): dashboard.QueryVariableBuilder {
+  return new dashboard.QueryVariableBuilder(name)
+    .label(label)
+    .datasource(DATASOURCE)
+    .query(query)
+    .definition(query)
+    .includeAll(true)
+    .allValue(MATCH_ALL)
+    .multi(true)
+    .current({ selected: true, text: "All", value: "$__all" })
+    .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
+    .sort(dashboard.VariableSort.NaturalAsc);
+}
+
+export interface Query {
+  expr: string;
+  /** Grafana legend template, e.g. "{{host}}". */
+  legend?: string;
+  /** Only the latest value (stat, pie, table panels). */
+  instant?: boolean;
+}
+
+export interface PanelSpec {
+  title: string;
+  description: string;
+  queries: Query[];
+  /** Grafana unit id: percent, bytes, Bps, s, reqps, iops, short... */
+  unit?: string;
+  /** Width in grid columns (the grid is 24 wide). */
+  width: number;
+  height?: number;
+}
+
+function target(query: Query, index: number): prometheus.DataqueryBuilder {
+  const builder = new prometheus.DataqueryBuilder()
+    .datasource(DATASOURCE)
+    .refId(String.fromCharCode(65 + index))
+    .expr(query.expr)
+    .legendFormat(query.legend ?? "__auto");
+  return query.instant ? builder.instant() : builder.range();
+}
+
+/** The setters every panel kind of the SDK has; each kind is a separate class, hence the structural type. */
+interface AnyPanelBuilder<Self> {
+  title(title: string): Self;
+  description(description: string): Self;
+  datasource(datasource: common.DataSourceRef): Self;
+  withTarget(target: prometheus.DataqueryBuilder): Self;
+  span(width: number): Self;
+  height(height: number): Self;
+  unit(unit: string): Self;
+}
+
+function placed<Self extends AnyPanelBuilder<Self>>(builder: Self, spec: PanelSpec): Self {
+  let panel = builder.title(spec.title).description(spec.description).datasource(DATASOURCE).span(spec.width).height(spec.height ?? 8);
+  spec.queries.forEach((query, index) => {
+    panel = panel.withTarget(target(query, index));
+  });
+  return spec.unit ? panel.unit(spec.unit) : panel;
+}
+
+/** Absolute thresholds from a base colour and ascending [value, colour] steps. */
+export function thresholds(base: string, steps: [number, string][]): dashboard.ThresholdsConfigBuilder {
+  return new dashboard.ThresholdsConfigBuilder()
+    .mode(dashboard.ThresholdsMode.Absolute)
+    .steps([{ value: null, color: base }, ...steps.map(([value, color]) => ({ value, color }))]);
+}
+
+export interface TimeSeriesSpec extends PanelSpec {
+  min?: number;
+  max?: number;
+  /** Drawn as dashed lines, e.g. the alert thresholds. */
+  thresholdLines?: [number, string][];
+}
+
+export function timeSeriesPanel(spec: TimeSeriesSpec): timeseries.PanelBuilder {
+  let panel = placed(new timeseries.PanelBuilder(), spec)
+    .lineWidth(1)
+    .fillOpacity(10)
+    .showPoints(common.VisibilityMode.Never)
+    .legend(new common.VizLegendOptionsBuilder().displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom).showLegend(true))
+    .tooltip(new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.Descending));
+  if (spec.min !== undefined) panel = panel.min(spec.min);
+  if (spec.max !== undefined) panel = panel.max(spec.max);
+  if (spec.thresholdLines) {
+    panel = panel
+      .thresholds(thresholds("transparent", spec.thresholdLines))
+      .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed));
+  }
+  return panel;
+}
+
+export interface StatSpec extends PanelSpec {
+  /** Text (and colour) shown instead of a value, e.g. 0 -> Idle. */
+  valueText?: Record<string, { text: string; color: string }>;
+  thresholds?: dashboard.ThresholdsConfigBuilder;
+}
+
+export function statPanel(spec: StatSpec): stat.PanelBuilder {
+  let panel = placed(new stat.PanelBuilder(), spec)
+    .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(["lastNotNull"]).values(false))
+    .colorMode(common.BigValueColorMode.Background)
+    .graphMode(common.BigValueGraphMode.None);
+  if (spec.valueText) {
+    panel = panel.mappings([{ type: dashboard.MappingType.ValueToText, options: spec.valueText }]);
+  }
+  if (spec.thresholds) panel = panel.thresholds(spec.thresholds);
+  return panel;
+}
+
+export function pieChartPanel(spec: PanelSpec): piechart.PanelBuilder {
+  return placed(new piechart.PanelBuilder(), spec)
+    .pieType(piechart.PieChartType.Pie)
+    .displayLabels([piechart.PieChartLabels.Name, piechart.PieChartLabels.Value])
+    .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(["lastNotNull"]).values(false))
+    .legend(new piechart.PieChartLegendOptionsBuilder().displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Right).showLegend(true));
+}
+
+export function tablePanel(spec: PanelSpec): table.PanelBuilder {
+  return placed(new table.PanelBuilder(), spec).showHeader(true);
+}
+
+/** A full-width row header; the panels added after it (until the next row) belong to it. */
+export function row(title: string): dashboard.RowBuilder {
+  return new dashboard.RowBuilder(title);
+}
+
+/**
+ * The SDK leaves panel ids unset; Grafana needs them unique within a dashboard (links, repeats, the
+ * panel editor), so they are numbered in layout order.
+ */
+export function numberPanels(built: dashboard.Dashboard): dashboard.Dashboard {
+  (built.panels ?? []).forEach((panel, index) => {
+    panel.id = index + 1;
+  });
+  return built;
+}

@@ -1,0 +1,89 @@
+/**
+ * Grafana's provisioning files (provisioning/datasources/promemu.yml and provisioning/dashboards/promemu.yml),
+ * in the shape Grafana's provisioning documentation gives (apiVersion 1).
+ */
+import { dumpYaml } from "../prometheus";
+import { DATASOURCE_UID } from "./panels";
+
+export const ALERTMANAGER_DATASOURCE_UID = "promemu-alertmanager";
+
+interface Datasource {
+  name: string;
+  uid: string;
+  type: "prometheus" | "alertmanager";
+  access: "proxy";
+  url: string;
+  isDefault: boolean;
+  editable: boolean;
+  jsonData: Record<string, string | boolean>;
+}
+
+interface DashboardProvider {
+  name: string;
+  orgId: number;
+  folder: string;
+  type: "file";
+  disableDeletion: boolean;
+  allowUiUpdates: boolean;
+  updateIntervalSeconds: number;
+  options: { path: string; foldersFromFilesStructure: boolean };
+}
+
+export interface GrafanaDatasourcesArgs {
+  /** Prometheus as Grafana's server reaches it (access: proxy), e.g. http://prometheus:9090. */
+  prometheusUrl: string;
+  alertmanagerUrl?: string;
+  /**
+   * Prometheus' scrape interval: Grafana's $__rate_interval is at least four of them, so a rate() never
+   * spans fewer than two samples. Grafana assumes 15s when unset.
+   */
+  scrapeInterval?: string;
+}
+
+export function renderGrafanaDatasources(args: GrafanaDatasourcesArgs): string {
+  const prometheus: Datasource = {
+    name: "Prometheus",
+    uid: DATASOURCE_UID,
+    type: "prometheus",
+    access: "proxy",
+    url: args.prometheusUrl,
+    isDefault: true,
+    editable: false,
+    jsonData: {
+      httpMethod: "POST",
+      ...(args.scrapeInterval ? { timeInterval: args.scrapeInterval } : {}),
+      ...(args.alertmanagerUrl ? { alertmanagerUid: ALERTMANAGER_DATASOURCE_UID } : {}),
+    },
+  };
+  const datasources = [prometheus];
+  if (args.alertmanagerUrl) {
+    datasources.push({
+      name: "Alertmanager",
+      uid: ALERTMANAGER_DATASOURCE_UID,
+      type: "alertmanager",
+      access: "proxy",
+      url: args.alertmanagerUrl,
+      isDefault: false,
+      editable: false,
+      // Prometheus' Alertmanager (not Mimir's, Grafana's default); Grafana's own alerts stay in Grafana.
+      jsonData: { implementation: "prometheus", handleGrafanaManagedAlerts: false },
+    });
+  }
+  return dumpYaml({ apiVersion: 1, datasources });
+}
+
+/** Loads every dashboard JSON in `dashboardsPath` into the "promemu" folder; the files are the source of truth. */
+export function renderGrafanaDashboardProvider(dashboardsPath: string): string {
+  const provider: DashboardProvider = {
+    name: "promemu",
+    orgId: 1,
+    folder: "promemu",
+    type: "file",
+    disableDeletion: true,
+    allowUiUpdates: false,
+    updateIntervalSeconds: 30,
+    // A folder name and foldersFromFilesStructure exclude each other; the folder is named here.
+    options: { path: dashboardsPath, foldersFromFilesStructure: false },
+  };
+  return dumpYaml({ apiVersion: 1, providers: [provider] });
+}
