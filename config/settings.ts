@@ -243,3 +243,37 @@ export function parseSettings(raw: Record<string, unknown>, source: string, proj
   if (issues.length) throw new ConfigError(source, issues);
   return settings;
 }
+
+/** The zod type under any default/prefault/optional wrappers, to know how a raw config string is meant. */
+function baseType(schema: z.ZodType): string {
+  let current = schema as unknown as { def: { type: string; innerType?: z.ZodType } };
+  while (current.def.innerType && ["default", "prefault", "optional"].includes(current.def.type)) {
+    current = current.def.innerType as unknown as typeof current;
+  }
+  return current.def.type;
+}
+
+/**
+ * Pulumi hands a program its configuration as strings (`{"promemu:portOffset": "0", "promemu:emulator": "{...}"}`):
+ * objects, numbers and booleans JSON-encoded, strings as they are. This turns the `<project>:` entries back into
+ * values, guided by the schema, and validates them; other namespaces (e.g. `docker:host`) are left alone.
+ */
+export function settingsFromConfig(entries: Record<string, string>, source: string, project = "promemu"): Settings {
+  const raw: Record<string, unknown> = {};
+  const shape = SettingsSchema.shape as Record<string, z.ZodType>;
+  for (const [fullKey, value] of Object.entries(entries)) {
+    if (!fullKey.startsWith(`${project}:`)) continue;
+    const key = fullKey.slice(project.length + 1);
+    const schema = shape[key];
+    if (schema && ["string", "enum"].includes(baseType(schema))) {
+      raw[key] = value;
+      continue;
+    }
+    try {
+      raw[key] = JSON.parse(value);
+    } catch {
+      raw[key] = value; // left for the schema to reject with a message naming the key
+    }
+  }
+  return parseSettings(raw, source, project);
+}

@@ -1,0 +1,23 @@
+/** Physical names and labels: every Docker object carries project and stack, so stacks never collide on one host. */
+import * as docker from "@pulumi/docker";
+
+export interface StackIdentity {
+  /** Pulumi project name, e.g. `promemu`. */
+  readonly project: string;
+  /** Pulumi stack name, e.g. `dev` or `alice`. */
+  readonly stack: string;
+}
+
+/** `promemu-dev`, `promemu-dev-prometheus`, `promemu-dev-prometheus-data`. */
+export function physicalName(id: StackIdentity, ...parts: string[]): string {
+  return [id.project, id.stack, ...parts].join("-");
+}
+
+/** Docker labels that let `docker ps --filter label=...` find one stack's objects. */
+export function dockerLabels(id: StackIdentity, component: string): docker.types.input.ContainerLabel[] {
+  return [
+    { label: "io.promemu.project", value: id.project },
+    { label: "io.promemu.stack", value: id.stack },
+    { label: "io.promemu.component", value: component },
+  ];
+}

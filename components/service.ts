@@ -1,0 +1,97 @@
+/**
+ * What every service container of the stack has in common: a pinned image pulled once, the stack network
+ * with the service name as alias, a host port on the configured bind address, restart unless-stopped,
+ * labels, a health check the image can really run, and create gated on that health check.
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { CONTAINER_PORTS, healthCheck } from "../config/health";
+import type { ServiceName } from "../config/settings";
+import { DataVolume } from "./data-volume";
+import { dockerLabels, physicalName, StackIdentity } from "./naming";
+
+/** The inputs every service component takes. */
+export interface ServiceArgs extends StackIdentity {
+  /** Name of the stack network (pass the network's output so deletes are ordered). */
+  readonly network: pulumi.Input<string>;
+  /** Host address the port is published on. */
+  readonly bindAddress: string;
+  /** Host port (portOffset already added). */
+  readonly hostPort: number;
+  /** Containers that must be healthy before this one is created. */
+  readonly startAfter?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** A service run from a pinned upstream image, with its data on a named volume. */
+export interface StatefulServiceArgs extends ServiceArgs {
+  /** Pinned image reference, e.g. `prom/prometheus:v3.5.0`. */
+  readonly image: string;
+  /** Keep the data volume when the stack is destroyed. */
+  readonly keepData: boolean;
+}
+
+export interface ContainerSpec {
+  readonly image: pulumi.Input<string>;
+  readonly command?: string[];
+  readonly envs?: pulumi.Input<pulumi.Input<string>[]>;
+  readonly uploads?: pulumi.Input<docker.types.input.ContainerUpload>[];
+  /** Data volume and where the image keeps its data. */
+  readonly data?: { readonly volume: pulumi.Input<string>; readonly path: string };
+}
+
+/** A pinned image pulled by digest-stable reference; kept locally on destroy because other stacks share it. */
+export function pullImage(parent: pulumi.Resource, name: string, ref: string): docker.RemoteImage {
+  return new docker.RemoteImage(`${name}-image`, { name: ref, keepLocally: true }, { parent });
+}
+
+/** The service's data volume, `<project>-<stack>-<service>-data`. */
+export function dataVolume(parent: pulumi.Resource, name: string, service: ServiceName, args: StatefulServiceArgs): DataVolume {
+  return new DataVolume(
+    `${name}-data`,
+    { project: args.project, stack: args.stack, service, volumeName: physicalName(args, service, "data"), keepData: args.keepData },
+    { parent },
+  );
+}
+
+export function serviceContainer(
+  parent: pulumi.Resource,
+  name: string,
+  service: ServiceName,
+  args: ServiceArgs,
+  spec: ContainerSpec,
+): docker.Container {
+  return new docker.Container(
+    `${name}-container`,
+    {
+      name: physicalName(args, service),
+      image: spec.image,
+      command: spec.command,
+      envs: spec.envs,
+      hostname: service,
+      restart: "unless-stopped",
+      labels: dockerLabels(args, service),
+      networksAdvanced: [{ name: args.network, aliases: [service] }],
+      ports: [{ internal: CONTAINER_PORTS[service], external: args.hostPort, ip: args.bindAddress, protocol: "tcp" }],
+      volumes: spec.data ? [{ volumeName: spec.data.volume, containerPath: spec.data.path }] : undefined,
+      uploads: spec.uploads,
+      healthcheck: healthCheck(service),
+      // Create returns only once Docker reports the container healthy: this is what gates the start order.
+      wait: true,
+      waitTimeout: 180,
+    },
+    {
+      parent,
+      dependsOn: args.startAfter,
+      // Fixed names and host ports: the old container must be gone before its replacement can start.
+      deleteBeforeReplace: true,
+      // Health check edits were once silently ignored by the provider; force a replacement instead.
+      replaceOnChanges: ["healthcheck"],
+    },
+  );
+}
+
+/** http://<bind address>:<port>, with 0.0.0.0 shown as 127.0.0.1 (what a browser on the host can open). */
+export function hostUrl(bindAddress: string, port: number, path = ""): string {
+  const host = bindAddress === "0.0.0.0" ? "127.0.0.1" : bindAddress;
+  return `http://${host}:${port}${path}`;
+}

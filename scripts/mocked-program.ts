@@ -1,0 +1,203 @@
+/**
+ * Runs the Pulumi program under Pulumi's mocks, with no CLI, no engine and no Docker, and records every
+ * resource it declares: type, name, parent, inputs, and the resource options the mocks themselves do not
+ * pass on (dependsOn, deleteBeforeReplace, retainOnDelete, replaceOnChanges). Used by `npm run plan` and
+ * by the program's tests.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import * as path from "path";
+
+export const SECRET_MASK = "[secret]";
+
+export interface RecordedResource {
+  type: string;
+  name: string;
+  urn: string;
+  /** Name of the parent resource, null for a top-level one. */
+  parent: string | null;
+  custom: boolean;
+  /** Inputs as the engine would receive them; secret values replaced by "[secret]". */
+  inputs: Record<string, unknown>;
+  /** The same inputs with secrets revealed, for tests that must look inside them. Never printed. */
+  revealedInputs: Record<string, unknown>;
+  /** Names of the resources this one waits for (explicit dependsOn and inputs taken from their outputs). */
+  dependsOn: string[];
+  deleteBeforeReplace: boolean;
+  retainOnDelete: boolean;
+  replaceOnChanges: string[];
+}
+
+export interface ProgramRun {
+  project: string;
+  stack: string;
+  resources: RecordedResource[];
+  /** The program's stack outputs, secrets masked. */
+  outputs: Record<string, unknown>;
+}
+
+/** Replaces the SDK's wrapped secret values ({<sig>: <secretSig>, value}), recursively. */
+function replaceSecrets(value: unknown, replace: (secret: unknown) => unknown): unknown {
+  if (Array.isArray(value)) return value.map((v) => replaceSecrets(v, replace));
+  if (value && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    if (record[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return replace(replaceSecrets(record.value, replace));
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, replaceSecrets(v, replace)]));
+  }
+  return value;
+}
+
+export const maskSecrets = (value: unknown) => replaceSecrets(value, () => SECRET_MASK);
+
+/**
+ * Deterministic stand-ins for the outputs a provider would compute, so that values flowing from one
+ * resource into another read naturally in a plan (a container's `image` shows the pinned reference).
+ */
+function computedOutputs(type: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  switch (type) {
+    case "docker:index/remoteImage:RemoteImage":
+      return { imageId: inputs.name, repoDigest: inputs.name };
+    case "docker:index/image:Image":
+      return { repoDigest: inputs.imageName, imageName: inputs.imageName };
+    case "random:index/randomPassword:RandomPassword":
+      return { result: "generated-password-0000", bcryptHash: "generated-hash" };
+    default:
+      return {};
+  }
+}
+
+export interface StackConfig {
+  /** `<project>:<key>` to the string Pulumi would hand the program (objects JSON-encoded). */
+  values: Record<string, string>;
+  /** Keys whose value is a secret. */
+  secretKeys: string[];
+}
+
+/**
+ * Reads `Pulumi.<stack>.yaml` the way the Pulumi CLI presents it to a program. Encrypted (`secure:`) values
+ * cannot be decrypted without the passphrase; they become a placeholder that is still a secret.
+ */
+export function loadStackConfig(file: string): StackConfig {
+  if (!fs.existsSync(file)) {
+    const stack = path.basename(file).replace(/^Pulumi\.|\.yaml$/g, "");
+    throw new Error(`no stack configuration ${file}: create it with npm run stack:new -- ${stack}`);
+  }
+  let doc: unknown;
+  try {
+    doc = yaml.load(fs.readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new Error(`${path.basename(file)} is not valid YAML: ${(err as Error).message}`);
+  }
+  const config = ((doc ?? {}) as { config?: Record<string, unknown> }).config ?? {};
+  const values: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  for (const [key, value] of Object.entries(config)) {
+    if (value && typeof value === "object" && "secure" in (value as object)) {
+      values[key] = "secret-placeholder-from-stack-config";
+      secretKeys.push(key);
+    } else {
+      values[key] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+  }
+  return { values, secretKeys };
+}
+
+/** Recursively sorts object keys so JSON output is byte-stable. */
+export function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.keys(value as object)
+        .sort()
+        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}
+
+const nameOfUrn = (urn: string) => urn.split("::").pop() ?? urn;
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getDependenciesList(): string[];
+  getDeletebeforereplace(): boolean;
+  getRetainondelete(): boolean;
+  getReplaceonchangesList(): string[];
+}
+
+/**
+ * Runs `program` (which declares resources and returns the stack outputs) under mocks. One run per process
+ * or per jest module registry: the Pulumi runtime keeps global state.
+ */
+export async function runProgramUnderMocks(options: {
+  project: string;
+  stack: string;
+  config: StackConfig;
+  program: () => Promise<Record<string, unknown>> | Record<string, unknown>;
+}): Promise<ProgramRun> {
+  const records = new Map<string, RecordedResource>();
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args: pulumi.runtime.MockResourceArgs) => {
+        const inputs = args.inputs as Record<string, unknown>;
+        return { id: `${args.name}-id`, state: { ...inputs, ...computedOutputs(args.type, inputs) } };
+      },
+      call: () => ({}),
+    },
+    options.project,
+    options.stack,
+    false,
+  );
+  pulumi.runtime.setAllConfig(options.config.values, options.config.secretKeys);
+
+  // The mock monitor drops resource options; wrap it to read them from the raw registration request.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const settings = require("@pulumi/pulumi/runtime/settings");
+  const monitor = settings.getMonitor();
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: RegisterRequest & { getObject(): unknown }, callback: (err: unknown, res: unknown) => void) =>
+    register(req, (err: unknown, res: { getUrn(): string; getObject(): unknown } | undefined) => {
+      if (!err && res) {
+        const urn = res.getUrn();
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const rpc = require("@pulumi/pulumi/runtime/rpc");
+        const inputs = rpc.deserializeProperties((req as unknown as { getObject(): unknown }).getObject());
+        records.set(urn, {
+          type: req.getType(),
+          name: req.getName(),
+          urn,
+          parent: req.getParent() ? nameOfUrn(req.getParent()) : null,
+          custom: req.getCustom(),
+          inputs: maskSecrets(inputs) as Record<string, unknown>,
+          revealedInputs: replaceSecrets(inputs, (secret) => secret) as Record<string, unknown>,
+          dependsOn: [...new Set(req.getDependenciesList().map(nameOfUrn))].sort(),
+          deleteBeforeReplace: req.getDeletebeforereplace(),
+          retainOnDelete: req.getRetainondelete(),
+          replaceOnChanges: [...req.getReplaceonchangesList()].sort(),
+        });
+      }
+      callback(err, res);
+    });
+
+  const exported = await options.program();
+  const outputs = await new Promise<unknown>((resolve) => pulumi.output(exported).apply(resolve));
+  await settings.waitForRPCs();
+  const resources = [...records.values()].sort((a, b) => a.name.localeCompare(b.name) || a.type.localeCompare(b.type));
+  return { project: options.project, stack: options.stack, resources, outputs: await maskOutputs(exported, outputs) };
+}
+
+/** Stack outputs with every secret output masked (the resolved value loses its secret flag, so ask the Output). */
+async function maskOutputs(exported: Record<string, unknown>, resolved: unknown): Promise<Record<string, unknown>> {
+  const values = resolved as Record<string, unknown>;
+  const masked: Record<string, unknown> = {};
+  for (const key of Object.keys(values)) {
+    const original = exported[key];
+    const secret = pulumi.Output.isInstance(original) && (await (original as unknown as { isSecret: Promise<boolean> }).isSecret);
+    masked[key] = secret ? SECRET_MASK : values[key];
+  }
+  return masked;
+}

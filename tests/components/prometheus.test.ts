@@ -1,0 +1,59 @@
+import * as docker from "@pulumi/docker";
+import { Prometheus } from "../../components/prometheus";
+import { declareUnderMocks, expectServiceContainer, named, serviceBase, upload } from "../support/program";
+
+describe("Prometheus", () => {
+  let run: Awaited<ReturnType<typeof declareUnderMocks>>;
+  beforeAll(async () => {
+    run = await declareUnderMocks(() => {
+      const gate = new docker.Network("gate", { name: "gate" });
+      new Prometheus("prom", {
+        ...serviceBase,
+        image: "prom/prometheus:v3.5.0",
+        hostPort: 19090,
+        config: "global: {scrape_interval: 15s}\n",
+        rules: "groups: []\n",
+        retentionTime: "3d",
+        retentionSize: "2GB",
+        externalUrl: "http://127.0.0.1:19090",
+        startAfter: [gate],
+      });
+    });
+  });
+
+  it("runs the pinned image with the shared service shape and its TSDB on the data volume", () => {
+    expect(named(run, "prom").type).toBe("promemu:index:Prometheus");
+    expectServiceContainer(named(run, "prom-container"), {
+      service: "prometheus",
+      containerName: "promemu-test-prometheus",
+      image: "prom/prometheus:v3.5.0",
+      hostPort: 19090,
+      internalPort: 9090,
+      healthPath: "/-/healthy",
+      dataVolume: "promemu-test-prometheus-data",
+      dataPath: "/prometheus",
+    });
+  });
+
+  it("passes retention as flags, enables reload and the snapshot API, and links alerts to the host URL", () => {
+    expect(named(run, "prom-container").inputs.command).toEqual([
+      "--config.file=/etc/prometheus/prometheus.yml",
+      "--storage.tsdb.path=/prometheus",
+      "--storage.tsdb.retention.time=3d",
+      "--storage.tsdb.retention.size=2GB",
+      "--web.enable-lifecycle",
+      "--web.enable-admin-api",
+      "--web.external-url=http://127.0.0.1:19090",
+    ]);
+  });
+
+  it("delivers the configuration and the rules as uploads at the paths the command names", () => {
+    const container = named(run, "prom-container");
+    expect(upload(container, "/etc/prometheus/prometheus.yml")).toBe("global: {scrape_interval: 15s}\n");
+    expect(upload(container, "/etc/prometheus/rules/promemu-alerts.yml")).toBe("groups: []\n");
+  });
+
+  it("is created only after the resources it must start after", () => {
+    expect(named(run, "prom-container").dependsOn).toContain("gate");
+  });
+});
