@@ -1,0 +1,248 @@
+/**
+ * Grafana is not packaged in Debian, so its files are proven by structure: the keys Grafana's provisioning
+ * documentation names, and dashboards whose panels, positions, datasource references and variables are sound.
+ * The queries themselves run on a real Prometheus in tests/e2e.
+ */
+import * as yaml from "js-yaml";
+import {
+  ALERTMANAGER_DATASOURCE_UID,
+  dashboardQueries,
+  dashboardVariables,
+  DATASOURCE_UID,
+  expandVariables,
+  HEALTH_DASHBOARD_UID,
+  MAIN_DASHBOARD_UID,
+  MATCH_ALL,
+  type RenderedDashboard,
+  renderDashboards,
+  renderGrafanaDashboardProvider,
+  renderGrafanaDatasources,
+} from "../../config/grafana";
+import { parseSettings } from "../../config/settings";
+
+interface Datasource {
+  name: string;
+  uid: string;
+  type: string;
+  access: string;
+  url: string;
+  isDefault: boolean;
+  jsonData: Record<string, unknown>;
+}
+interface Panel {
+  id: number;
+  type: string;
+  title: string;
+  collapsed?: boolean;
+  panels?: Panel[];
+  gridPos: { x: number; y: number; w: number; h: number };
+  datasource?: { type: string; uid: string };
+  targets?: { refId: string; expr: string; datasource: { type: string; uid: string } }[];
+  fieldConfig?: { defaults: { thresholds?: { steps: { value: number | null; color: string }[] } } };
+}
+interface Dashboard {
+  uid: string;
+  title: string;
+  refresh: string;
+  panels: Panel[];
+  templating: { list: { name: string; query: string; includeAll: boolean; allValue: string; multi: boolean; datasource: { uid: string } }[] };
+}
+
+const settings = parseSettings({}, "test");
+const dashboards = renderDashboards(settings);
+const parsed = (d: RenderedDashboard) => JSON.parse(d.json) as Dashboard;
+const byUid = (uid: string, from = dashboards) => from.find((d) => d.uid === uid)!;
+const contentPanels = (d: Dashboard) => d.panels.filter((p) => p.type !== "row");
+const exprs = (d: RenderedDashboard) => dashboardQueries(d).map((q) => q.expr);
+
+/** Every object under `value` that has a `datasource` key, with the path it was found at. */
+function datasourceRefs(value: unknown, where = "$"): { where: string; ref: unknown }[] {
+  if (Array.isArray(value)) return value.flatMap((item, i) => datasourceRefs(item, `${where}[${i}]`));
+  if (value === null || typeof value !== "object") return [];
+  return Object.entries(value).flatMap(([key, child]) =>
+    key === "datasource" ? [{ where: `${where}.${key}`, ref: child }] : datasourceRefs(child, `${where}.${key}`),
+  );
+}
+
+describe("Grafana datasource provisioning", () => {
+  const load = (args: Parameters<typeof renderGrafanaDatasources>[0]) =>
+    yaml.load(renderGrafanaDatasources(args)) as { apiVersion: number; datasources: Datasource[] };
+
+  it("provisions Prometheus as the default datasource under the uid every panel uses", () => {
+    const file = load({ prometheusUrl: "http://prometheus:9090", scrapeInterval: "15s" });
+    expect(file.apiVersion).toBe(1);
+    expect(file.datasources).toHaveLength(1);
+    expect(file.datasources[0]).toMatchObject({
+      uid: DATASOURCE_UID,
+      type: "prometheus",
+      access: "proxy",
+      url: "http://prometheus:9090",
+      isDefault: true,
+      jsonData: { timeInterval: "15s" },
+    });
+  });
+
+  it("adds Prometheus' Alertmanager as a second, non-default datasource when there is one", () => {
+    const file = load({ prometheusUrl: "http://prometheus:9090", alertmanagerUrl: "http://alertmanager:9093" });
+    expect(file.datasources.filter((d) => d.isDefault)).toHaveLength(1);
+    const alertmanager = file.datasources.find((d) => d.type === "alertmanager");
+    expect(alertmanager).toMatchObject({
+      uid: ALERTMANAGER_DATASOURCE_UID,
+      access: "proxy",
+      url: "http://alertmanager:9093",
+      isDefault: false,
+      jsonData: { implementation: "prometheus" },
+    });
+    expect(file.datasources[0].jsonData.alertmanagerUid).toBe(ALERTMANAGER_DATASOURCE_UID);
+    expect(new Set(file.datasources.map((d) => d.uid)).size).toBe(2);
+  });
+});
+
+describe("Grafana dashboard provider", () => {
+  it("loads the dashboards folder into one named Grafana folder", () => {
+    const file = yaml.load(renderGrafanaDashboardProvider("/etc/grafana/dashboards")) as {
+      apiVersion: number;
+      providers: { name: string; type: string; folder: string; disableDeletion: boolean; options: { path: string; foldersFromFilesStructure: boolean } }[];
+    };
+    expect(file.apiVersion).toBe(1);
+    expect(file.providers).toHaveLength(1);
+    const [provider] = file.providers;
+    expect(provider).toMatchObject({ type: "file", folder: "promemu", disableDeletion: true, options: { path: "/etc/grafana/dashboards" } });
+    // Grafana refuses a provider with both a folder name and foldersFromFilesStructure.
+    expect(provider.options.foldersFromFilesStructure).toBe(false);
+  });
+});
+
+describe("dashboards", () => {
+  it("renders the main and health dashboards as JSON files named by uid", () => {
+    expect(dashboards.map((d) => [d.uid, d.fileName])).toEqual([
+      [MAIN_DASHBOARD_UID, `${MAIN_DASHBOARD_UID}.json`],
+      [HEALTH_DASHBOARD_UID, `${HEALTH_DASHBOARD_UID}.json`],
+    ]);
+    for (const d of dashboards) {
+      expect(parsed(d)).toMatchObject({ uid: d.uid, title: d.title, refresh: "30s" });
+    }
+  });
+
+  it.each(dashboards.map((d) => [d.uid, d]))("%s: unique panel ids and grid positions that fit and do not overlap", (_uid, d) => {
+    const panels = parsed(d).panels;
+    const ids = panels.map((p) => p.id);
+    expect(ids.every((id) => Number.isInteger(id) && id > 0)).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const p of panels) {
+      expect(p.gridPos.w).toBeGreaterThan(0);
+      expect(p.gridPos.h).toBeGreaterThan(0);
+      expect(p.gridPos.x + p.gridPos.w).toBeLessThanOrEqual(24);
+    }
+    const overlap = (a: Panel["gridPos"], b: Panel["gridPos"]) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+    const clashes = panels.flatMap((a, i) => panels.slice(i + 1).filter((b) => overlap(a.gridPos, b.gridPos)).map((b) => `${a.title} / ${b.title}`));
+    expect(clashes).toEqual([]);
+  });
+
+  it.each(dashboards.map((d) => [d.uid, d]))("%s: every panel, query and variable is bound to the Prometheus datasource uid", (_uid, d) => {
+    const dashboard = parsed(d);
+    const refs = datasourceRefs(dashboard);
+    expect(refs.length).toBeGreaterThan(contentPanels(dashboard).length);
+    for (const { where, ref } of refs) expect({ where, ref }).toEqual({ where, ref: { type: "prometheus", uid: DATASOURCE_UID } });
+    for (const panel of contentPanels(dashboard)) {
+      expect(panel.datasource).toBeDefined();
+      expect(panel.targets?.length).toBeGreaterThan(0);
+      for (const target of panel.targets!) expect(target.datasource).toBeDefined();
+    }
+  });
+
+  it.each(dashboards.map((d) => [d.uid, d]))("%s: rows are plain headers (Grafana ignores panels nested in an open row)", (_uid, d) => {
+    for (const row of parsed(d).panels.filter((p) => p.type === "row")) {
+      expect(row.collapsed).toBe(false);
+      expect(row.panels).toEqual([]);
+    }
+  });
+
+  it.each(dashboards.map((d) => [d.uid, d]))("%s: queries use only variables the dashboard defines", (_uid, d) => {
+    const variables = dashboardVariables(d);
+    for (const query of dashboardQueries(d)) {
+      const expanded = expandVariables(query.expr, variables, { __rate_interval: "1m" });
+      expect(expanded).not.toContain("$");
+    }
+  });
+
+  it("main dashboard: job, role and host variables with All, chained by label_values", () => {
+    const variables = parsed(byUid(MAIN_DASHBOARD_UID)).templating.list;
+    expect(variables.map((v) => v.name)).toEqual(["job", "role", "host"]);
+    for (const v of variables) {
+      expect(v).toMatchObject({ includeAll: true, allValue: MATCH_ALL, multi: true, datasource: { uid: DATASOURCE_UID } });
+      expect(v.query).toMatch(new RegExp(`^label_values\\(.+, ${v.name}\\)$`));
+    }
+    expect(variables[1].query).toContain('job=~"$job"');
+    expect(variables[2].query).toContain('job=~"$job", role=~"$role"');
+  });
+
+  it("main dashboard: the seed's panels and the Python emulator's metrics", () => {
+    const main = byUid(MAIN_DASHBOARD_UID);
+    const panels = contentPanels(parsed(main));
+    const panel = (title: string) => panels.find((p) => p.title === title)!;
+    expect(panel("CPU usage by host").type).toBe("timeseries");
+    expect(panel("Memory usage by host").type).toBe("timeseries");
+    expect(panel("Heavy task").type).toBe("stat");
+    expect(panel("Hosts by role").type).toBe("piechart");
+    expect(panel("Hosts by role").targets![0].expr).toMatch(/^count by \(role\)/);
+    expect(panel("Database connections").targets![0].expr).toContain("db_connections");
+    const throughput = panel("Network throughput").targets!.map((t) => t.expr);
+    expect(throughput).toEqual([
+      expect.stringMatching(/rate\(network_receive_bytes_total\{.*\}\[\$__rate_interval\]\)/),
+      expect.stringMatching(/rate\(network_transmit_bytes_total\{.*\}\[\$__rate_interval\]\)/),
+    ]);
+    const all = exprs(main).join("\n");
+    for (const metric of [
+      "disk_usage_percent",
+      "disk_io_util_percent",
+      "disk_io_ops_per_second",
+      "gpu_usage_percent",
+      "gpu_memory_usage_percent",
+      "network_latency_seconds",
+      "network_packet_loss_percent",
+      "http_requests_total",
+    ]) {
+      expect(all).toContain(metric);
+    }
+    expect(all).toMatch(/histogram_quantile\(0\.95, sum by \(le\) \(rate\(http_request_duration_seconds_bucket/);
+    // Every emulated-series query is narrowed by all three variables.
+    for (const expr of exprs(main)) expect(expr).toContain('job=~"$job", role=~"$role", host=~"$host"');
+  });
+
+  it("main dashboard: the CPU and memory threshold lines follow the alert settings", () => {
+    const custom = renderDashboards(parseSettings({ alerts: { cpuHigh: { threshold: 70 }, cpuCritical: { threshold: 90 }, memoryHigh: { threshold: 75 } } }, "test"));
+    const panels = contentPanels(parsed(byUid(MAIN_DASHBOARD_UID, custom)));
+    const steps = (title: string) => panels.find((p) => p.title === title)!.fieldConfig!.defaults.thresholds!.steps.map((s) => s.value);
+    expect(steps("CPU usage by host")).toEqual([null, 70, 90]);
+    expect(steps("Memory usage by host")).toEqual([null, 75]);
+  });
+
+  it("health dashboard: push results and latency, series counts, scrape durations, targets up, firing alerts", () => {
+    const all = exprs(byUid(HEALTH_DASHBOARD_UID)).join("\n");
+    expect(all).toMatch(/rate\(promemu_pushes_total\{job="emulator"\}/);
+    expect(all).toMatch(/histogram_quantile\(0\.\d+, sum by \(le\) \(rate\(promemu_push_duration_seconds_bucket/);
+    for (const metric of ["promemu_last_push_success_timestamp_seconds", "promemu_series", "promemu_hosts_active", "scrape_duration_seconds", "up{", 'ALERTS{alertstate="firing"}']) {
+      expect(all).toContain(metric);
+    }
+  });
+});
+
+describe("dashboardQueries / expandVariables", () => {
+  it("collects one entry per panel target with its refId", () => {
+    const main = byUid(MAIN_DASHBOARD_UID);
+    const queries = dashboardQueries(main);
+    const targets = contentPanels(parsed(main)).reduce((n, p) => n + p.targets!.length, 0);
+    expect(queries).toHaveLength(targets);
+    const latency = queries.filter((q) => q.panelTitle === "Request latency");
+    expect(latency.map((q) => q.refId)).toEqual(["A", "B", "C"]);
+  });
+
+  it("substitutes match-all values and built-ins, and refuses unknown variables", () => {
+    const variables = dashboardVariables(byUid(MAIN_DASHBOARD_UID));
+    expect(expandVariables('rate(x{job=~"$job", host=~"${host}"}[$__rate_interval])', variables, { __rate_interval: "2m" })).toBe(
+      'rate(x{job=~".*", host=~".*"}[2m])',
+    );
+    expect(() => expandVariables('x{zone=~"$zone"}', variables, {})).toThrow(/\$zone/);
+  });
+});
