@@ -3,7 +3,6 @@
  * against config/settings.ts, and handed as typed arguments to one MonitoringStack.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as path from "path";
 import { ConfigError, Settings, settingsFromConfig } from "./config/settings";
 import { MonitoringStack } from "./components/monitoring-stack";
 
@@ -28,7 +27,8 @@ const monitoring = new MonitoringStack("promemu", {
   stack,
   settings,
   grafanaAdminPassword: config.getSecret("grafanaAdminPassword"),
-  emulatorContext: path.join(__dirname, "emulator"),
+  // Relative to the project folder, where Pulumi runs the program: plans stay the same on every checkout.
+  emulatorContext: "emulator",
 });
 
 export { project, stack };

@@ -26,7 +26,7 @@ export class Emulator extends pulumi.ComponentResource {
       `${name}-image`,
       {
         imageName: `${physicalName(args, "emulator")}:local`,
-        build: { context: args.context, dockerfile: path.join(args.context, "Dockerfile") },
+        build: { context: args.context, dockerfile: path.posix.join(args.context, "Dockerfile") },
         skipPush: true,
       },
       { parent: this },

@@ -1,0 +1,141 @@
+/**
+ * The whole program (index.ts) for the dev stack, under mocks, with Pulumi.dev.yaml's configuration:
+ * what `pulumi up` would create, checked resource by resource, and the committed plan snapshot.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { ProgramRun } from "../../scripts/mocked-program";
+import { planJson, runProgram, toPlan } from "../../scripts/plan";
+import { CONTAINER, named, NETWORK, ofType, REMOTE_IMAGE, VOLUME } from "../support/program";
+
+const SNAPSHOT = path.join(__dirname, "dev.plan.json");
+
+describe("the dev stack", () => {
+  let run: ProgramRun;
+  beforeAll(async () => {
+    run = await runProgram("dev");
+  });
+
+  const container = (service: string) => named(run, `promemu-${service}-container`);
+
+  it("declares one network, four volumes, five containers, four pulled images and one built image", () => {
+    expect(ofType(run, NETWORK)).toHaveLength(1);
+    expect(ofType(run, VOLUME)).toHaveLength(4);
+    expect(ofType(run, CONTAINER)).toHaveLength(5);
+    expect(ofType(run, REMOTE_IMAGE).map((i) => i.inputs.name).sort()).toEqual([
+      "grafana/grafana:12.1.0",
+      "prom/alertmanager:v0.28.1",
+      "prom/prometheus:v3.5.0",
+      "prom/pushgateway:v1.11.1",
+    ]);
+    expect(ofType(run, "docker:index/image:Image")).toHaveLength(1);
+  });
+
+  it("nests every resource under one MonitoringStack through one component per service", () => {
+    expect(named(run, "promemu")).toMatchObject({ type: "promemu:index:MonitoringStack", parent: null });
+    for (const [name, type] of [
+      ["promemu-network", "StackNetwork"],
+      ["promemu-pushgateway", "Pushgateway"],
+      ["promemu-prometheus", "Prometheus"],
+      ["promemu-alertmanager", "Alertmanager"],
+      ["promemu-grafana", "Grafana"],
+      ["promemu-emulator", "Emulator"],
+    ]) {
+      expect(named(run, name)).toMatchObject({ type: `promemu:index:${type}`, parent: "promemu" });
+    }
+    for (const r of run.resources.filter((r) => r.parent !== null)) {
+      expect(r.name.startsWith(`${r.parent}-`)).toBe(true);
+    }
+  });
+
+  it("publishes every service on 127.0.0.1 at its default port", () => {
+    const published = Object.fromEntries(
+      ofType(run, CONTAINER).map((c) => [c.inputs.hostname, (c.inputs.ports as { external: number; ip: string }[])[0]]),
+    );
+    expect(published).toEqual({
+      pushgateway: expect.objectContaining({ external: 9091, ip: "127.0.0.1" }),
+      prometheus: expect.objectContaining({ external: 9090, ip: "127.0.0.1" }),
+      alertmanager: expect.objectContaining({ external: 9093, ip: "127.0.0.1" }),
+      grafana: expect.objectContaining({ external: 3000, ip: "127.0.0.1" }),
+      emulator: expect.objectContaining({ external: 9464, ip: "127.0.0.1" }),
+    });
+  });
+
+  it("puts every container on the stack network, aliased by its service name, with a health check and health-gated create", () => {
+    for (const c of ofType(run, CONTAINER)) {
+      const service = c.inputs.hostname as string;
+      expect(c.inputs.networksAdvanced).toEqual([{ name: "promemu-dev", aliases: [service] }]);
+      expect((c.inputs.healthcheck as { tests: string[] }).tests.slice(0, 4)).toEqual(["CMD", "wget", "-q", "--spider"]);
+      expect(c.inputs.wait).toBe(true);
+      expect(c.inputs.name).toBe(`promemu-dev-${service}`);
+      expect(c.inputs.labels).toEqual(expect.arrayContaining([{ label: "io.promemu.stack", value: "dev" }]));
+    }
+  });
+
+  it("starts Prometheus after a healthy Pushgateway, Grafana after a healthy Prometheus, the emulator after a healthy Pushgateway", () => {
+    expect(container("prometheus").dependsOn).toEqual(expect.arrayContaining(["promemu-pushgateway-container", "promemu-alertmanager-container"]));
+    expect(container("grafana").dependsOn).toContain("promemu-prometheus-container");
+    expect(container("emulator").dependsOn).toContain("promemu-pushgateway-container");
+    expect(container("pushgateway").dependsOn).not.toEqual(expect.arrayContaining([expect.stringMatching(/-container$/)]));
+  });
+
+  it("keeps every data volume on destroy (keepData defaults to true) and mounts it", () => {
+    for (const v of ofType(run, VOLUME)) expect(v.retainOnDelete).toBe(true);
+    const mounts = Object.fromEntries(
+      ofType(run, CONTAINER)
+        .filter((c) => c.inputs.volumes)
+        .map((c) => [c.inputs.hostname, (c.inputs.volumes as { volumeName: string }[])[0].volumeName]),
+    );
+    expect(mounts).toEqual({
+      pushgateway: "promemu-dev-pushgateway-data",
+      prometheus: "promemu-dev-prometheus-data",
+      alertmanager: "promemu-dev-alertmanager-data",
+      grafana: "promemu-dev-grafana-data",
+    });
+  });
+
+  it("configures the emulator through its environment for the dev stack's scenario and owner", () => {
+    expect(container("emulator").inputs.envs).toEqual(
+      expect.arrayContaining([
+        "PROMEMU_SCENARIO=default",
+        "PROMEMU_SEED=42",
+        "PROMEMU_PUSH_INTERVAL=15s",
+        "PROMEMU_PUSHGATEWAY_URL=http://pushgateway:9091",
+        "PROMEMU_OWNER=promemu-dev",
+      ]),
+    );
+  });
+
+  it("exports URLs, names and a secret admin password", () => {
+    expect(run.outputs).toMatchObject({
+      project: "promemu",
+      stack: "dev",
+      urls: {
+        pushgateway: "http://127.0.0.1:9091",
+        prometheus: "http://127.0.0.1:9090",
+        alertmanager: "http://127.0.0.1:9093",
+        grafana: "http://127.0.0.1:3000",
+        emulator: "http://127.0.0.1:9464",
+        dashboard: "http://127.0.0.1:3000/d/promemu-overview",
+      },
+      containers: { prometheus: "promemu-dev-prometheus", emulator: "promemu-dev-emulator" },
+      volumes: { prometheus: "promemu-dev-prometheus-data" },
+      network: "promemu-dev",
+      grafanaAdminUser: "admin",
+      grafanaAdminPassword: "[secret]",
+    });
+  });
+
+  it("never shows the generated password in any input", () => {
+    const password = (container("grafana").revealedInputs.envs as string[]).find((e) => e.startsWith("GF_SECURITY_ADMIN_PASSWORD="))!.split("=")[1];
+    expect(password.length).toBeGreaterThan(8);
+    expect(JSON.stringify(run.resources.map((r) => r.inputs))).not.toContain(password);
+    expect(JSON.stringify(run.outputs)).not.toContain(password);
+  });
+
+  it("matches the committed plan snapshot (regenerate with: npm run plan -- --stack dev > tests/program/dev.plan.json)", () => {
+    const current = planJson(toPlan(run));
+    const committed = fs.existsSync(SNAPSHOT) ? fs.readFileSync(SNAPSHOT, "utf8") : "";
+    expect(current).toBe(committed);
+  });
+});
