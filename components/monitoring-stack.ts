@@ -13,7 +13,7 @@ import {
   renderGrafanaDatasources,
 } from "../config/grafana";
 import { CONTAINER_PORTS } from "../config/health";
-import { renderPrometheusConfig, ScrapeTargets } from "../config/prometheus";
+import { renderPrometheusConfig, SCRAPE_JOBS, ScrapeTargets } from "../config/prometheus";
 import { renderAlertRules } from "../config/rules";
 import { hostPorts, Settings } from "../config/settings";
 import { Alertmanager } from "./alertmanager";
@@ -24,6 +24,7 @@ import { StackNetwork } from "./network";
 import { Prometheus, PROMETHEUS_RULES_PATH } from "./prometheus";
 import { Pushgateway } from "./pushgateway";
 import { hostUrl } from "./service";
+import { StackCheck } from "./stack-check";
 
 export interface MonitoringStackArgs extends StackIdentity {
   /** Validated settings with defaults filled in (config/settings.ts). */
@@ -53,6 +54,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
   public readonly prometheus: Prometheus;
   public readonly grafana: Grafana;
   public readonly emulator?: Emulator;
+  public readonly check: StackCheck;
   public readonly urls: StackUrls;
   public readonly containers: Record<string, pulumi.Output<string>>;
   public readonly volumes: Record<string, pulumi.Output<string>>;
@@ -151,6 +153,19 @@ export class MonitoringStack extends pulumi.ComponentResource {
         { parent: this },
       );
     }
+
+    const containers = [this.pushgateway, this.alertmanager, this.prometheus, this.grafana, this.emulator].flatMap((c) => (c ? [c.container] : []));
+    this.check = new StackCheck(
+      `${name}-check`,
+      {
+        prometheusUrl: url(ports.prometheus!),
+        jobs: (Object.keys(targets) as (keyof ScrapeTargets)[]).map((service) => SCRAPE_JOBS[service]).sort(),
+        timeout: "180s",
+        triggers: containers.map((c) => c.id),
+        startAfter: containers,
+      },
+      { parent: this },
+    );
 
     this.urls = {
       pushgateway: url(ports.pushgateway!),

@@ -103,7 +103,11 @@ export const SettingsSchema = z
         scrapeInterval: duration("prometheus.scrapeInterval").default("15s").describe("Global scrape interval."),
         evaluationInterval: duration("prometheus.evaluationInterval").default("15s").describe("Rule evaluation interval."),
         externalLabels: z
-          .record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "must be a label name"), z.string())
+          .record(
+            z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "must be a label name"),
+            // Prometheus 3 expands $VAR in external labels from its environment, 2.42 does not: refuse the ambiguity.
+            z.string().refine((v) => !v.includes("$"), "must not contain '$' (Prometheus 3 would expand it as an environment variable)"),
+          )
           .default({})
           .describe("Labels added to every series and alert leaving this Prometheus (the stack name is always added as `stack`)."),
       })

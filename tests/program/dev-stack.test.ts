@@ -79,6 +79,19 @@ describe("the dev stack", () => {
     expect(container("pushgateway").dependsOn).not.toEqual(expect.arrayContaining([expect.stringMatching(/-container$/)]));
   });
 
+  it("ends `pulumi up` with a check that Prometheus scrapes every service, re-run when a container changes", () => {
+    const check = named(run, "promemu-check-targets-up");
+    expect(check).toMatchObject({ type: "command:local:Command", parent: "promemu-check" });
+    expect(check.inputs.environment).toEqual({
+      PROMETHEUS_URL: "http://127.0.0.1:9090",
+      EXPECTED_JOBS: "alertmanager,emulator,grafana,prometheus,pushgateway",
+      TIMEOUT: "180s",
+    });
+    const containers = ofType(run, CONTAINER).map((c) => c.name);
+    expect(check.dependsOn).toEqual(expect.arrayContaining(containers));
+    expect(check.inputs.triggers).toHaveLength(containers.length);
+  });
+
   it("keeps every data volume on destroy (keepData defaults to true) and mounts it", () => {
     for (const v of ofType(run, VOLUME)) expect(v.retainOnDelete).toBe(true);
     const mounts = Object.fromEntries(
