@@ -1,0 +1,118 @@
+/**
+ * `stack:new <name>`: a developer stack beside the others on the same Docker host. It picks the smallest
+ * portOffset (a multiple of 100) whose host ports no other stack file uses and nothing listens on now,
+ * writes Pulumi.<name>.yaml and creates the stack in the backend, ready for `npm run up`.
+ */
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import * as path from "path";
+import { hostPorts, parseSettings, Settings } from "../../config/settings";
+import type { OpsContext } from "../context";
+import { note, say } from "../context";
+import { OpsError, UsageError } from "../errors";
+import { isPortFree } from "../ports";
+import { announcePassphrase, initStack } from "../pulumi";
+import { projectName, stackFile, stackFileNames, stackSettings } from "../stack-files";
+import { table } from "../text";
+
+/** Lower case, digits and dashes: the name ends up in Docker container, volume and network names. */
+const DEVELOPER_STACK = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$|^[a-z]$/;
+export const OFFSET_STEP = 100;
+
+export interface OffsetChoice {
+  offset: number;
+  /** Offsets passed over, with the reason. */
+  skipped: string[];
+}
+
+/**
+ * The smallest free offset for a stack with `template` settings, given the host ports other stacks
+ * claim. `portFree` is asked about each candidate's ports (the machine's state right now).
+ */
+export async function chooseOffset(
+  template: Settings,
+  claimed: Map<number, string>,
+  portFree: (port: number) => Promise<boolean>,
+  explicit?: number,
+): Promise<OffsetChoice> {
+  const skipped: string[] = [];
+  const base = Object.values(hostPorts({ ...template, portOffset: 0 }));
+  const candidates = explicit !== undefined ? [explicit] : Array.from({ length: 50000 / OFFSET_STEP + 1 }, (_, i) => i * OFFSET_STEP);
+  for (const offset of candidates) {
+    const ports = base.map((p) => p + offset);
+    if (ports.some((p) => p > 65535)) break;
+    const clash = ports.find((p) => claimed.has(p));
+    if (clash !== undefined) {
+      skipped.push(`${offset}: port ${clash} belongs to stack ${claimed.get(clash)}`);
+      continue;
+    }
+    let busy: number | undefined;
+    for (const p of ports) {
+      if (!(await portFree(p))) {
+        busy = p;
+        break;
+      }
+    }
+    if (busy !== undefined) {
+      skipped.push(`${offset}: port ${busy} is in use on this machine`);
+      continue;
+    }
+    return { offset, skipped };
+  }
+  const why = skipped.length ? ` (${skipped.slice(-3).join("; ")})` : "";
+  if (explicit !== undefined) throw new UsageError(`portOffset ${explicit} cannot be used${why}`);
+  throw new OpsError(`no free portOffset up to 50000${why}`);
+}
+
+/** Host port -> stack name, for every other stack file in the project. */
+function claimedPorts(ctx: OpsContext, project: string, except: string): Map<number, string> {
+  const claimed = new Map<number, string>();
+  for (const other of stackFileNames(ctx).filter((s) => s !== except)) {
+    try {
+      const { settings } = stackSettings(ctx, project, other);
+      for (const port of Object.values(hostPorts(settings))) claimed.set(port, other);
+    } catch (err) {
+      note(ctx, `warning: ignoring Pulumi.${other}.yaml when choosing ports: ${(err as Error).message.split("\n")[0]}`);
+    }
+  }
+  return claimed;
+}
+
+export async function stackNewCommand(ctx: OpsContext, name: string, options: { offset?: string; bindAddress?: string }): Promise<number> {
+  if (!DEVELOPER_STACK.test(name)) {
+    throw new UsageError(`invalid stack name '${name}': use 1-32 lower-case letters, digits and dashes, starting with a letter (it becomes part of Docker names)`);
+  }
+  const project = projectName(ctx);
+  const file = stackFile(ctx, name);
+  if (fs.existsSync(file)) throw new UsageError(`${path.basename(file)} exists already: pick another name, or bring that stack up with npm run up -- --stack ${name}`);
+  const explicit = options.offset === undefined ? undefined : Number(options.offset);
+  if (explicit !== undefined && (!Number.isInteger(explicit) || explicit < 0 || explicit > 50000)) {
+    throw new UsageError(`--offset must be a whole number from 0 to 50000, not '${options.offset}'`);
+  }
+  const raw: Record<string, unknown> = options.bindAddress ? { bindAddress: options.bindAddress } : {};
+  let template: Settings;
+  try {
+    template = parseSettings(raw, "--bind-address", project);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { offset, skipped } = await chooseOffset(template, claimedPorts(ctx, project, name), (p) => isPortFree(template.bindAddress, p), explicit);
+  for (const s of skipped) note(ctx, `offset ${s}`);
+
+  const config = { config: { [`${project}:portOffset`]: offset, ...(options.bindAddress ? { [`${project}:bindAddress`]: options.bindAddress } : {}) } };
+  const header = `# Developer stack ${name}, created by npm run stack:new. Every key is optional: docs/configuration.md.\n`;
+  fs.writeFileSync(file, header + yaml.dump(config));
+  announcePassphrase(ctx);
+  try {
+    await initStack(ctx, name);
+  } catch (err) {
+    // Leave nothing half-made behind: the next attempt starts from scratch.
+    fs.rmSync(file, { force: true });
+    throw err;
+  }
+  const ports = hostPorts({ ...template, portOffset: offset });
+  say(ctx, `Stack ${name} created (${path.basename(file)}, portOffset ${offset}) and selected. Its services will listen on:`);
+  say(ctx, table(["SERVICE", "HOST PORT"], Object.entries(ports).map(([s, p]) => [s, `${template.bindAddress}:${p}`]), "  "));
+  say(ctx, `Bring it up with: npm run up -- --stack ${name}`);
+  return 0;
+}

@@ -1,0 +1,126 @@
+/**
+ * The files Pulumi keeps beside the program: Pulumi.yaml (project) and Pulumi.<stack>.yaml (a stack's
+ * configuration under `promemu:`). Read offline, so `config` and `stack:new` work without the Pulumi CLI.
+ */
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import * as path from "path";
+import { ConfigError, parseSettings, Settings } from "../config/settings";
+import type { OpsContext } from "./context";
+import { UsageError } from "./errors";
+
+/** What Pulumi itself accepts in a stack name, minus `/` (organisation prefixes mean nothing to a file backend). */
+const PULUMI_STACK_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+
+export function checkStackName(name: string): string {
+  if (!PULUMI_STACK_NAME.test(name)) {
+    throw new UsageError(`invalid stack name '${name}': use letters, digits, '-', '_' or '.' (at most 100)`);
+  }
+  return name;
+}
+
+function readYaml(file: string): unknown {
+  try {
+    return yaml.load(fs.readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${(err as Error).message.split("\n")[0]}`);
+  }
+}
+
+/** The Pulumi project name from Pulumi.yaml. */
+export function projectName(ctx: OpsContext): string {
+  const file = path.join(ctx.cwd, "Pulumi.yaml");
+  if (!fs.existsSync(file)) {
+    throw new UsageError(`no Pulumi.yaml in ${ctx.cwd}: run the command from the root of the promemu checkout`);
+  }
+  const doc = readYaml(file) as { name?: unknown } | null;
+  if (typeof doc?.name !== "string" || !doc.name) throw new UsageError(`${file}: the key 'name' (the project name) is missing`);
+  return doc.name;
+}
+
+export function stackFile(ctx: OpsContext, stack: string): string {
+  return path.join(ctx.cwd, `Pulumi.${stack}.yaml`);
+}
+
+/** The stacks that have a configuration file in the project directory. */
+export function stackFileNames(ctx: OpsContext): string[] {
+  return fs
+    .readdirSync(ctx.cwd)
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined)
+    .sort();
+}
+
+export interface StackConfig {
+  /** Path of Pulumi.<stack>.yaml. */
+  file: string;
+  /** The `promemu:` keys without their prefix, as the program reads them; encrypted values left out. */
+  raw: Record<string, unknown>;
+  /** Key paths (without the prefix) whose values are encrypted (`secure:`) in the file. */
+  secretPaths: string[][];
+}
+
+const isSecure = (value: unknown): value is { secure: string } =>
+  typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && "secure" in value;
+
+/** Copies `value` without its `secure:` leaves, recording where they were. */
+function withoutSecrets(value: unknown, at: string[], found: string[][]): unknown {
+  if (isSecure(value)) {
+    found.push(at);
+    return undefined;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  const copy: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) {
+    const kept = withoutSecrets(inner, [...at, key], found);
+    if (kept !== undefined) copy[key] = kept;
+  }
+  return copy;
+}
+
+/**
+ * `pulumi config set portOffset 100` stores the string "100"; the program reads keys with
+ * config.getObject, which JSON-parses such strings. Same here, so the offline view matches.
+ */
+function asProgramReadsIt(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return typeof parsed === "string" ? value : parsed;
+  } catch {
+    return value;
+  }
+}
+
+/** Reads Pulumi.<stack>.yaml; a missing file is an empty configuration (every default). */
+export function readStackConfig(ctx: OpsContext, project: string, stack: string): StackConfig {
+  const file = stackFile(ctx, stack);
+  const raw: Record<string, unknown> = {};
+  const secretPaths: string[][] = [];
+  if (!fs.existsSync(file)) return { file, raw, secretPaths };
+  const doc = (readYaml(file) ?? {}) as { config?: unknown };
+  const config = doc.config ?? {};
+  if (typeof config !== "object" || config === null || Array.isArray(config)) {
+    throw new UsageError(`${file}: 'config' must be a mapping of keys such as ${project}:portOffset`);
+  }
+  const prefix = `${project}:`;
+  for (const [fullKey, value] of Object.entries(config)) {
+    // Other namespaces (docker:host, ...) configure providers, not this program.
+    if (!fullKey.startsWith(prefix)) continue;
+    const key = fullKey.slice(prefix.length);
+    const kept = withoutSecrets(value, [key], secretPaths);
+    if (kept !== undefined) raw[key] = asProgramReadsIt(kept);
+  }
+  return { file, raw, secretPaths };
+}
+
+/** Validated settings of a stack, every default filled in; a bad file is a usage error naming file and key. */
+export function stackSettings(ctx: OpsContext, project: string, stack: string): { settings: Settings; config: StackConfig } {
+  const config = readStackConfig(ctx, project, stack);
+  try {
+    return { settings: parseSettings(config.raw, path.basename(config.file), project), config };
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+}
