@@ -24,39 +24,26 @@ interface RuleGroup {
 
 const VALUE = '{{ printf "%.1f" $value }}';
 
+/** "<metric> above a percentage for a while" on an emulated host. */
+function thresholdRule(alert: string, metric: string, severity: Severity, summary: string, resource: string, rule: { threshold: number; for: string }): AlertRule {
+  return {
+    alert,
+    expr: `${metric} > ${rule.threshold}`,
+    for: rule.for,
+    labels: { severity, component: "host" },
+    annotations: {
+      summary: `${summary} on {{ $labels.host }}`,
+      description: `${resource} usage of {{ $labels.host }} (role {{ $labels.role }}) has been above ${rule.threshold}% for ${rule.for}: ${VALUE}% now.`,
+    },
+  };
+}
+
 function hostRules(settings: Settings): AlertRule[] {
   const { cpuHigh, cpuCritical, memoryHigh } = settings.alerts;
   return [
-    {
-      alert: "HighCPUUsage",
-      expr: `cpu_usage_percent > ${cpuHigh.threshold}`,
-      for: cpuHigh.for,
-      labels: { severity: "warning", component: "host" },
-      annotations: {
-        summary: "High CPU usage on {{ $labels.host }}",
-        description: `CPU usage of {{ $labels.host }} (role {{ $labels.role }}) has been above ${cpuHigh.threshold}% for ${cpuHigh.for}: ${VALUE}% now.`,
-      },
-    },
-    {
-      alert: "CriticalCPUUsage",
-      expr: `cpu_usage_percent > ${cpuCritical.threshold}`,
-      for: cpuCritical.for,
-      labels: { severity: "critical", component: "host" },
-      annotations: {
-        summary: "Critical CPU usage on {{ $labels.host }}",
-        description: `CPU usage of {{ $labels.host }} (role {{ $labels.role }}) has been above ${cpuCritical.threshold}% for ${cpuCritical.for}: ${VALUE}% now.`,
-      },
-    },
-    {
-      alert: "HighMemoryUsage",
-      expr: `memory_usage_percent > ${memoryHigh.threshold}`,
-      for: memoryHigh.for,
-      labels: { severity: "warning", component: "host" },
-      annotations: {
-        summary: "High memory usage on {{ $labels.host }}",
-        description: `Memory usage of {{ $labels.host }} (role {{ $labels.role }}) has been above ${memoryHigh.threshold}% for ${memoryHigh.for}: ${VALUE}% now.`,
-      },
-    },
+    thresholdRule("HighCPUUsage", "cpu_usage_percent", "warning", "High CPU usage", "CPU", cpuHigh),
+    thresholdRule("CriticalCPUUsage", "cpu_usage_percent", "critical", "Critical CPU usage", "CPU", cpuCritical),
+    thresholdRule("HighMemoryUsage", "memory_usage_percent", "warning", "High memory usage", "Memory", memoryHigh),
     {
       alert: "HeavyTaskActive",
       expr: "heavy_task_active == 1",

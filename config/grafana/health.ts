@@ -3,27 +3,21 @@
  * and how long their scrapes take; which alerts fire.
  */
 /// <reference path="./sdk-modules.d.ts" />
-import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
+import type * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { SCRAPE_JOBS } from "../prometheus";
-import { numberPanels, queryVariable, row, statPanel, tablePanel, thresholds, timeSeriesPanel } from "./panels";
+import { numberPanels, promemuDashboard, quantileQueries, queryVariable, row, statPanel, tablePanel, thresholds, timeSeriesPanel } from "./panels";
 
 export const HEALTH_DASHBOARD_UID = "promemu-health";
 
 /** The emulator's own metrics come from its /metrics endpoint, scraped under this job. */
 const EMULATOR = `job="${SCRAPE_JOBS.emulator}"`;
-const pushQuantile = (q: number) =>
-  `histogram_quantile(${q}, sum by (le) (rate(promemu_push_duration_seconds_bucket{${EMULATOR}}[$__rate_interval])))`;
 
 export function healthDashboard(): dashboard.Dashboard {
-  const built = new dashboard.DashboardBuilder("promemu: stack health")
-    .uid(HEALTH_DASHBOARD_UID)
-    .description("The monitoring stack itself: emulator pushes, Pushgateway groups, scrape targets and firing alerts.")
-    .tags(["promemu"])
-    .refresh("30s")
-    .time({ from: "now-30m", to: "now" })
-    .timezone("browser")
-    .tooltip(dashboard.DashboardCursorSync.Crosshair)
-    .readonly()
+  const built = promemuDashboard(
+    "promemu: stack health",
+    HEALTH_DASHBOARD_UID,
+    "The monitoring stack itself: emulator pushes, Pushgateway groups, scrape targets and firing alerts.",
+  )
     .withVariable(queryVariable("job", "Scrape job", "label_values(up, job)"))
 
     .withRow(row("Emulator"))
@@ -41,11 +35,7 @@ export function healthDashboard(): dashboard.Dashboard {
       timeSeriesPanel({
         title: "Push latency",
         description: "Quantiles of promemu_push_duration_seconds: how long one push cycle to the Pushgateway takes.",
-        queries: [
-          { expr: pushQuantile(0.5), legend: "p50" },
-          { expr: pushQuantile(0.95), legend: "p95" },
-          { expr: pushQuantile(0.99), legend: "p99" },
-        ],
+        queries: quantileQueries(`promemu_push_duration_seconds_bucket{${EMULATOR}}`),
         unit: "s",
         min: 0,
         width: 8,

@@ -4,9 +4,9 @@
  * loss, request latency), filtered by the job, role and host variables.
  */
 /// <reference path="./sdk-modules.d.ts" />
-import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
+import type * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import type { Settings } from "../settings";
-import { numberPanels, pieChartPanel, queryVariable, row, statPanel, thresholds, timeSeriesPanel } from "./panels";
+import { numberPanels, promemuDashboard, pieChartPanel, quantileQueries, queryVariable, row, statPanel, thresholds, type TimeSeriesSpec, timeSeriesPanel } from "./panels";
 
 export const MAIN_DASHBOARD_UID = "promemu-overview";
 
@@ -14,23 +14,23 @@ export const MAIN_DASHBOARD_UID = "promemu-overview";
 const FILTER = 'job=~"$job", role=~"$role", host=~"$host"';
 const select = (metric: string) => `${metric}{${FILTER}}`;
 const perHostRate = (counter: string) => `sum by (host) (rate(${select(counter)}[$__rate_interval]))`;
-const latencyQuantile = (q: number) =>
-  `histogram_quantile(${q}, sum by (le) (rate(${select("http_request_duration_seconds_bucket")}[$__rate_interval])))`;
+
+/** One line per host of a gauge; percentages on a fixed 0-100 axis. */
+function perHostPanel(title: string, metric: string, description: string, unit: string, extra: Partial<TimeSeriesSpec> = {}) {
+  const axis = unit === "percent" ? { min: 0, max: 100 } : { min: 0 };
+  return timeSeriesPanel({ title, description, queries: [{ expr: select(metric), legend: "{{host}}" }], unit, width: 8, ...axis, ...extra });
+}
 
 /** host_uptime_seconds exists for every emulated host, whatever its role, so it anchors the variables. */
 const ANCHOR = "host_uptime_seconds";
 
 export function overviewDashboard(settings: Settings): dashboard.Dashboard {
   const { cpuHigh, cpuCritical, memoryHigh } = settings.alerts;
-  const built = new dashboard.DashboardBuilder("promemu: emulated hosts")
-    .uid(MAIN_DASHBOARD_UID)
-    .description("The emulated workload: per-host resources, the balancer's heavy task and its peaks, requests and the database.")
-    .tags(["promemu"])
-    .refresh("30s")
-    .time({ from: "now-30m", to: "now" })
-    .timezone("browser")
-    .tooltip(dashboard.DashboardCursorSync.Crosshair)
-    .readonly()
+  const built = promemuDashboard(
+    "promemu: emulated hosts",
+    MAIN_DASHBOARD_UID,
+    "The emulated workload: per-host resources, the balancer's heavy task and its peaks, requests and the database.",
+  )
     .withVariable(queryVariable("job", "Job", `label_values(${ANCHOR}, job)`))
     .withVariable(queryVariable("role", "Role", `label_values(${ANCHOR}{job=~"$job"}, role)`))
     .withVariable(queryVariable("host", "Host", `label_values(${ANCHOR}{job=~"$job", role=~"$role"}, host)`))
@@ -54,77 +54,38 @@ export function overviewDashboard(settings: Settings): dashboard.Dashboard {
         width: 6,
       }),
     )
-    .withPanel(
-      timeSeriesPanel({
-        title: "Database connections",
-        description: "Open connections of each database host (db_connections).",
-        queries: [{ expr: select("db_connections"), legend: "{{host}}" }],
-        unit: "short",
-        width: 12,
-      }),
-    )
+    .withPanel(perHostPanel("Database connections", "db_connections", "Open connections of each database host (db_connections).", "short", { width: 12 }))
 
     .withRow(row("CPU and memory"))
     .withPanel(
-      timeSeriesPanel({
-        title: "CPU usage by host",
-        description: `cpu_usage_percent. Dashed lines: HighCPUUsage (> ${cpuHigh.threshold}% for ${cpuHigh.for}) and CriticalCPUUsage (> ${cpuCritical.threshold}% for ${cpuCritical.for}).`,
-        queries: [{ expr: select("cpu_usage_percent"), legend: "{{host}}" }],
-        unit: "percent",
-        min: 0,
-        max: 100,
-        width: 12,
-        thresholdLines: [
-          [cpuHigh.threshold, "orange"],
-          [cpuCritical.threshold, "red"],
-        ],
-      }),
+      perHostPanel(
+        "CPU usage by host",
+        "cpu_usage_percent",
+        `cpu_usage_percent. Dashed lines: HighCPUUsage (> ${cpuHigh.threshold}% for ${cpuHigh.for}) and CriticalCPUUsage (> ${cpuCritical.threshold}% for ${cpuCritical.for}).`,
+        "percent",
+        {
+          width: 12,
+          thresholdLines: [
+            [cpuHigh.threshold, "orange"],
+            [cpuCritical.threshold, "red"],
+          ],
+        },
+      ),
     )
     .withPanel(
-      timeSeriesPanel({
-        title: "Memory usage by host",
-        description: `memory_usage_percent. Dashed line: HighMemoryUsage (> ${memoryHigh.threshold}% for ${memoryHigh.for}).`,
-        queries: [{ expr: select("memory_usage_percent"), legend: "{{host}}" }],
-        unit: "percent",
-        min: 0,
-        max: 100,
-        width: 12,
-        thresholdLines: [[memoryHigh.threshold, "orange"]],
-      }),
+      perHostPanel(
+        "Memory usage by host",
+        "memory_usage_percent",
+        `memory_usage_percent. Dashed line: HighMemoryUsage (> ${memoryHigh.threshold}% for ${memoryHigh.for}).`,
+        "percent",
+        { width: 12, thresholdLines: [[memoryHigh.threshold, "orange"]] },
+      ),
     )
 
     .withRow(row("Disk and network"))
-    .withPanel(
-      timeSeriesPanel({
-        title: "Disk usage",
-        description: "disk_usage_percent of each host.",
-        queries: [{ expr: select("disk_usage_percent"), legend: "{{host}}" }],
-        unit: "percent",
-        min: 0,
-        max: 100,
-        width: 8,
-      }),
-    )
-    .withPanel(
-      timeSeriesPanel({
-        title: "Disk IO utilisation",
-        description: "disk_io_util_percent: share of time the disk was busy.",
-        queries: [{ expr: select("disk_io_util_percent"), legend: "{{host}}" }],
-        unit: "percent",
-        min: 0,
-        max: 100,
-        width: 8,
-      }),
-    )
-    .withPanel(
-      timeSeriesPanel({
-        title: "Disk IO operations",
-        description: "disk_io_ops_per_second of each host.",
-        queries: [{ expr: select("disk_io_ops_per_second"), legend: "{{host}}" }],
-        unit: "iops",
-        width: 8,
-      }),
-    )
+    .withPanel(perHostPanel("Disk usage", "disk_usage_percent", "disk_usage_percent of each host.", "percent"))
+    .withPanel(perHostPanel("Disk IO utilisation", "disk_io_util_percent", "disk_io_util_percent: share of time the disk was busy.", "percent"))
+    .withPanel(perHostPanel("Disk IO operations", "disk_io_ops_per_second", "disk_io_ops_per_second of each host.", "iops"))
     .withPanel(
       timeSeriesPanel({
         title: "Network throughput",
@@ -137,25 +98,9 @@ export function overviewDashboard(settings: Settings): dashboard.Dashboard {
         width: 8,
       }),
     )
-    .withPanel(
-      timeSeriesPanel({
-        title: "Network latency",
-        description: "network_latency_seconds of each host.",
-        queries: [{ expr: select("network_latency_seconds"), legend: "{{host}}" }],
-        unit: "s",
-        width: 8,
-      }),
-    )
-    .withPanel(
-      timeSeriesPanel({
-        title: "Packet loss",
-        description: "network_packet_loss_percent of each host.",
-        queries: [{ expr: select("network_packet_loss_percent"), legend: "{{host}}" }],
-        unit: "percent",
-        min: 0,
-        width: 8,
-      }),
-    )
+    .withPanel(perHostPanel("Network latency", "network_latency_seconds", "network_latency_seconds of each host.", "s"))
+    // Loss is a fraction of a percent most of the time: a 0-100 axis would flatten it.
+    .withPanel(perHostPanel("Packet loss", "network_packet_loss_percent", "network_packet_loss_percent of each host.", "percent", { max: undefined }))
 
     .withRow(row("Workers and requests"))
     .withPanel(
@@ -172,16 +117,7 @@ export function overviewDashboard(settings: Settings): dashboard.Dashboard {
         width: 8,
       }),
     )
-    .withPanel(
-      timeSeriesPanel({
-        title: "Worker processes",
-        description: "workers_count: processes each worker host runs.",
-        queries: [{ expr: select("workers_count"), legend: "{{host}}" }],
-        unit: "short",
-        min: 0,
-        width: 8,
-      }),
-    )
+    .withPanel(perHostPanel("Worker processes", "workers_count", "workers_count: processes each worker host runs.", "short"))
     .withPanel(
       timeSeriesPanel({
         title: "HTTP requests",
@@ -196,11 +132,7 @@ export function overviewDashboard(settings: Settings): dashboard.Dashboard {
       timeSeriesPanel({
         title: "Request latency",
         description: "Quantiles of http_request_duration_seconds over every selected host, from the histogram's buckets.",
-        queries: [
-          { expr: latencyQuantile(0.5), legend: "p50" },
-          { expr: latencyQuantile(0.95), legend: "p95" },
-          { expr: latencyQuantile(0.99), legend: "p99" },
-        ],
+        queries: quantileQueries(select("http_request_duration_seconds_bucket")),
         unit: "s",
         min: 0,
         width: 24,

@@ -17,6 +17,19 @@ export const DATASOURCE: common.DataSourceRef = { type: "prometheus", uid: DATAS
 /** What a variable is replaced with when "All" is selected: a regex, so panels use `=~`. */
 export const MATCH_ALL = ".*";
 
+/** What both dashboards share: tags, 30 s auto-refresh, the last 30 minutes, a shared crosshair, read-only (the files are the source). */
+export function promemuDashboard(title: string, uid: string, description: string): dashboard.DashboardBuilder {
+  return new dashboard.DashboardBuilder(title)
+    .uid(uid)
+    .description(description)
+    .tags(["promemu"])
+    .refresh("30s")
+    .time({ from: "now-30m", to: "now" })
+    .timezone("browser")
+    .tooltip(dashboard.DashboardCursorSync.Crosshair)
+    .readonly();
+}
+
 /** A query variable with "All" (the default selection), multi-select and values refreshed with the time range. */
 export function queryVariable(name: string, label: string, query: string): dashboard.QueryVariableBuilder {
   return new dashboard.QueryVariableBuilder(name)
@@ -49,6 +62,14 @@ export interface PanelSpec {
   /** Width in grid columns (the grid is 24 wide). */
   width: number;
   height?: number;
+}
+
+/** p50, p95 and p99 of a histogram over the selected series, from the per-second rate of its buckets. */
+export function quantileQueries(bucketSelector: string): Query[] {
+  return [0.5, 0.95, 0.99].map((q) => ({
+    expr: `histogram_quantile(${q}, sum by (le) (rate(${bucketSelector}[$__rate_interval])))`,
+    legend: `p${Math.round(q * 100)}`,
+  }));
 }
 
 function target(query: Query, index: number): prometheus.DataqueryBuilder {
