@@ -219,3 +219,21 @@ export function runTool(name: "promtool" | "amtool", args: string[], cwd?: strin
   const result = spawnSync(binary, args, { cwd, encoding: "utf8", timeout: 60000 });
   return { status: result.status ?? -1, output: `${result.stdout ?? ""}${result.stderr ?? ""}` };
 }
+
+/**
+ * Prometheus on an existing TSDB directory, e.g. one a restore has just filled: proves the data is
+ * readable. The directory is the caller's (left in place on stop).
+ */
+export function startPrometheusOnData(options: PrometheusOptions & { storagePath: string }): Promise<RunningServer> {
+  return startServer(
+    "prometheus",
+    (port) => [
+      `--config.file=${options.configFile}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      `--storage.tsdb.path=${options.storagePath}`,
+      ...(options.args ?? []),
+    ],
+    "/-/ready",
+    options.port,
+  );
+}

@@ -1,0 +1,82 @@
+/** config: the effective configuration from the stack file alone, defaults filled in, secrets masked, offline. */
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import { parseSettings } from "../../config/settings";
+import { FakeTools } from "./support/fake-tools";
+import { makeProject, runOps } from "./support/harness";
+
+const STACK_FILE = `encryptionsalt: v1:abc
+config:
+  promemu:portOffset: "200"
+  promemu:grafanaAdminPassword:
+    secure: v1:AAAAencryptedAAAA
+  promemu:alertmanager:
+    webhookUrl:
+      secure: v1:BBBBencryptedBBBB
+  promemu:prometheus:
+    retentionTime: 3d
+  docker:host: unix:///var/run/docker.sock
+`;
+
+describe("ops config", () => {
+  let fakes: FakeTools;
+  let project: string;
+  beforeEach(() => {
+    // No pulumi at all: config works offline.
+    fakes = new FakeTools(["docker"]);
+    project = makeProject({ "Pulumi.carol.yaml": STACK_FILE });
+  });
+  afterEach(() => {
+    fakes.remove();
+    fs.rmSync(project, { recursive: true, force: true });
+  });
+
+  test("--json: every default, values as the program reads them, encrypted values masked", async () => {
+    const run = await runOps(["config", "--stack", "carol", "--json"], { fakes, cwd: project });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const shown = JSON.parse(run.stdout);
+    const expected = parseSettings({ portOffset: 200, prometheus: { retentionTime: "3d" } }, "test");
+    expect(shown).toEqual({
+      project: "promemu",
+      stack: "carol",
+      file: "Pulumi.carol.yaml",
+      settings: { ...expected, grafanaAdminPassword: "[secret]", alertmanager: { ...expected.alertmanager, webhookUrl: "[secret]" } },
+      hostPorts: { pushgateway: 9291, prometheus: 9290, alertmanager: 9293, grafana: 3200, emulator: 9664 },
+    });
+    expect(run.stdout).not.toContain("encrypted");
+  });
+
+  test("YAML for people; a plain-text password is masked too", async () => {
+    fs.writeFileSync(`${project}/Pulumi.carol.yaml`, "config:\n  promemu:grafanaAdminPassword: correct-horse-battery\n");
+    const run = await runOps(["config", "--stack", "carol"], { fakes, cwd: project });
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toContain("correct-horse-battery");
+    const doc = yaml.load(run.stdout) as { promemu: Record<string, unknown>; hostPorts: Record<string, number> };
+    expect(doc.promemu.grafanaAdminPassword).toBe("[secret]");
+    expect(doc.promemu.portOffset).toBe(0);
+    expect(doc.hostPorts.grafana).toBe(3000);
+    expect(run.stdout).toMatch(/^# Effective configuration of stack carol: Pulumi\.carol\.yaml with every default filled in, secrets masked\.$/m);
+  });
+
+  test("an invalid file is a usage error naming file, key and what is allowed", async () => {
+    fs.writeFileSync(`${project}/Pulumi.carol.yaml`, "config:\n  promemu:emulator:\n    scenario: chaos\n  promemu:grafna: {}\n");
+    const run = await runOps(["config", "--stack", "carol"], { fakes, cwd: project });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toContain("invalid configuration in Pulumi.carol.yaml");
+    expect(run.stderr).toContain("promemu:emulator.scenario: must be one of the built-in scenarios: default, hosts-load-with-peaks, single-host-load");
+    expect(run.stderr).toContain("promemu:grafna: unknown key");
+
+    fs.writeFileSync(`${project}/Pulumi.carol.yaml`, "config: [1, 2\n");
+    const broken = await runOps(["config", "--stack", "carol"], { fakes, cwd: project });
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(/^error: cannot read .*Pulumi\.carol\.yaml: /);
+  });
+
+  test("without --stack and without the Pulumi CLI it shows dev; a missing stack file means all defaults", async () => {
+    const run = await runOps(["config", "--json"], { fakes, cwd: project });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ stack: "dev", settings: parseSettings({}, "test") });
+  });
+});
