@@ -1,0 +1,119 @@
+/**
+ * The `promemu` command: list, validate, run. Bad input exits 2 with a one-paragraph message and no
+ * stack trace; `bin/promemu.js` calls main() and sets the exit code.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { Command, CommanderError, Option } from "commander";
+import { UsageError } from "./errors";
+import { type RawRunOptions, parseRunOptions } from "./cli/options";
+import { runCommand } from "./cli/run";
+import { Terminal } from "./cli/status";
+import type { CompiledScenario } from "./model/types";
+import { builtinScenarios, loadScenario } from "./scenario/loader";
+
+function version(): string {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")).version;
+  } catch {
+    return "unknown";
+  }
+}
+
+/** `--set a=1 --set b=2` and `PROMEMU_SET=a=1,b=2` both arrive here. */
+function collectSet(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(",").map((pair) => pair.trim()).filter(Boolean)];
+}
+
+/** Sample lines one push carries when every host is up. */
+function seriesPerPush(scenario: CompiledScenario): number {
+  let total = 0;
+  for (const host of scenario.hosts) {
+    for (const metric of host.shape.metrics) total += metric.spec.type === "histogram" ? metric.spec.buckets.length + 3 : 1;
+  }
+  return total;
+}
+
+function summary(scenario: CompiledScenario): string {
+  const roles = new Set(scenario.hosts.map((h) => h.shape.role));
+  return `${scenario.hosts.length} hosts in ${roles.size} role${roles.size > 1 ? "s" : ""} (${[...roles].join(", ")}), ${scenario.families.length} metrics, ${seriesPerPush(scenario)} series per push`;
+}
+
+export function buildProgram(out: (text: string) => void, terminal: Terminal, exit: { code: number }): Command {
+  const program = new Command("promemu")
+    .description("A scriptable Prometheus workload: emulated hosts, scenarios and events, pushed to a Pushgateway or scraped.")
+    .version(version())
+    .exitOverride()
+    .configureOutput({ writeOut: out, writeErr: (text) => process.stderr.write(text) })
+    .showHelpAfterError("(run promemu --help for usage)");
+
+  program
+    .command("list")
+    .description("list the built-in scenarios and their parameters")
+    .action(() => {
+      for (const name of builtinScenarios()) {
+        const { scenario, params } = loadScenario(name);
+        out(`${name}\n  ${scenario.description || "(no description)"}\n  ${summary(scenario)}\n`);
+        out(`  parameters: ${params.size ? [...params].map(([k, v]) => `${k}=${v}`).join(", ") : "none"}\n`);
+      }
+    });
+
+  program
+    .command("validate")
+    .description("check a scenario file (or built-in name); exit 0 when valid, 2 with the problem otherwise")
+    .argument("<file>", "scenario YAML file or built-in name")
+    .option("--set <key=value>", "override a scenario parameter (repeatable, or comma-separated)", collectSet, [])
+    .action((file: string, opts: { set: string[] }) => {
+      const { scenario } = loadScenario(file, opts.set);
+      out(`${file}: valid scenario "${scenario.name}": ${summary(scenario)}\n`);
+    });
+
+  const env = (option: Option, variable: string) => option.env(variable);
+  program
+    .command("run")
+    .description("play a scenario on the wall clock, pushing to a Pushgateway and/or serving it for scrapes")
+    .addOption(env(new Option("--scenario <name|file>", "built-in scenario name or YAML file").default("default"), "PROMEMU_SCENARIO"))
+    .addOption(env(new Option("--pushgateway-url <url>", "Pushgateway base URL, e.g. http://localhost:9091"), "PROMEMU_PUSHGATEWAY_URL"))
+    .addOption(env(new Option("--push-interval <duration>", "wall time between pushes").default("15s"), "PROMEMU_PUSH_INTERVAL"))
+    .addOption(env(new Option("--push-timeout <duration>", "timeout of each request to the Pushgateway").default("10s"), "PROMEMU_PUSH_TIMEOUT"))
+    .addOption(env(new Option("--duration <duration>", "scenario time to play, then stop (default: until SIGINT/SIGTERM)"), "PROMEMU_DURATION"))
+    .addOption(env(new Option("--seed <n>", "random seed: the same seed plays the same series").default("42"), "PROMEMU_SEED"))
+    .addOption(
+      env(new Option("--set <key=value>", "override a scenario parameter (repeatable, or comma-separated)").argParser(collectSet).default([]), "PROMEMU_SET"),
+    )
+    .addOption(env(new Option("--listen <[host]:port>", "serve /healthz, /metrics and /emulated, e.g. :9464"), "PROMEMU_LISTEN"))
+    .addOption(env(new Option("--speed <factor>", "scenario time runs this many times faster than the wall clock").default("1"), "PROMEMU_SPEED"))
+    .addOption(env(new Option("--job <name>", "Pushgateway job of the pushed groups").default("promemu"), "PROMEMU_JOB"))
+    .addOption(env(new Option("--owner <id>", "ownership mark of our groups (default promemu-<hostname>)"), "PROMEMU_OWNER"))
+    .addOption(env(new Option("--shards <n|auto>", "number of Pushgateway groups the hosts are spread over").default("auto"), "PROMEMU_SHARDS"))
+    .addOption(env(new Option("--status-interval <duration>", "time between status lines on stderr (0: none)").default("60s"), "PROMEMU_STATUS_INTERVAL"))
+    .action(async (raw: RawRunOptions, command: Command) => {
+      const options = parseRunOptions(raw, (key) => command.getOptionValueSource(key));
+      exit.code = await runCommand(options, terminal);
+    });
+
+  return program;
+}
+
+/** Runs the CLI; resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const exit = { code: 0 };
+  const terminal = new Terminal(process.stderr);
+  const program = buildProgram((text) => process.stdout.write(text), terminal, exit);
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return exit.code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander has printed its message; help and --version are not errors.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`promemu: ${err.message}\n`);
+      return 2;
+    }
+    const message = process.env.PROMEMU_DEBUG ? ((err as Error).stack ?? String(err)) : `${(err as Error).message} (set PROMEMU_DEBUG=1 for details)`;
+    process.stderr.write(`promemu: ${message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,96 @@
+/** `promemu run`: the scenario on the wall clock, pushed and/or served, until the duration ends or a signal arrives. */
+import { startHttpServer, type RunningHttpServer } from "../http/server";
+import { Runner } from "../runner";
+import { loadScenario } from "../scenario/loader";
+import { autoShardCount } from "../sinks/grouping";
+import { Telemetry } from "../telemetry";
+import { formatDuration } from "../util/duration";
+import type { RunOptions } from "./options";
+import { type Terminal, formatProgress, formatStatus } from "./status";
+
+const PROGRESS_REFRESH_MS = 1_000;
+
+export async function runCommand(options: RunOptions, terminal: Terminal): Promise<number> {
+  const { scenario } = loadScenario(options.scenario, options.set);
+  const log = (line: string) => terminal.log(line);
+  const telemetry = new Telemetry();
+  const shards = options.shards ?? autoShardCount(scenario.hosts.length);
+  const runner = new Runner({
+    scenario,
+    seed: options.seed,
+    speed: options.speed,
+    pushIntervalMs: options.pushIntervalMs,
+    durationMs: options.durationMs,
+    pushgateway: options.pushgatewayUrl
+      ? { url: options.pushgatewayUrl, job: options.job, owner: options.owner, timeoutMs: options.pushTimeoutMs, shards }
+      : undefined,
+    telemetry,
+    log,
+  });
+
+  const startedAt = Date.now();
+  let server: RunningHttpServer | undefined;
+  if (options.listen) {
+    server = await startHttpServer(
+      options.listen,
+      {
+        health: () => {
+          const status = runner.status();
+          return {
+            status: "ok",
+            scenario: scenario.name,
+            uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+            scenarioTimeSeconds: Math.round(status.scenarioTimeMs / 1000),
+            hostsActive: status.hostsActive,
+            hostsTotal: status.hostsTotal,
+            series: status.series,
+            pushgateway: { url: options.pushgatewayUrl ?? null, state: status.pushgateway, pushesOk: status.pushesOk, pushesFailed: status.pushesFailed },
+          };
+        },
+        ownMetrics: async () => ({ contentType: telemetry.registry.contentType, body: await telemetry.registry.metrics() }),
+        emulated: () => runner.renderAll().text,
+      },
+      log,
+    );
+  }
+
+  const target = options.pushgatewayUrl
+    ? `pushing to ${options.pushgatewayUrl} every ${formatDuration(options.pushIntervalMs)} (job ${options.job}, owner ${options.owner}, ${shards} group${shards > 1 ? "s" : ""})`
+    : "not pushing (no --pushgateway-url)";
+  log(
+    `scenario ${scenario.name}: ${scenario.hosts.length} hosts, seed ${options.seed}, speed ${options.speed}x, ` +
+      `${options.durationMs === undefined ? "until stopped" : `for ${formatDuration(options.durationMs)} of scenario time`}; ${target}` +
+      (server ? `; serving /healthz, /metrics and /emulated on ${server.url}` : ""),
+  );
+
+  const timers: NodeJS.Timeout[] = [];
+  if (options.statusIntervalMs > 0) timers.push(setInterval(() => log(formatStatus(runner.status())), options.statusIntervalMs));
+  if (terminal.interactive && options.durationMs !== undefined) {
+    const total = options.durationMs;
+    timers.push(setInterval(() => terminal.showProgress(formatProgress(runner.scenarioTime(), total)), PROGRESS_REFRESH_MS));
+  }
+
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      log(`${signal} again: exiting without removing our groups`);
+      process.exit(130);
+    }
+    signalled = true;
+    log(`${signal}: stopping and removing our groups`);
+    void runner.stop();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  runner.start();
+  await runner.done;
+
+  for (const timer of timers) clearInterval(timer);
+  terminal.clearProgress();
+  log(formatStatus(runner.status()));
+  await server?.close();
+  process.off("SIGINT", onSignal);
+  process.off("SIGTERM", onSignal);
+  return 0;
+}

@@ -1,0 +1,138 @@
+/**
+ * One emulated host at run time: started (after its delay, or by an event), ticking at its own
+ * jittered interval, stopped by its TTL or an event. Stopping drops its series at once, so the next
+ * push no longer carries them; a restart begins afresh (counters at 0, uptime at 0).
+ */
+import type { EventBus } from "../events/bus";
+import { buildGenerator } from "../generators/build";
+import type { BuildEnv, Generator, TickContext } from "../generators/types";
+import { labelText } from "../exposition/text";
+import type { HostDef } from "../model/types";
+import { HOST_STARTED, HOST_STOPPED } from "../scenario/compile";
+import { Random } from "../util/random";
+import type { Scheduler } from "./scheduler";
+import { type Series, createSeries, seriesPrefixes } from "./series";
+
+/** What the engine lends each host. */
+export interface HostServices {
+  readonly scheduler: Scheduler;
+  readonly bus: EventBus;
+  readonly seed: number;
+  readonly timeOfDay: number;
+  readonly familyCount: number;
+  /** Running total of samples generated, for the benchmark and the status line. */
+  readonly stats: { samples: number };
+}
+
+export class HostRuntime {
+  active = false;
+  /** Series in evaluation order while active; empty while stopped. */
+  series: Series[] = [];
+  /** The same series indexed by family, for rendering family by family. */
+  byFamily: (Series | undefined)[] = [];
+  readonly labels: string;
+
+  private epoch = 0;
+  private starts = 0;
+  private lastTick = 0;
+  private samplesPerTick = 0;
+  private load: Generator | undefined;
+  private ctx: TickContext = { startedAt: 0, load: 0, values: new Float64Array(0) };
+  private disposers: (() => void)[] = [];
+  private prefixes: string[][] | undefined;
+  private readonly tickRandom: Random;
+
+  constructor(
+    readonly def: HostDef,
+    private readonly services: HostServices,
+  ) {
+    this.labels = labelText(def.labels);
+    this.tickRandom = Random.stream(services.seed, def.name, "tick");
+  }
+
+  get name(): string {
+    return this.def.name;
+  }
+
+  start(t: number): void {
+    if (this.active) return;
+    const { shape } = this.def;
+    this.active = true;
+    this.epoch++;
+    this.starts++;
+    this.prefixes ??= shape.metrics.map((m) => seriesPrefixes(m, this.labels));
+    const env = this.environment(t);
+    this.load = shape.load ? buildGenerator(shape.load, env, "load") : undefined;
+    this.series = shape.metrics.map((m, i) => createSeries(m, this.prefixes![i], env));
+    this.byFamily = new Array(this.services.familyCount);
+    this.samplesPerTick = 0;
+    for (const series of this.series) {
+      this.byFamily[series.def.family.index] = series;
+      this.samplesPerTick += series.samples;
+    }
+    this.ctx = { startedAt: t, load: 0, values: new Float64Array(this.series.length) };
+    this.lastTick = t;
+    if (shape.ttl !== undefined) this.later(t + shape.ttl, () => this.stop(t + shape.ttl!));
+    this.tick(t);
+    this.emit(HOST_STARTED, t);
+  }
+
+  stop(t: number): void {
+    if (!this.active) return;
+    this.active = false;
+    this.epoch++;
+    for (const dispose of this.disposers) dispose();
+    this.disposers = [];
+    this.series = [];
+    this.byFamily = [];
+    this.load = undefined;
+    this.emit(HOST_STOPPED, t);
+  }
+
+  /** Lines this host writes per push while active. */
+  get seriesCount(): number {
+    return this.samplesPerTick;
+  }
+
+  private tick(t: number): void {
+    const { ctx, series } = this;
+    const dt = (t - this.lastTick) / 1000;
+    ctx.load = this.load ? this.load.value(t, ctx) : 0;
+    for (let i = 0; i < series.length; i++) {
+      series[i].sample(t, dt, ctx);
+      ctx.values[i] = series[i].value;
+    }
+    this.lastTick = t;
+    this.services.stats.samples += this.samplesPerTick;
+    const { interval, jitter } = this.def.shape.tick;
+    const next = t + interval + (jitter > 0 ? this.tickRandom.uniform(-jitter, jitter) : 0);
+    this.later(next, () => this.tick(next));
+  }
+
+  /** A timer that dies with this run of the host. */
+  private later(at: number, action: () => void): void {
+    const epoch = this.epoch;
+    this.services.scheduler.schedule(at, () => {
+      if (this.epoch === epoch) action();
+    });
+  }
+
+  private emit(name: string, at: number): void {
+    this.services.bus.emit({ name, source: this.def.name, role: this.def.shape.role, time: at });
+  }
+
+  private environment(now: number): BuildEnv {
+    const { seed, timeOfDay, bus } = this.services;
+    const indexes = new Map(this.def.shape.metrics.map((m, i) => [m.name, i]));
+    const run = String(this.starts);
+    return {
+      now,
+      timeOfDay,
+      random: (key) => Random.stream(seed, this.def.name, run, key),
+      subscribe: (filter, handler) => this.disposers.push(bus.subscribe(filter, handler)),
+      schedule: (at, action) => this.later(at, action),
+      emit: (name, at) => this.emit(name, at),
+      metricIndex: (name) => indexes.get(name)!,
+    };
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * The runtime of one metric on one host: it samples its generator at each tick and writes its
+ * exposition lines from prefixes built once per host (`name{labels} `).
+ */
+import { sampler } from "../generators/distribution";
+import { buildGenerator } from "../generators/build";
+import type { BuildEnv, Generator, TickContext } from "../generators/types";
+import { escapeLabelValue, formatValue } from "../exposition/text";
+import type { MetricDef } from "../model/types";
+
+export interface Series {
+  readonly def: MetricDef;
+  /** The value other metrics derive from (gauges and counters). */
+  readonly value: number;
+  /** Samples written per tick: 1, or buckets + 3 for a histogram. */
+  readonly samples: number;
+  /** dt: seconds since the host's previous tick (0 at its first). */
+  sample(t: number, dt: number, ctx: TickContext): void;
+  render(): string;
+}
+
+/** The line prefixes of a metric on a host: one for gauges and counters; buckets, +Inf, sum and count for histograms. */
+export function seriesPrefixes(def: MetricDef, labels: string): string[] {
+  const { name, spec } = def;
+  if (spec.type !== "histogram") return [`${name}{${labels}} `];
+  const le = (bound: string) => `${name}_bucket{${labels},le="${escapeLabelValue(bound)}"} `;
+  return [...spec.buckets.map((b) => le(formatValue(b))), le("+Inf"), `${name}_sum{${labels}} `, `${name}_count{${labels}} `];
+}
+
+function rounder(decimals: number | undefined): (value: number) => number {
+  if (decimals === undefined) return (value) => value;
+  const factor = 10 ** decimals;
+  return (value) => Math.round(value * factor) / factor;
+}
+
+class GaugeSeries implements Series {
+  value = 0;
+  readonly samples = 1;
+  constructor(
+    readonly def: MetricDef,
+    private readonly prefix: string,
+    private readonly generator: Generator,
+    private readonly min: number,
+    private readonly max: number,
+    private readonly round: (value: number) => number,
+  ) {}
+  sample(t: number, _dt: number, ctx: TickContext): void {
+    const raw = this.generator.value(t, ctx);
+    this.value = this.round(raw < this.min ? this.min : raw > this.max ? this.max : raw);
+  }
+  render(): string {
+    return this.prefix + formatValue(this.value) + "\n";
+  }
+}
+
+/** Starts at 0 and only goes up: each tick adds rate (per second, negatives ignored) x seconds elapsed. */
+class CounterSeries implements Series {
+  value = 0;
+  readonly samples = 1;
+  private total = 0;
+  constructor(
+    readonly def: MetricDef,
+    private readonly prefix: string,
+    private readonly rate: Generator,
+    private readonly round: (value: number) => number,
+  ) {}
+  sample(t: number, dt: number, ctx: TickContext): void {
+    const rate = this.rate.value(t, ctx);
+    if (rate > 0) this.total += rate * dt;
+    this.value = this.round(this.total);
+  }
+  render(): string {
+    return this.prefix + formatValue(this.value) + "\n";
+  }
+}
+
+/**
+ * Observations drawn afresh every tick (rate x elapsed seconds of them, fractions carried over).
+ * Above MAX_DRAWS per tick a sample of that size is drawn and its bucket shares scaled up, so a busy
+ * endpoint costs a bounded amount of CPU while keeping integer, cumulative bucket counts.
+ */
+export const MAX_DRAWS = 2000;
+
+class HistogramSeries implements Series {
+  readonly value = 0;
+  readonly samples: number;
+  private readonly cumulative: Float64Array;
+  private readonly tally: Float64Array;
+  private readonly fractions: Float64Array;
+  private sum = 0;
+  private count = 0;
+  private pending = 0;
+
+  constructor(
+    readonly def: MetricDef,
+    private readonly prefixes: readonly string[],
+    private readonly bounds: readonly number[],
+    private readonly rate: Generator,
+    private readonly draw: () => number,
+  ) {
+    this.samples = bounds.length + 3;
+    this.cumulative = new Float64Array(bounds.length);
+    this.tally = new Float64Array(bounds.length + 1);
+    this.fractions = new Float64Array(bounds.length + 1);
+  }
+
+  sample(t: number, dt: number, ctx: TickContext): void {
+    const rate = this.rate.value(t, ctx);
+    if (rate > 0) this.pending += rate * dt;
+    const n = Math.floor(this.pending);
+    if (n === 0) return;
+    this.pending -= n;
+    const draws = Math.min(n, MAX_DRAWS);
+    const { tally, bounds } = this;
+    tally.fill(0);
+    let sum = 0;
+    for (let k = 0; k < draws; k++) {
+      const x = this.draw();
+      sum += x;
+      let j = 0;
+      while (j < bounds.length && x > bounds[j]) j++;
+      tally[j]++;
+    }
+    if (draws < n) {
+      this.scaleTally(n / draws, n);
+      sum *= n / draws;
+    }
+    let running = 0;
+    for (let j = 0; j < bounds.length; j++) {
+      running += tally[j];
+      this.cumulative[j] += running;
+    }
+    this.sum += sum;
+    this.count += n;
+  }
+
+  /** Largest-remainder rounding: integer shares that add up to exactly n. */
+  private scaleTally(scale: number, n: number): void {
+    const { tally, fractions } = this;
+    let assigned = 0;
+    for (let j = 0; j < tally.length; j++) {
+      const exact = tally[j] * scale;
+      tally[j] = Math.floor(exact);
+      fractions[j] = exact - tally[j];
+      assigned += tally[j];
+    }
+    for (let rest = n - assigned; rest > 0; rest--) {
+      let best = 0;
+      for (let j = 1; j < fractions.length; j++) if (fractions[j] > fractions[best]) best = j;
+      tally[best]++;
+      fractions[best] = -1;
+    }
+  }
+
+  render(): string {
+    const { prefixes, cumulative } = this;
+    let out = "";
+    for (let j = 0; j < cumulative.length; j++) out += prefixes[j] + cumulative[j] + "\n";
+    const last = cumulative.length;
+    return out + prefixes[last] + this.count + "\n" + prefixes[last + 1] + formatValue(this.sum) + "\n" + prefixes[last + 2] + this.count + "\n";
+  }
+}
+
+/** Builds the runtime of `def` for a host that is starting. */
+export function createSeries(def: MetricDef, prefixes: readonly string[], env: BuildEnv): Series {
+  const { spec, name } = def;
+  switch (spec.type) {
+    case "gauge":
+      return new GaugeSeries(def, prefixes[0], buildGenerator(spec.generator, env, name), spec.min ?? -Infinity, spec.max ?? Infinity, rounder(spec.decimals));
+    case "counter":
+      return new CounterSeries(def, prefixes[0], buildGenerator(spec.rate, env, name), rounder(spec.decimals));
+    case "histogram":
+      return new HistogramSeries(
+        def,
+        prefixes,
+        spec.buckets,
+        buildGenerator(spec.observations.rate, env, `${name}.rate`),
+        sampler(spec.observations.distribution, env.random(`${name}.observations`)),
+      );
+  }
+}

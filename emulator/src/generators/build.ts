@@ -1,0 +1,53 @@
+/** From a validated generator spec to the object that produces its values. */
+import type { GeneratorSpec } from "../scenario/schema";
+import { Constant, Derived, Load, Normal, Sum, Uniform, Uptime } from "./basic";
+import { EventValue, Switch } from "./events";
+import { Diurnal, Sine, Toggle } from "./periodic";
+import { OrnsteinUhlenbeck, Steps, Trend } from "./stochastic";
+import type { BuildEnv, Generator } from "./types";
+
+/** `key` names the generator's place in its tree, so that each random generator gets its own stream. */
+export function buildGenerator(spec: GeneratorSpec, env: BuildEnv, key: string): Generator {
+  switch (spec.type) {
+    case "constant":
+      return new Constant(spec.value);
+    case "uniform":
+      return new Uniform(spec.min, spec.max, env.random(key));
+    case "normal":
+      return new Normal(spec.mean, spec.stddev, env.random(key));
+    case "sine":
+      return new Sine(spec.min, spec.max, spec.period, spec.phase);
+    case "diurnal":
+      return new Diurnal(spec.min, spec.max, spec.peak, env.timeOfDay);
+    case "toggle": {
+      const toggle = new Toggle(spec);
+      toggle.announceEdges(env);
+      return toggle;
+    }
+    case "steps":
+      return new Steps(spec.choices, spec.hold, env.random(key));
+    case "trend":
+      return new Trend(spec, env.random(key));
+    case "ou":
+      return new OrnsteinUhlenbeck(spec.mean, spec.stddev, spec.reversion, spec.start, env.random(key));
+    case "uptime":
+      return new Uptime(spec.offset / 1000);
+    case "load":
+      return new Load(spec.min, spec.max);
+    case "derived":
+      return new Derived(env.metricIndex(spec.from), spec.scale, spec.offset, spec.percentOf);
+    case "event":
+      return new EventValue(spec.initial, spec.on, env);
+    case "switch":
+      return new Switch(
+        buildGenerator(spec.base, env, `${key}.base`),
+        buildGenerator(spec.generator, env, `${key}.generator`),
+        spec.on,
+        spec.for,
+        spec.until,
+        env,
+      );
+    case "sum":
+      return new Sum(spec.of.map((part, i) => buildGenerator(part, env, `${key}.of.${i}`)));
+  }
+}

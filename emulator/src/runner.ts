@@ -1,0 +1,212 @@
+/**
+ * Drives the engine on the wall clock and pushes its hosts every push interval: scenario time runs
+ * `speed` times faster than the wall clock, the push interval stays wall time. Before each push the
+ * engine catches up to now, so expired and stopped hosts are already gone from the bodies.
+ */
+import { Engine } from "./engine/engine";
+import type { HostRuntime } from "./engine/host";
+import { type Rendered, renderHosts } from "./exposition/render";
+import type { CompiledScenario } from "./model/types";
+import { shardOf } from "./sinks/grouping";
+import { Pusher } from "./sinks/pusher";
+import { PushgatewayClient } from "./sinks/pushgateway";
+import type { Telemetry } from "./telemetry";
+import { formatDuration } from "./util/duration";
+
+export interface PushgatewayTarget {
+  url: string;
+  job: string;
+  owner: string;
+  timeoutMs: number;
+  shards: number;
+}
+
+export interface RunnerOptions {
+  scenario: CompiledScenario;
+  seed: number;
+  /** Scenario milliseconds per wall-clock millisecond. */
+  speed: number;
+  pushIntervalMs: number;
+  /** Scenario time after which the run ends; undefined runs until stopped. */
+  durationMs?: number;
+  /** Absent: pull mode only (GET /emulated). */
+  pushgateway?: PushgatewayTarget;
+  telemetry: Telemetry;
+  log: (line: string) => void;
+  /** Wall clock in ms (injected by tests). */
+  now?: () => number;
+  /** Jitter of retry delays. */
+  random?: () => number;
+}
+
+export interface RunnerStatus {
+  readonly scenarioTimeMs: number;
+  readonly durationMs?: number;
+  readonly hostsActive: number;
+  readonly hostsTotal: number;
+  readonly series: number;
+  readonly pushesOk: number;
+  readonly pushesFailed: number;
+  readonly lastPushMs?: number;
+  readonly pushgateway: "disabled" | "ok" | "failing" | "waiting";
+}
+
+/** Deletes on shutdown get this long each, so that `docker stop`'s 10 s grace period is enough. */
+const SHUTDOWN_TIMEOUT_MS = 3_000;
+
+export class Runner {
+  readonly engine: Engine;
+  private readonly pusher: Pusher | undefined;
+  private readonly shardHosts: HostRuntime[][] = [];
+  private readonly now: () => number;
+  private readonly abort = new AbortController();
+  private startedAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private cycle: Promise<void> | undefined;
+  private cleanedUp = false;
+  private overrunLogged = false;
+  private slot = 0;
+  private stopping: Promise<void> | undefined;
+  private finished!: () => void;
+  /** Resolves once the run has ended (duration reached or stop()) and our groups are removed. */
+  readonly done = new Promise<void>((resolve) => (this.finished = resolve));
+  private stats = { series: 0, pushesOk: 0, pushesFailed: 0, lastPushMs: undefined as number | undefined, pushed: false };
+
+  constructor(private readonly options: RunnerOptions) {
+    this.now = options.now ?? Date.now;
+    this.engine = new Engine(options.scenario, { seed: options.seed });
+    const target = options.pushgateway;
+    if (target) {
+      for (let i = 0; i < target.shards; i++) this.shardHosts.push([]);
+      for (const host of this.engine.hosts) this.shardHosts[shardOf(host.name, target.shards)].push(host);
+      this.pusher = new Pusher({
+        client: new PushgatewayClient({ url: target.url, job: target.job, timeoutMs: target.timeoutMs }),
+        owner: target.owner,
+        shards: target.shards,
+        log: options.log,
+        random: options.random,
+        now: this.now,
+        onAttempt: (ok) => {
+          options.telemetry.pushes.inc({ result: ok ? "success" : "failure" });
+          if (ok) this.stats.pushesOk++;
+          else this.stats.pushesFailed++;
+        },
+      });
+    }
+    options.telemetry.hostsTotal.set(this.engine.hosts.length);
+  }
+
+  /** Scenario time now: wall time since start() times the speed, capped at the duration. */
+  scenarioTime(): number {
+    const t = (this.now() - this.startedAt) * this.options.speed;
+    return this.options.durationMs === undefined ? t : Math.min(t, this.options.durationMs);
+  }
+
+  start(): void {
+    this.startedAt = this.now();
+    this.runCycle();
+  }
+
+  /** Every active host, for a scrape of /emulated (pull mode). */
+  renderAll(): Rendered {
+    this.catchUp();
+    const rendered = renderHosts(this.engine.headers, this.engine.hosts);
+    if (!this.pusher) this.recordSeries(rendered.series);
+    return rendered;
+  }
+
+  status(): RunnerStatus {
+    this.catchUp();
+    const pushgateway = !this.pusher ? "disabled" : this.pusher.failing ? "failing" : this.stats.pushed ? "ok" : "waiting";
+    return {
+      scenarioTimeMs: this.engine.now,
+      durationMs: this.options.durationMs,
+      hostsActive: this.countActive(),
+      hostsTotal: this.engine.hosts.length,
+      series: this.stats.series,
+      pushesOk: this.stats.pushesOk,
+      pushesFailed: this.stats.pushesFailed,
+      lastPushMs: this.stats.lastPushMs,
+      pushgateway,
+    };
+  }
+
+  /** Ends the run: no new cycle, the one in flight aborted, our groups deleted. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      clearTimeout(this.timer);
+      this.abort.abort();
+      await this.cycle;
+      if (this.pusher) {
+        const errors = await this.pusher.removeAll(SHUTDOWN_TIMEOUT_MS);
+        if (errors.length === 0) this.options.log(`removed our ${this.pusher.shards} group(s) from ${this.options.pushgateway!.url}`);
+        else this.options.log(`could not remove ${errors.length} of our ${this.pusher.shards} group(s): ${errors[0]}`);
+      }
+      this.finished();
+    })();
+    return this.stopping;
+  }
+
+  private catchUp(): void {
+    this.engine.advanceTo(this.scenarioTime());
+    this.options.telemetry.hostsActive.set(this.countActive());
+  }
+
+  private countActive(): number {
+    let active = 0;
+    for (const host of this.engine.hosts) if (host.active) active++;
+    return active;
+  }
+
+  private recordSeries(series: number): void {
+    this.stats.series = series;
+    this.options.telemetry.series.set(series);
+  }
+
+  private runCycle(): void {
+    const cycleStart = this.now();
+    this.cycle = this.pushOnce(cycleStart)
+      .catch((err) => this.options.log(`push cycle failed unexpectedly: ${(err as Error).stack ?? err}`))
+      .finally(() => this.scheduleNext());
+  }
+
+  private async pushOnce(cycleStart: number): Promise<void> {
+    this.catchUp();
+    if (!this.pusher) return;
+    const signal = this.abort.signal;
+    if (!this.cleanedUp) {
+      const removed = await this.pusher.cleanup(signal);
+      if (removed === undefined) return;
+      this.cleanedUp = true;
+      if (removed > 0) this.options.log(`removed ${removed} stale group(s) of an earlier run marked ${this.options.pushgateway!.owner}`);
+    }
+    const report = await this.pusher.pushCycle((shard) => renderHosts(this.engine.headers, this.shardHosts[shard]), cycleStart + this.options.pushIntervalMs, signal);
+    if (signal.aborted) return;
+    this.recordSeries(report.series);
+    this.stats.lastPushMs = report.durationMs;
+    this.options.telemetry.pushDuration.observe(report.durationMs / 1000);
+    if (report.complete) {
+      this.stats.pushed = true;
+      this.options.telemetry.lastPushSuccess.set(this.now() / 1000);
+    }
+  }
+
+  private scheduleNext(): void {
+    if (this.abort.signal.aborted) return;
+    if (this.options.durationMs !== undefined && this.scenarioTime() >= this.options.durationMs) {
+      this.options.log(`scenario time ${formatDuration(this.options.durationMs)} reached; stopping`);
+      void this.stop();
+      return;
+    }
+    // Cycles keep to slots start + k x interval; one that overran its slot skips the slots it missed.
+    const interval = this.options.pushIntervalMs;
+    const next = Math.floor((this.now() - this.startedAt) / interval) + 1;
+    const overran = next > this.slot + 1;
+    if (overran && !this.overrunLogged) {
+      this.options.log(`a push cycle took longer than the push interval (${formatDuration(interval)}); skipping the intervals it overran`);
+    }
+    this.overrunLogged = overran;
+    this.slot = next;
+    this.timer = setTimeout(() => this.runCycle(), Math.max(0, this.startedAt + next * interval - this.now()));
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Pushgateway grouping keys. A group is `/metrics/job/<job>{/<label>/<value>}`; values that are
+ * empty or contain `/` must use the `<label>@base64/<url-safe base64>` form (an empty value is `=`),
+ * which prom-client's own Pushgateway class does not do.
+ */
+import { hashString } from "../util/random";
+
+export type GroupingKey = ReadonlyArray<readonly [string, string]>;
+
+function segment(name: string, value: string): string {
+  if (value === "") return `${name}@base64/=`;
+  if (value.includes("/")) return `${name}@base64/${Buffer.from(value, "utf8").toString("base64url")}`;
+  return `${name}/${encodeURIComponent(value)}`;
+}
+
+/** `/metrics/job/promemu/promemu_owner/promemu-dev/promemu_shard/3` */
+export function groupPath(job: string, labels: GroupingKey): string {
+  return `/metrics/${[segment("job", job), ...labels.map(([name, value]) => segment(name, value))].join("/")}`;
+}
+
+/** Label that marks the groups one emulator owns; cleanup never touches a group without it. */
+export const OWNER_LABEL = "promemu_owner";
+/** Label that numbers the groups hosts are spread over. */
+export const SHARD_LABEL = "promemu_shard";
+
+export function shardKey(owner: string, shard: number): GroupingKey {
+  return [
+    [OWNER_LABEL, owner],
+    [SHARD_LABEL, String(shard)],
+  ];
+}
+
+/** A host's group: a stable hash of its name, so its series keep their identity for the whole run (and the next). */
+export function shardOf(host: string, shards: number): number {
+  return hashString(host) % shards;
+}
+
+/** Hosts per group when --shards is auto, and the most groups auto picks (see docs/emulator.md, "Grouping"). */
+export const HOSTS_PER_SHARD = 1000;
+export const MAX_AUTO_SHARDS = 16;
+
+export function autoShardCount(hosts: number): number {
+  return Math.min(MAX_AUTO_SHARDS, Math.max(1, Math.ceil(hosts / HOSTS_PER_SHARD)));
+}

@@ -1,0 +1,210 @@
+/**
+ * Push cycles to the Pushgateway. Hosts are spread over a fixed number of groups (shards); each
+ * cycle PUTs every non-empty group in full, which replaces it, so a host that stopped or whose TTL
+ * ended is gone from the Pushgateway one cycle later. A group that became empty is deleted.
+ *
+ * Failed pushes are retried with exponential backoff and jitter until the cycle's deadline (the next
+ * cycle brings fresh values anyway), counted, and logged once per change of state: "unreachable",
+ * then "back after N failures". Nothing here throws on an outage.
+ */
+import { setTimeout as delay } from "timers/promises";
+import type { Rendered } from "../exposition/render";
+import { formatDuration } from "../util/duration";
+import { OWNER_LABEL, shardKey } from "./grouping";
+import { PushError, type PushgatewayClient } from "./pushgateway";
+
+export interface PusherOptions {
+  client: PushgatewayClient;
+  /** Owner mark of our groups; cleanup deletes groups of our job with this mark and no others. */
+  owner: string;
+  shards: number;
+  log: (line: string) => void;
+  /** Requests in flight at once. Two let the next group be rendered while one is on the wire. */
+  concurrency?: number;
+  backoff?: { initialMs: number; maxMs: number };
+  /** Jitter source (seeded in tests). */
+  random?: () => number;
+  now?: () => number;
+  /** Called once per HTTP attempt. */
+  onAttempt?: (ok: boolean) => void;
+}
+
+export interface CycleReport {
+  /** Sample lines rendered in this cycle. */
+  readonly series: number;
+  readonly failedAttempts: number;
+  /** Every group ended the cycle pushed (or deleted). */
+  readonly complete: boolean;
+  readonly durationMs: number;
+}
+
+const DEFAULT_BACKOFF = { initialMs: 250, maxMs: 5_000 };
+
+export class Pusher {
+  private readonly pushed: boolean[];
+  private readonly concurrency: number;
+  private readonly backoff: { initialMs: number; maxMs: number };
+  private readonly random: () => number;
+  private readonly now: () => number;
+  private failingSince: number | undefined;
+  private failuresWhileDown = 0;
+  private readonly refused = new Map<number, string>();
+
+  constructor(private readonly options: PusherOptions) {
+    this.pushed = new Array(options.shards).fill(false);
+    this.concurrency = options.concurrency ?? 2;
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
+  }
+
+  get shards(): number {
+    return this.options.shards;
+  }
+
+  /** Whether the last attempt failed for a reason that may pass (network, timeout, 5xx). */
+  get failing(): boolean {
+    return this.failingSince !== undefined;
+  }
+
+  /**
+   * Deletes the groups an earlier run with our owner mark left (another shard count, a crash), and
+   * only those. Returns how many, or undefined when the Pushgateway could not be asked.
+   */
+  async cleanup(signal?: AbortSignal): Promise<number | undefined> {
+    const { client, owner } = this.options;
+    try {
+      const owned = (await client.groups(signal)).filter((labels) => labels.job === client.job && labels[OWNER_LABEL] === owner);
+      await eachLimited(owned, this.concurrency, async (labels) => {
+        const key = Object.keys(labels)
+          .filter((name) => name !== "job")
+          .sort()
+          .map((name) => [name, labels[name]] as const);
+        await client.delete(key, signal);
+      });
+      this.pushed.fill(false);
+      return owned.length;
+    } catch (err) {
+      if (signal?.aborted) return undefined;
+      this.recordFailure(-1, err);
+      return undefined;
+    }
+  }
+
+  /** Pushes every group once (retrying failures until `deadline`, wall-clock ms). */
+  async pushCycle(render: (shard: number) => Rendered, deadline: number, signal: AbortSignal): Promise<CycleReport> {
+    const started = this.now();
+    const retryBodies = new Map<number, Rendered>();
+    let pending = Array.from({ length: this.options.shards }, (_, i) => i);
+    let series = 0;
+    let failedAttempts = 0;
+    let unresolved = 0;
+    for (let round = 0; ; round++) {
+      const retry: number[] = [];
+      unresolved = 0;
+      await eachLimited(pending, this.concurrency, async (shard) => {
+        if (signal.aborted) return;
+        let body = retryBodies.get(shard);
+        if (!body) {
+          body = render(shard);
+          series += body.series;
+        }
+        try {
+          if (!(await this.pushShard(shard, body, signal))) return;
+          retryBodies.delete(shard);
+          this.recordSuccess(shard);
+        } catch (err) {
+          if (signal.aborted) return;
+          failedAttempts++;
+          unresolved++;
+          this.recordFailure(shard, err);
+          if ((err as PushError).retryable) {
+            retry.push(shard);
+            retryBodies.set(shard, body);
+          }
+        }
+      });
+      pending = retry;
+      if (pending.length === 0 || signal.aborted) break;
+      const wait = this.backoffDelay(round);
+      if (this.now() + wait >= deadline) break;
+      try {
+        await delay(wait, undefined, { signal });
+      } catch {
+        break;
+      }
+    }
+    return { series, failedAttempts, complete: unresolved === 0 && !signal.aborted, durationMs: this.now() - started };
+  }
+
+  /** Deletes all our groups (on shutdown). Returns the errors, if any. */
+  async removeAll(timeoutMs: number): Promise<string[]> {
+    const errors: string[] = [];
+    const shards = Array.from({ length: this.options.shards }, (_, i) => i);
+    await eachLimited(shards, 8, async (shard) => {
+      try {
+        await this.options.client.delete(shardKey(this.options.owner, shard), undefined, timeoutMs);
+        this.pushed[shard] = false;
+      } catch (err) {
+        errors.push((err as Error).message);
+      }
+    });
+    return errors;
+  }
+
+  /** PUT a non-empty group; DELETE a group that emptied; false when there is nothing to do. */
+  private async pushShard(shard: number, body: Rendered, signal: AbortSignal): Promise<boolean> {
+    const key = shardKey(this.options.owner, shard);
+    if (body.series > 0) {
+      await this.options.client.put(key, body.text, signal);
+      this.pushed[shard] = true;
+      return true;
+    }
+    if (!this.pushed[shard]) return false;
+    await this.options.client.delete(key, signal);
+    this.pushed[shard] = false;
+    return true;
+  }
+
+  /** Exponential, capped, with jitter so that many emulators do not retry in step. */
+  private backoffDelay(round: number): number {
+    const ceiling = Math.min(this.backoff.maxMs, this.backoff.initialMs * 2 ** round);
+    return Math.round(ceiling * (0.5 + 0.5 * this.random()));
+  }
+
+  private recordSuccess(shard: number): void {
+    this.options.onAttempt?.(true);
+    this.refused.delete(shard);
+    if (this.failingSince !== undefined) {
+      const down = formatDuration(this.now() - this.failingSince);
+      this.options.log(`pushgateway ${this.options.client.url} is back: pushing again after ${this.failuresWhileDown} failed attempts over ${down}`);
+      this.failingSince = undefined;
+    }
+  }
+
+  private recordFailure(shard: number, err: unknown): void {
+    if (!(err instanceof PushError)) throw err;
+    this.options.onAttempt?.(false);
+    if (err.retryable) {
+      if (this.failingSince === undefined) {
+        this.failingSince = this.now();
+        this.failuresWhileDown = 0;
+        this.options.log(`pushgateway ${this.options.client.url} unreachable: ${err.message}; retrying with backoff, and every push interval after that`);
+      }
+      this.failuresWhileDown++;
+    } else if (this.refused.get(shard) !== err.message) {
+      // A refusal will not pass by retrying: say so once per group and message.
+      this.refused.set(shard, err.message);
+      this.options.log(`pushgateway ${this.options.client.url} refused ${shard >= 0 ? `group ${shard}` : "the request"}: ${err.message}`);
+    }
+  }
+}
+
+/** Runs fn over items with at most `limit` in flight. */
+async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

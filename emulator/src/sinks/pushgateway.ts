@@ -1,0 +1,103 @@
+/**
+ * The Pushgateway's HTTP API, on Node's own fetch (undici, keep-alive) with a timeout on every
+ * request: no client library is needed for three calls. Failures become PushErrors that say whether
+ * trying again can help (network errors, timeouts, 5xx) or not (4xx: the body was refused).
+ */
+import { CONTENT_TYPE } from "../exposition/text";
+import { type GroupingKey, groupPath } from "./grouping";
+
+export class PushError extends Error {
+  constructor(
+    message: string,
+    /** A network error, timeout or 5xx: the same request may succeed later. */
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = "PushError";
+  }
+}
+
+export interface PushgatewayClientOptions {
+  /** Base URL, e.g. http://pushgateway:9091 (a path prefix is kept). */
+  url: string;
+  job: string;
+  timeoutMs: number;
+}
+
+/** A group as GET /api/v1/metrics lists it: its grouping labels, `job` included. */
+export type GroupLabels = Record<string, string>;
+
+export class PushgatewayClient {
+  private readonly base: string;
+
+  constructor(private readonly options: PushgatewayClientOptions) {
+    this.base = options.url.replace(/\/+$/, "");
+  }
+
+  get url(): string {
+    return this.base;
+  }
+
+  get job(): string {
+    return this.options.job;
+  }
+
+  /** Replaces the group's metrics with the body. */
+  async put(key: GroupingKey, body: string, signal?: AbortSignal): Promise<void> {
+    await this.request("PUT", groupPath(this.options.job, key), signal, body);
+  }
+
+  async delete(key: GroupingKey, signal?: AbortSignal, timeoutMs?: number): Promise<void> {
+    await this.request("DELETE", groupPath(this.options.job, key), signal, undefined, timeoutMs);
+  }
+
+  /** Every group on the Pushgateway, anyone's. */
+  async groups(signal?: AbortSignal): Promise<GroupLabels[]> {
+    const text = await this.request("GET", "/api/v1/metrics", signal);
+    let parsed: { data?: { labels?: GroupLabels }[] };
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new PushError(`GET ${this.base}/api/v1/metrics did not return JSON; is ${this.base} a Pushgateway?`, false);
+    }
+    return (parsed.data ?? []).map((group) => group.labels ?? {});
+  }
+
+  private async request(method: string, path: string, signal: AbortSignal | undefined, body?: string, timeoutMs = this.options.timeoutMs): Promise<string> {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    let response: Response;
+    try {
+      response = await fetch(this.base + path, {
+        method,
+        body,
+        headers: body === undefined ? undefined : { "Content-Type": CONTENT_TYPE },
+        signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
+      });
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason ?? err;
+      if (timeout.aborted) throw new PushError(`${method} ${path} timed out after ${timeoutMs} ms`, true);
+      throw new PushError(`${method} ${path}: ${networkReason(err)}`, true);
+    }
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason ?? err;
+      throw new PushError(`${method} ${path}: response cut off (${networkReason(err)})`, true);
+    }
+    if (!response.ok) {
+      const detail = text.trim().split("\n")[0].slice(0, 300);
+      throw new PushError(`${method} ${path}: HTTP ${response.status}${detail ? ` ${detail}` : ""}`, response.status >= 500 || response.status === 429);
+    }
+    return text;
+  }
+}
+
+/** `connection refused (ECONNREFUSED)` rather than undici's bare `fetch failed`. */
+function networkReason(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  if (cause?.code === "ECONNREFUSED") return "connection refused (ECONNREFUSED)";
+  if (cause?.code === "ENOTFOUND" || cause?.code === "EAI_AGAIN") return `host not found (${cause.code})`;
+  if (cause?.code) return `${cause.message ?? "network error"} (${cause.code})`;
+  return cause?.message ?? (err as Error).message;
+}
