@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { ConfigError, parseSettings, Settings } from "../config/settings";
+import { ConfigError, Settings, settingsFromConfig } from "../config/settings";
 import type { OpsContext } from "./context";
 import { UsageError } from "./errors";
 
@@ -54,8 +54,11 @@ export function stackFileNames(ctx: OpsContext): string[] {
 export interface StackConfig {
   /** Path of Pulumi.<stack>.yaml. */
   file: string;
-  /** The `promemu:` keys without their prefix, as the program reads them; encrypted values left out. */
-  raw: Record<string, unknown>;
+  /**
+   * The `<project>:` entries the way Pulumi hands them to the program (strings as they are, everything
+   * else JSON-encoded), encrypted values left out.
+   */
+  entries: Record<string, string>;
   /** Key paths (without the prefix) whose values are encrypted (`secure:`) in the file. */
   secretPaths: string[][];
 }
@@ -78,26 +81,12 @@ function withoutSecrets(value: unknown, at: string[], found: string[][]): unknow
   return copy;
 }
 
-/**
- * `pulumi config set portOffset 100` stores the string "100"; the program reads keys with
- * config.getObject, which JSON-parses such strings. Same here, so the offline view matches.
- */
-function asProgramReadsIt(value: unknown): unknown {
-  if (typeof value !== "string") return value;
-  try {
-    const parsed: unknown = JSON.parse(value);
-    return typeof parsed === "string" ? value : parsed;
-  } catch {
-    return value;
-  }
-}
-
 /** Reads Pulumi.<stack>.yaml; a missing file is an empty configuration (every default). */
 export function readStackConfig(ctx: OpsContext, project: string, stack: string): StackConfig {
   const file = stackFile(ctx, stack);
-  const raw: Record<string, unknown> = {};
+  const entries: Record<string, string> = {};
   const secretPaths: string[][] = [];
-  if (!fs.existsSync(file)) return { file, raw, secretPaths };
+  if (!fs.existsSync(file)) return { file, entries, secretPaths };
   const doc = (readYaml(file) ?? {}) as { config?: unknown };
   const config = doc.config ?? {};
   if (typeof config !== "object" || config === null || Array.isArray(config)) {
@@ -109,16 +98,16 @@ export function readStackConfig(ctx: OpsContext, project: string, stack: string)
     if (!fullKey.startsWith(prefix)) continue;
     const key = fullKey.slice(prefix.length);
     const kept = withoutSecrets(value, [key], secretPaths);
-    if (kept !== undefined) raw[key] = asProgramReadsIt(kept);
+    if (kept !== undefined) entries[fullKey] = typeof kept === "string" ? kept : JSON.stringify(kept);
   }
-  return { file, raw, secretPaths };
+  return { file, entries, secretPaths };
 }
 
 /** Validated settings of a stack, every default filled in; a bad file is a usage error naming file and key. */
 export function stackSettings(ctx: OpsContext, project: string, stack: string): { settings: Settings; config: StackConfig } {
   const config = readStackConfig(ctx, project, stack);
   try {
-    return { settings: parseSettings(config.raw, path.basename(config.file), project), config };
+    return { settings: settingsFromConfig(config.entries, path.basename(config.file), project), config };
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(err.message);
     throw err;
