@@ -94,3 +94,14 @@ describe("ops cleanup", () => {
     expect(run.stderr).toContain("error: volume promemu-bob-grafana-data is still in use by a container: stop it (docker ps -a --filter volume=promemu-bob-grafana-data)");
   });
 });
+
+describe("stack labels", () => {
+  test("cleanup looks for exactly the labels the program puts on a stack's volumes", async () => {
+    const { dockerLabels } = await import("../../components/naming");
+    const { stackLabels } = await import("../../ops/stack");
+    const put = dockerLabels({ project: "promemu", stack: "bob" }, "grafana").map((l) => `${l.label}=${l.value}`);
+    const sought = stackLabels({ project: "promemu", stack: "bob" });
+    expect(sought.every((l) => put.includes(l))).toBe(true);
+    expect(sought).toHaveLength(2);
+  });
+});
