@@ -10,19 +10,9 @@ import { Command, Option } from "commander";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import type { Plan, PlanResource } from "./plan";
 
-export interface PlanResource {
-  type: string;
-  name: string;
-  parent: string | null;
-  inputs: Record<string, unknown>;
-}
-
-export interface Plan {
-  project: string;
-  stack: string;
-  resources: PlanResource[];
-}
+export type { Plan, PlanResource };
 
 export type PropertyChange =
   | { kind: "add"; path: string; value: unknown }

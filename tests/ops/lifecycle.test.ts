@@ -4,7 +4,7 @@
  */
 import * as fs from "fs";
 import * as net from "net";
-import { FakeTools } from "./support/fake-tools";
+import { FakeRule, FakeTools } from "./support/fake-tools";
 import { makeProject, runOps, stackOutputs } from "./support/harness";
 import { isPortFree } from "../../ops/ports";
 
@@ -32,6 +32,17 @@ describe("ops up", () => {
       }
     }
     throw new Error("no free ports for the test");
+  }
+
+  /** A deployed dev stack (portOffset 10) whose `pulumi up` fails with this output. */
+  function upFailsWith(output: Pick<FakeRule, "stdout" | "stderr">): void {
+    fs.writeFileSync(`${project}/Pulumi.dev.yaml`, "config:\n  promemu:portOffset: 10\n");
+    fakes.on(
+      { tool: "pulumi", args: ["stack", "ls"], stdout: STACKS("dev", "dev") },
+      // Deployed already: the pre-check leaves the stack's own ports alone and Docker reports the clash.
+      { tool: "pulumi", args: ["stack", "output"], stdout: JSON.stringify(stackOutputs("dev", URLS)) },
+      { tool: "pulumi", args: ["up"], exit: 255, ...output },
+    );
   }
 
   test("creates the dev stack on first use, with an empty passphrase it announces, then runs pulumi up", async () => {
@@ -116,19 +127,10 @@ describe("ops up", () => {
   });
 
   test("Docker's port clash during pulumi up becomes the port, the service and the key", async () => {
-    fs.writeFileSync(`${project}/Pulumi.dev.yaml`, "config:\n  promemu:portOffset: 10\n");
-    fakes.on(
-      { tool: "pulumi", args: ["stack", "ls"], stdout: STACKS("dev", "dev") },
-      // Deployed already: the pre-check leaves its own ports alone and Docker reports the clash.
-      { tool: "pulumi", args: ["stack", "output"], stdout: JSON.stringify(stackOutputs("dev", URLS)) },
-      {
-        tool: "pulumi",
-        args: ["up"],
-        exit: 255,
-        stdout:
-          "docker:index:Container (prometheus-container):\n    error: Unable to start container: Error response from daemon: driver failed programming external connectivity on endpoint promemu-dev-prometheus: Bind for 127.0.0.1:9100 failed: port is already allocated\n",
-      },
-    );
+    upFailsWith({
+      stdout:
+        "docker:index:Container (prometheus-container):\n    error: Unable to start container: Error response from daemon: driver failed programming external connectivity on endpoint promemu-dev-prometheus: Bind for 127.0.0.1:9100 failed: port is already allocated\n",
+    });
     const run = await runOps(["up"], { fakes, cwd: project });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("error: host port 9100 (prometheus) on 127.0.0.1 is already in use");
@@ -136,17 +138,7 @@ describe("ops up", () => {
   });
 
   test("Docker not running and the Pulumi CLI missing are said plainly", async () => {
-    fs.writeFileSync(`${project}/Pulumi.dev.yaml`, "config:\n  promemu:portOffset: 10\n");
-    fakes.on(
-      { tool: "pulumi", args: ["stack", "ls"], stdout: STACKS("dev", "dev") },
-      { tool: "pulumi", args: ["stack", "output"], stdout: JSON.stringify(stackOutputs("dev", URLS)) },
-      {
-        tool: "pulumi",
-        args: ["up"],
-        exit: 255,
-        stderr: "error: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n",
-      },
-    );
+    upFailsWith({ stderr: "error: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n" });
     const daemon = await runOps(["up"], { fakes, cwd: project });
     expect(daemon.code).toBe(1);
     expect(daemon.stderr).toContain("error: Docker is not running: start it");
