@@ -5,7 +5,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ProgramRun } from "../../scripts/mocked-program";
-import { planJson, runProgram, toPlan } from "../../scripts/plan";
+import { diffPlans, renderText } from "../../scripts/plan-diff";
+import { Plan, planJson, runProgram, toPlan } from "../../scripts/plan";
 import { CONTAINER, named, NETWORK, ofType, REMOTE_IMAGE, VOLUME } from "../support/program";
 
 const SNAPSHOT = path.join(__dirname, "dev.plan.json");
@@ -146,9 +147,13 @@ describe("the dev stack", () => {
     expect(JSON.stringify(run.outputs)).not.toContain(password);
   });
 
-  it("matches the committed plan snapshot (regenerate with: npm run plan -- --stack dev > tests/program/dev.plan.json)", () => {
+  it("matches the committed plan snapshot", () => {
     const current = planJson(toPlan(run));
     const committed = fs.existsSync(SNAPSHOT) ? fs.readFileSync(SNAPSHOT, "utf8") : "";
-    expect(current).toBe(committed);
+    if (current !== committed) {
+      const base = committed ? (JSON.parse(committed) as Plan) : { project: "promemu", stack: "dev", resources: [] };
+      const diff = renderText(diffPlans(base, toPlan(run)), { stack: "dev", base: "tests/program/dev.plan.json", head: "the program" });
+      throw new Error(`the dev stack's plan changed; review the diff and, if intended, run\n  npm run --silent plan -- --stack dev > tests/program/dev.plan.json\n\n${diff}`);
+    }
   });
 });
