@@ -17,6 +17,8 @@ export interface ContainerInfo {
   image: string;
   /** sha256:... of that image: what helper containers run, so they have the same tools and user. */
   imageId: string;
+  /** The user the container runs as when it overrides the image's (`Config.User`); empty for the image's own. */
+  user: string;
   /** Named volumes and where they are mounted. */
   volumes: { name: string; destination: string }[];
 }
@@ -27,7 +29,7 @@ const Inspect = z.array(
       Name: z.string(),
       Image: z.string(),
       State: z.object({ Status: z.string(), Health: z.object({ Status: z.string() }).loose().nullish() }).loose(),
-      Config: z.object({ Image: z.string() }).loose(),
+      Config: z.object({ Image: z.string(), User: z.string().default("") }).loose(),
       Mounts: z
         .array(z.object({ Type: z.string(), Name: z.string().optional(), Destination: z.string() }).loose())
         .nullish()
@@ -59,6 +61,7 @@ export async function inspectContainers(ctx: OpsContext, names: string[]): Promi
       health: c.State.Health?.Status ?? undefined,
       image: c.Config.Image,
       imageId: c.Image,
+      user: c.Config.User,
       volumes: c.Mounts.filter((m) => m.Type === "volume" && m.Name).map((m) => ({ name: m.Name!, destination: m.Destination })),
     });
   }
@@ -109,30 +112,33 @@ export async function unpauseContainer(ctx: OpsContext, name: string): Promise<v
   await docker(ctx, ["unpause", name]);
 }
 
+/** A helper container on a service's data volume: its image, its user, the volume at its data path, no network. */
+export interface HelperArgs {
+  volume: string;
+  mountPath: string;
+  imageId: string;
+  /** The service container's user override, if any (the files in the volume are that user's). */
+  user: string;
+}
+
+function helperRun(args: HelperArgs, mode: "" | ":ro", entrypoint: string, flags: string[] = []): string[] {
+  const user = args.user ? ["--user", args.user] : [];
+  return ["run", "--rm", ...flags, "--network", "none", ...user, "-v", `${args.volume}:${args.mountPath}${mode}`, "--entrypoint", entrypoint, args.imageId];
+}
+
 /**
  * Streams a tar of `dir` inside a volume to a host file. The helper container runs the service's own
  * image (busybox tar, same user as the data's owner) with the volume read-only at the service's data path.
  */
-export async function tarFromVolume(
-  ctx: OpsContext,
-  args: { volume: string; mountPath: string; dir: string; imageId: string; file: string },
-): Promise<void> {
-  await docker(
-    ctx,
-    ["run", "--rm", "--network", "none", "-v", `${args.volume}:${args.mountPath}:ro`, "--entrypoint", "tar", args.imageId, "-C", args.dir, "-cf", "-", "."],
-    { stdoutFile: args.file, timeoutMs: 60 * 60_000 },
-  );
+export async function tarFromVolume(ctx: OpsContext, args: HelperArgs & { dir: string; file: string }): Promise<void> {
+  await docker(ctx, [...helperRun(args, ":ro", "tar"), "-C", args.dir, "-cf", "-", "."], { stdoutFile: args.file, timeoutMs: 60 * 60_000 });
 }
 
 /** Empties a volume and unpacks a tar file into it, with the service's own image and user. */
-export async function tarIntoVolume(ctx: OpsContext, args: { volume: string; mountPath: string; imageId: string; file: string }): Promise<void> {
+export async function tarIntoVolume(ctx: OpsContext, args: HelperArgs & { file: string }): Promise<void> {
   // A fixed script with the path as a positional parameter: nothing from outside is parsed by the shell.
   const script = 'find "$1" -mindepth 1 -delete && tar -xf - -C "$1"';
-  await docker(
-    ctx,
-    ["run", "--rm", "-i", "--network", "none", "-v", `${args.volume}:${args.mountPath}`, "--entrypoint", "sh", args.imageId, "-c", script, "restore", args.mountPath],
-    { stdinFile: args.file, timeoutMs: 60 * 60_000 },
-  );
+  await docker(ctx, [...helperRun(args, "", "sh", ["-i"]), "-c", script, "restore", args.mountPath], { stdinFile: args.file, timeoutMs: 60 * 60_000 });
 }
 
 /** Runs a command in a running container (removing a Prometheus snapshot once copied). */

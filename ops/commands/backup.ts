@@ -10,7 +10,7 @@ import { version as promemuVersion } from "../../package.json";
 import { fileDigest, Manifest, ManifestEntry, MANIFEST_FORMAT, writeManifest } from "../backup-manifest";
 import type { OpsContext } from "../context";
 import { note, say } from "../context";
-import { ContainerInfo, execIn, inspectContainers, pauseContainer, tarFromVolume, unpauseContainer } from "../docker";
+import { ContainerInfo, execIn, HelperArgs, inspectContainers, pauseContainer, tarFromVolume, unpauseContainer } from "../docker";
 import { OpsError, UsageError } from "../errors";
 import { progress } from "../progress";
 import { serviceVersion, tsdbSnapshot } from "../service-api";
@@ -60,11 +60,16 @@ export async function volumesOf(ctx: OpsContext, outputs: StackOutputs, mustRun:
   });
 }
 
+/** How a helper container reaches this volume: the service's image and user, the volume at its data path. */
+export function helperOf(target: VolumeToCopy): HelperArgs {
+  return { volume: target.volume, mountPath: target.mountPath, imageId: target.container.imageId, user: target.container.user };
+}
+
 async function copyPrometheus(ctx: OpsContext, target: VolumeToCopy, url: string, file: string): Promise<string> {
   const snapshot = await tsdbSnapshot(url);
   const dir = `${target.mountPath}/snapshots/${snapshot}`;
   try {
-    await tarFromVolume(ctx, { volume: target.volume, mountPath: target.mountPath, dir, imageId: target.container.imageId, file });
+    await tarFromVolume(ctx, { ...helperOf(target), dir, file });
   } finally {
     // The snapshot is hard links inside the TSDB volume; leaving it would pin old blocks on disk forever.
     await execIn(ctx, target.container.name, ["rm", "-rf", dir]).catch((err: Error) =>
@@ -77,7 +82,7 @@ async function copyPrometheus(ctx: OpsContext, target: VolumeToCopy, url: string
 async function copyPaused(ctx: OpsContext, target: VolumeToCopy, file: string): Promise<void> {
   await pauseContainer(ctx, target.container.name);
   try {
-    await tarFromVolume(ctx, { volume: target.volume, mountPath: target.mountPath, dir: target.mountPath, imageId: target.container.imageId, file });
+    await tarFromVolume(ctx, { ...helperOf(target), dir: target.mountPath, file });
   } finally {
     await unpauseContainer(ctx, target.container.name);
   }

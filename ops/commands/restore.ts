@@ -14,7 +14,7 @@ import { OpsError } from "../errors";
 import { probe } from "../http";
 import { progress } from "../progress";
 import { chooseStack, deployedOutputs, StackOutputs } from "../stack";
-import { volumesOf } from "./backup";
+import { helperOf, volumesOf } from "./backup";
 
 /** Polls until every named container is running, healthy by Docker's check and answering over HTTP. */
 export async function waitHealthy(ctx: OpsContext, outputs: StackOutputs, containers: string[], timeoutMs: number): Promise<void> {
@@ -79,7 +79,7 @@ export async function restoreCommand(ctx: OpsContext, dir: string, options: { st
   try {
     for (const { entry, target } of plan) {
       steps.step(`${entry.service}: replacing the content of ${target.volume} with ${entry.archive}`);
-      await tarIntoVolume(ctx, { volume: target.volume, mountPath: target.mountPath, imageId: target.container.imageId, file: path.join(backupDir, entry.archive) });
+      await tarIntoVolume(ctx, { ...helperOf(target), file: path.join(backupDir, entry.archive) });
     }
   } catch (err) {
     failure = err;

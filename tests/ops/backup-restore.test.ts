@@ -182,7 +182,7 @@ describeWith(["prometheus", "prometheus-pushgateway", "prometheus-alertmanager"]
       `run --rm --network none -v promemu-src-alertmanager-data:/alertmanager:ro --entrypoint tar ${image("alertmanager")} -C /alertmanager -cf - .`,
       "unpause promemu-src-alertmanager",
       "pause promemu-src-grafana",
-      `run --rm --network none -v promemu-src-grafana-data:/var/lib/grafana:ro --entrypoint tar ${image("grafana")} -C /var/lib/grafana -cf - .`,
+      `run --rm --network none --user 472:0 -v promemu-src-grafana-data:/var/lib/grafana:ro --entrypoint tar ${image("grafana")} -C /var/lib/grafana -cf - .`,
       "unpause promemu-src-grafana",
     ]);
   });
@@ -219,7 +219,7 @@ describeWith(["prometheus", "prometheus-pushgateway", "prometheus-alertmanager"]
 
     const docker = fakes.calls("docker").filter((c) => c.args[0] !== "container");
     const restoreRun = (s: string) =>
-      `run --rm -i --network none -v promemu-dst-${s}-data:${DATA_PATHS[s]} --entrypoint sh sha256:${s.padEnd(64, "0").slice(0, 64)} -c find "$1" -mindepth 1 -delete && tar -xf - -C "$1" restore ${DATA_PATHS[s]}`;
+      `run --rm -i --network none ${s === "grafana" ? "--user 472:0 " : ""}-v promemu-dst-${s}-data:${DATA_PATHS[s]} --entrypoint sh sha256:${s.padEnd(64, "0").slice(0, 64)} -c find "$1" -mindepth 1 -delete && tar -xf - -C "$1" restore ${DATA_PATHS[s]}`;
     expect(docker.map((c) => c.args.join(" "))).toEqual([
       "stop promemu-dst-pushgateway promemu-dst-prometheus promemu-dst-alertmanager promemu-dst-grafana",
       restoreRun("pushgateway"),

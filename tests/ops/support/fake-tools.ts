@@ -81,7 +81,8 @@ function emulate() {
         if (!(volume in rule.volumes)) { process.stderr.write("fake docker: unknown volume " + volume + "\\n"); process.exit(98); }
         map[target] = rule.volumes[volume];
       } else if (flag === "--entrypoint") entrypoint = args[++i];
-      else if (flag === "--network") i++;
+      // The host cannot switch users; the argv assertions check the flag instead.
+      else if (flag === "--network" || flag === "--user") i++;
     }
     command = [entrypoint, ...args.slice(i + 1)];
   }

@@ -101,7 +101,8 @@ export function inspectJson(stack: string, states: Record<string, ContainerState
         Name: `/promemu-${stack}-${s}`,
         Image: `sha256:${s.padEnd(64, "0").slice(0, 64)}`,
         State: { Status: state, Running: state === "running", ...(health ? { Health: { Status: health } } : {}) },
-        Config: { Image: s === "grafana" ? "grafana/grafana:12.1.0" : `prom/${s}:test` },
+        // Grafana's container overrides the image's user, as a stack could; helpers must run as that user too.
+        Config: { Image: s === "grafana" ? "grafana/grafana:12.1.0" : `prom/${s}:test`, User: s === "grafana" ? "472:0" : "" },
         Mounts: DATA_PATHS[s] ? [{ Type: "volume", Name: `promemu-${stack}-${s}-data`, Destination: DATA_PATHS[s] }] : [],
       };
     }),
