@@ -1,0 +1,51 @@
+/** The few calls of Prometheus' and Alertmanager's HTTP APIs the end-to-end test makes. */
+
+export interface Sample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
+/** Instant query; throws with Prometheus' own error text on a bad expression. */
+export async function instantQuery(prometheusUrl: string, expr: string): Promise<Sample[]> {
+  const res = await fetch(`${prometheusUrl}/api/v1/query`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ query: expr }),
+    signal: AbortSignal.timeout(5000),
+  });
+  const body = (await res.json()) as { status: string; error?: string; data?: { resultType: string; result: Sample[] | [number, string] } };
+  if (body.status !== "success") throw new Error(`query ${JSON.stringify(expr)} failed: ${body.error}`);
+  const { resultType, result } = body.data!;
+  // A scalar (e.g. time()) is data too; wrap it like a one-sample vector.
+  return resultType === "scalar" ? [{ metric: {}, value: result as [number, string] }] : (result as Sample[]);
+}
+
+export interface AlertmanagerAlert {
+  fingerprint: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** "active", or "suppressed" by a silence or an inhibiting alert (inhibitedBy: their fingerprints). */
+  status: { state: string; inhibitedBy: string[] };
+}
+
+export async function alertmanagerAlerts(alertmanagerUrl: string): Promise<AlertmanagerAlert[]> {
+  const res = await fetch(`${alertmanagerUrl}/api/v2/alerts`, { signal: AbortSignal.timeout(5000) });
+  if (!res.ok) throw new Error(`Alertmanager answered HTTP ${res.status}`);
+  return (await res.json()) as AlertmanagerAlert[];
+}
+
+/** Polls `probe` until it returns a value other than undefined; throws `describe()` after the deadline. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: number, describe: () => string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = "";
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      lastError = (err as Error).message;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`not within ${timeoutMs} ms: ${describe()}${lastError ? ` (last error: ${lastError})` : ""}`);
+}
