@@ -1,38 +1,28 @@
 /** cleanup: confirmation, pulumi destroy, and deletion of every volume of the stack, found by outputs and labels. */
-import * as fs from "fs";
 import { FakeTools } from "./support/fake-tools";
-import { makeProject, runOps, stackOutputs } from "./support/harness";
+import { runOps, stackOutputs, useSandbox } from "./support/harness";
 
 const URLS = { pushgateway: "http://127.0.0.1:1", prometheus: "http://127.0.0.1:2", grafana: "http://127.0.0.1:3" };
 const LABELS = "--filter label=io.promemu.project=promemu --filter label=io.promemu.stack=bob";
 
 describe("ops cleanup", () => {
-  let fakes: FakeTools;
-  let project: string;
-  beforeEach(() => {
-    fakes = new FakeTools();
-    project = makeProject({ "Pulumi.bob.yaml": "config: {}\n" });
-  });
-  afterEach(() => {
-    fakes.remove();
-    fs.rmSync(project, { recursive: true, force: true });
-  });
+  const sb = useSandbox({ "Pulumi.bob.yaml": "config: {}\n" });
 
   test("refuses without --yes when nobody can answer, and changes nothing", async () => {
-    fakes.on(
+    sb.fakes.on(
       { tool: "pulumi", args: ["stack", "output"], stdout: JSON.stringify(stackOutputs("bob", URLS)) },
       { tool: "docker", args: ["volume", "ls"], stdout: "" },
     );
-    const run = await runOps(["cleanup", "--stack", "bob"], { fakes, cwd: project });
+    const run = await runOps(["cleanup", "--stack", "bob"], sb);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("cleanup destroys stack bob and deletes its volumes promemu-bob-alertmanager-data, promemu-bob-grafana-data");
     expect(run.stderr).toContain("Nothing was changed: pass --yes");
-    expect(fakes.commandLines("pulumi").some((l) => l.startsWith("destroy"))).toBe(false);
-    expect(fakes.commandLines("docker").some((l) => l.startsWith("volume rm"))).toBe(false);
+    expect(sb.fakes.commandLines("pulumi").some((l) => l.startsWith("destroy"))).toBe(false);
+    expect(sb.fakes.commandLines("docker").some((l) => l.startsWith("volume rm"))).toBe(false);
   });
 
   test("destroys the stack, then deletes the volumes from its outputs and the labelled ones it left behind", async () => {
-    fakes.on(
+    sb.fakes.on(
       { tool: "pulumi", args: ["stack", "output"], stdout: JSON.stringify(stackOutputs("bob", URLS)) },
       // A volume of an earlier deployment, found only by the stack's labels.
       { tool: "docker", args: ["volume", "ls"], stdout: '{"Driver":"local","Name":"promemu-bob-prometheus-data"}\n{"Driver":"local","Name":"promemu-bob-old-data"}\n' },
@@ -40,13 +30,13 @@ describe("ops cleanup", () => {
       { tool: "docker", args: ["volume", "rm", "promemu-bob-grafana-data"], exit: 1, stderr: "Error response from daemon: get promemu-bob-grafana-data: no such volume\n" },
       { tool: "docker", args: ["volume", "rm"], stdout: "ok\n" },
     );
-    const run = await runOps(["cleanup", "--stack", "bob"], { fakes, cwd: project, interactive: true, answers: ["bob"] });
+    const run = await runOps(["cleanup", "--stack", "bob"], { ...sb, interactive: true, answers: ["bob"] });
     expect(run.code).toBe(0);
-    expect(fakes.commandLines("pulumi")).toEqual([
+    expect(sb.fakes.commandLines("pulumi")).toEqual([
       "stack output --json --stack bob --non-interactive",
       "destroy --yes --stack bob --non-interactive",
     ]);
-    expect(fakes.commandLines("docker")).toEqual([
+    expect(sb.fakes.commandLines("docker")).toEqual([
       `volume ls ${LABELS} --format {{json .}}`,
       "volume rm promemu-bob-alertmanager-data",
       "volume rm promemu-bob-grafana-data",
@@ -59,22 +49,22 @@ describe("ops cleanup", () => {
   });
 
   test("after down, the stack's volumes are still found and deleted; a stack that never existed is nothing to do", async () => {
-    fakes.on(
+    sb.fakes.on(
       { tool: "pulumi", args: ["stack", "output"], stdout: "{}" },
       { tool: "docker", args: ["volume", "ls"], stdout: '{"Name":"promemu-bob-grafana-data"}\n' },
       { tool: "pulumi", args: ["destroy"], stdout: "" },
       { tool: "docker", args: ["volume", "rm"], stdout: "" },
     );
-    const run = await runOps(["cleanup", "--stack", "bob", "--yes"], { fakes, cwd: project });
+    const run = await runOps(["cleanup", "--stack", "bob", "--yes"], sb);
     expect(run.code).toBe(0);
-    expect(fakes.commandLines("docker")).toContain("volume rm promemu-bob-grafana-data");
+    expect(sb.fakes.commandLines("docker")).toContain("volume rm promemu-bob-grafana-data");
 
     const none = new FakeTools().on(
       { tool: "pulumi", args: ["stack", "output"], exit: 255, stderr: "error: no stack named 'ghost' found\n" },
       { tool: "docker", args: ["volume", "ls"], stdout: "" },
     );
     try {
-      const ghost = await runOps(["cleanup", "--stack", "ghost", "--yes"], { fakes: none, cwd: project });
+      const ghost = await runOps(["cleanup", "--stack", "ghost", "--yes"], { fakes: none, cwd: sb.cwd });
       expect(ghost.code).toBe(0);
       expect(ghost.stdout).toBe("Nothing to clean up: there is no stack ghost and no volume of it.\n");
     } finally {
@@ -83,13 +73,13 @@ describe("ops cleanup", () => {
   });
 
   test("a volume still used by a container is explained", async () => {
-    fakes.on(
+    sb.fakes.on(
       { tool: "pulumi", args: ["stack", "output"], stdout: "{}" },
       { tool: "docker", args: ["volume", "ls"], stdout: '{"Name":"promemu-bob-grafana-data"}\n' },
       { tool: "pulumi", args: ["destroy"], stdout: "" },
       { tool: "docker", args: ["volume", "rm"], exit: 1, stderr: "Error response from daemon: remove promemu-bob-grafana-data: volume is in use - [abc]\n" },
     );
-    const run = await runOps(["cleanup", "--stack", "bob", "--yes"], { fakes, cwd: project });
+    const run = await runOps(["cleanup", "--stack", "bob", "--yes"], sb);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("error: volume promemu-bob-grafana-data is still in use by a container: stop it (docker ps -a --filter volume=promemu-bob-grafana-data)");
   });

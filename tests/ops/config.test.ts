@@ -2,8 +2,7 @@
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import { parseSettings } from "../../config/settings";
-import { FakeTools } from "./support/fake-tools";
-import { makeProject, runOps } from "./support/harness";
+import { runOps, useSandbox } from "./support/harness";
 
 const STACK_FILE = `encryptionsalt: v1:abc
 config:
@@ -19,20 +18,11 @@ config:
 `;
 
 describe("ops config", () => {
-  let fakes: FakeTools;
-  let project: string;
-  beforeEach(() => {
-    // No pulumi at all: config works offline.
-    fakes = new FakeTools(["docker"]);
-    project = makeProject({ "Pulumi.carol.yaml": STACK_FILE });
-  });
-  afterEach(() => {
-    fakes.remove();
-    fs.rmSync(project, { recursive: true, force: true });
-  });
+  // No pulumi at all: config works offline.
+  const sb = useSandbox({ "Pulumi.carol.yaml": STACK_FILE }, ["docker"]);
 
   test("--json: every default, values as the program reads them, encrypted values masked", async () => {
-    const run = await runOps(["config", "--stack", "carol", "--json"], { fakes, cwd: project });
+    const run = await runOps(["config", "--stack", "carol", "--json"], sb);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     const shown = JSON.parse(run.stdout);
@@ -48,8 +38,8 @@ describe("ops config", () => {
   });
 
   test("YAML for people; a plain-text password is masked too", async () => {
-    fs.writeFileSync(`${project}/Pulumi.carol.yaml`, "config:\n  promemu:grafanaAdminPassword: correct-horse-battery\n");
-    const run = await runOps(["config", "--stack", "carol"], { fakes, cwd: project });
+    fs.writeFileSync(`${sb.cwd}/Pulumi.carol.yaml`, "config:\n  promemu:grafanaAdminPassword: correct-horse-battery\n");
+    const run = await runOps(["config", "--stack", "carol"], sb);
     expect(run.code).toBe(0);
     expect(run.stdout).not.toContain("correct-horse-battery");
     const doc = yaml.load(run.stdout) as { promemu: Record<string, unknown>; hostPorts: Record<string, number> };
@@ -60,22 +50,22 @@ describe("ops config", () => {
   });
 
   test("an invalid file is a usage error naming file, key and what is allowed", async () => {
-    fs.writeFileSync(`${project}/Pulumi.carol.yaml`, "config:\n  promemu:emulator:\n    scenario: chaos\n  promemu:grafna: {}\n");
-    const run = await runOps(["config", "--stack", "carol"], { fakes, cwd: project });
+    fs.writeFileSync(`${sb.cwd}/Pulumi.carol.yaml`, "config:\n  promemu:emulator:\n    scenario: chaos\n  promemu:grafna: {}\n");
+    const run = await runOps(["config", "--stack", "carol"], sb);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe("");
     expect(run.stderr).toContain("invalid configuration in Pulumi.carol.yaml");
     expect(run.stderr).toContain("promemu:emulator.scenario: must be one of the built-in scenarios: default, hosts-load-with-peaks, single-host-load");
     expect(run.stderr).toContain("promemu:grafna: unknown key");
 
-    fs.writeFileSync(`${project}/Pulumi.carol.yaml`, "config: [1, 2\n");
-    const broken = await runOps(["config", "--stack", "carol"], { fakes, cwd: project });
+    fs.writeFileSync(`${sb.cwd}/Pulumi.carol.yaml`, "config: [1, 2\n");
+    const broken = await runOps(["config", "--stack", "carol"], sb);
     expect(broken.code).toBe(2);
     expect(broken.stderr).toMatch(/^error: cannot read .*Pulumi\.carol\.yaml: /);
   });
 
   test("without --stack and without the Pulumi CLI it shows dev; a missing stack file means all defaults", async () => {
-    const run = await runOps(["config", "--json"], { fakes, cwd: project });
+    const run = await runOps(["config", "--json"], sb);
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ stack: "dev", settings: parseSettings({}, "test") });
   });

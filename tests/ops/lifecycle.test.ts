@@ -5,23 +5,14 @@
 import * as fs from "fs";
 import * as net from "net";
 import { FakeRule, FakeTools } from "./support/fake-tools";
-import { makeProject, runOps, stackOutputs } from "./support/harness";
+import { runOps, stackOutputs, useSandbox } from "./support/harness";
 import { isPortFree } from "../../ops/ports";
 
 const URLS = { pushgateway: "http://127.0.0.1:1", prometheus: "http://127.0.0.1:2", grafana: "http://127.0.0.1:3" };
 const STACKS = (current?: string, ...names: string[]) => JSON.stringify(names.map((name) => ({ name, current: name === current })));
 
 describe("ops up", () => {
-  let fakes: FakeTools;
-  let project: string;
-  beforeEach(() => {
-    fakes = new FakeTools();
-    project = makeProject({ "Pulumi.dev.yaml": "config:\n  promemu:portOffset: 0\n" });
-  });
-  afterEach(() => {
-    fakes.remove();
-    fs.rmSync(project, { recursive: true, force: true });
-  });
+  const sb = useSandbox({ "Pulumi.dev.yaml": "config:\n  promemu:portOffset: 0\n" });
 
   /** A stack file whose five host ports are all free on this machine right now. */
   async function freePortsConfig(): Promise<string> {
@@ -36,8 +27,8 @@ describe("ops up", () => {
 
   /** A deployed dev stack (portOffset 10) whose `pulumi up` fails with this output. */
   function upFailsWith(output: Pick<FakeRule, "stdout" | "stderr">): void {
-    fs.writeFileSync(`${project}/Pulumi.dev.yaml`, "config:\n  promemu:portOffset: 10\n");
-    fakes.on(
+    fs.writeFileSync(`${sb.cwd}/Pulumi.dev.yaml`, "config:\n  promemu:portOffset: 10\n");
+    sb.fakes.on(
       { tool: "pulumi", args: ["stack", "ls"], stdout: STACKS("dev", "dev") },
       // Deployed already: the pre-check leaves the stack's own ports alone and Docker reports the clash.
       { tool: "pulumi", args: ["stack", "output"], stdout: JSON.stringify(stackOutputs("dev", URLS)) },
@@ -46,18 +37,18 @@ describe("ops up", () => {
   }
 
   test("creates the dev stack on first use, with an empty passphrase it announces, then runs pulumi up", async () => {
-    fs.writeFileSync(`${project}/Pulumi.dev.yaml`, await freePortsConfig());
-    fakes.on(
+    fs.writeFileSync(`${sb.cwd}/Pulumi.dev.yaml`, await freePortsConfig());
+    sb.fakes.on(
       { tool: "pulumi", args: ["stack", "ls", "--json"], stdout: "[]" },
       { tool: "pulumi", args: ["stack", "init", "dev"], stdout: "Created stack 'dev'\n" },
       { tool: "pulumi", args: ["stack", "output", "--json", "--stack", "dev"], stdout: "{}", once: true },
       { tool: "pulumi", args: ["up"], stdout: "Updating (dev)\n + 17 created\n" },
       { tool: "pulumi", args: ["stack", "output", "--json", "--stack", "dev"], stdout: JSON.stringify(stackOutputs("dev", URLS)) },
     );
-    const run = await runOps(["up"], { fakes, cwd: project });
+    const run = await runOps(["up"], sb);
     expect(run.stderr).toContain("PULUMI_CONFIG_PASSPHRASE is not set");
     expect(run.code).toBe(0);
-    expect(fakes.commandLines("pulumi")).toEqual([
+    expect(sb.fakes.commandLines("pulumi")).toEqual([
       "stack ls --json --non-interactive",
       "stack ls --json --non-interactive",
       "stack init dev --secrets-provider passphrase --non-interactive",
@@ -65,7 +56,7 @@ describe("ops up", () => {
       "up --yes --stack dev --non-interactive",
       "stack output --json --stack dev --non-interactive",
     ]);
-    expect(fakes.calls("pulumi").every((c) => c.env.PULUMI_CONFIG_PASSPHRASE === "")).toBe(true);
+    expect(sb.fakes.calls("pulumi").every((c) => c.env.PULUMI_CONFIG_PASSPHRASE === "")).toBe(true);
     // pulumi's own progress reaches the user, then the URLs from the outputs.
     expect(run.stdout).toContain("+ 17 created");
     expect(run.stdout).toMatch(/prometheus\s+http:\/\/127\.0\.0\.1:2/);
@@ -73,36 +64,36 @@ describe("ops up", () => {
   });
 
   test("keeps a passphrase the user set and does not create an existing stack", async () => {
-    fs.writeFileSync(`${project}/Pulumi.dev.yaml`, await freePortsConfig());
-    fakes.on(
+    fs.writeFileSync(`${sb.cwd}/Pulumi.dev.yaml`, await freePortsConfig());
+    sb.fakes.on(
       { tool: "pulumi", args: ["stack", "ls"], stdout: STACKS("dev", "dev") },
       { tool: "pulumi", args: ["stack", "output"], stdout: JSON.stringify(stackOutputs("dev", URLS)) },
       { tool: "pulumi", args: ["up"], stdout: "ok\n" },
     );
-    const run = await runOps(["up"], { fakes, cwd: project, env: { PULUMI_CONFIG_PASSPHRASE: "s3cret" } });
+    const run = await runOps(["up"], { ...sb, env: { PULUMI_CONFIG_PASSPHRASE: "s3cret" } });
     expect(run.code).toBe(0);
     expect(run.stderr).not.toContain("PULUMI_CONFIG_PASSPHRASE is not set");
-    expect(fakes.commandLines("pulumi").some((l) => l.startsWith("stack init"))).toBe(false);
-    expect(fakes.calls("pulumi").every((c) => c.env.PULUMI_CONFIG_PASSPHRASE === "s3cret")).toBe(true);
+    expect(sb.fakes.commandLines("pulumi").some((l) => l.startsWith("stack init"))).toBe(false);
+    expect(sb.fakes.calls("pulumi").every((c) => c.env.PULUMI_CONFIG_PASSPHRASE === "s3cret")).toBe(true);
   });
 
   test("an unknown stack without a configuration file points at stack:new", async () => {
-    fakes.on({ tool: "pulumi", args: ["stack", "ls"], stdout: STACKS("dev", "dev") });
-    const run = await runOps(["up", "--stack", "alice"], { fakes, cwd: project });
+    sb.fakes.on({ tool: "pulumi", args: ["stack", "ls"], stdout: STACKS("dev", "dev") });
+    const run = await runOps(["up", "--stack", "alice"], sb);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("error: no stack alice: create it with npm run stack:new -- alice\n");
-    expect(fakes.commandLines("pulumi").some((l) => l.startsWith("up"))).toBe(false);
+    expect(sb.fakes.commandLines("pulumi").some((l) => l.startsWith("up"))).toBe(false);
   });
 
   test("invalid configuration stops before Pulumi runs, naming file and key (exit 2)", async () => {
-    fs.writeFileSync(`${project}/Pulumi.dev.yaml`, "config:\n  promemu:prometheus:\n    retentionTime: 7 days\n");
-    fakes.on({ tool: "pulumi", args: ["stack", "ls"], stdout: STACKS("dev", "dev") });
-    const run = await runOps(["up"], { fakes, cwd: project });
+    fs.writeFileSync(`${sb.cwd}/Pulumi.dev.yaml`, "config:\n  promemu:prometheus:\n    retentionTime: 7 days\n");
+    sb.fakes.on({ tool: "pulumi", args: ["stack", "ls"], stdout: STACKS("dev", "dev") });
+    const run = await runOps(["up"], sb);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("Pulumi.dev.yaml");
     expect(run.stderr).toContain("promemu:prometheus.retentionTime: must be a duration");
     expect(run.stderr).not.toMatch(/\bat .*\.ts:\d+/);
-    expect(fakes.commandLines("pulumi")).toEqual(["stack ls --json --non-interactive"]);
+    expect(sb.fakes.commandLines("pulumi")).toEqual(["stack ls --json --non-interactive"]);
   });
 
   test("a port some other program holds is found before pulumi up, with the key that moves it", async () => {
@@ -111,16 +102,16 @@ describe("ops up", () => {
     const taken = (holder.address() as net.AddressInfo).port;
     try {
       // Put Prometheus exactly on the taken port.
-      fs.writeFileSync(`${project}/Pulumi.dev.yaml`, `config:\n  promemu:prometheus:\n    port: ${taken}\n  promemu:portOffset: 0\n`);
-      fakes.on(
+      fs.writeFileSync(`${sb.cwd}/Pulumi.dev.yaml`, `config:\n  promemu:prometheus:\n    port: ${taken}\n  promemu:portOffset: 0\n`);
+      sb.fakes.on(
         { tool: "pulumi", args: ["stack", "ls"], stdout: STACKS("dev", "dev") },
         { tool: "pulumi", args: ["stack", "output"], stdout: "{}" },
       );
-      const run = await runOps(["up"], { fakes, cwd: project });
+      const run = await runOps(["up"], sb);
       expect(run.code).toBe(1);
       expect(run.stderr).toContain(`host port ${taken} (prometheus) on 127.0.0.1 is already in use`);
       expect(run.stderr).toContain(`promemu:prometheus.port (now ${taken}) or promemu:portOffset (now 0) in Pulumi.dev.yaml`);
-      expect(fakes.commandLines("pulumi").some((l) => l.startsWith("up"))).toBe(false);
+      expect(sb.fakes.commandLines("pulumi").some((l) => l.startsWith("up"))).toBe(false);
     } finally {
       holder.close();
     }
@@ -131,7 +122,7 @@ describe("ops up", () => {
       stdout:
         "docker:index:Container (prometheus-container):\n    error: Unable to start container: Error response from daemon: driver failed programming external connectivity on endpoint promemu-dev-prometheus: Bind for 127.0.0.1:9100 failed: port is already allocated\n",
     });
-    const run = await runOps(["up"], { fakes, cwd: project });
+    const run = await runOps(["up"], sb);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("error: host port 9100 (prometheus) on 127.0.0.1 is already in use");
     expect(run.stderr).toContain("promemu:prometheus.port (now 9090) or promemu:portOffset (now 10)");
@@ -139,13 +130,13 @@ describe("ops up", () => {
 
   test("Docker not running and the Pulumi CLI missing are said plainly", async () => {
     upFailsWith({ stderr: "error: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n" });
-    const daemon = await runOps(["up"], { fakes, cwd: project });
+    const daemon = await runOps(["up"], sb);
     expect(daemon.code).toBe(1);
     expect(daemon.stderr).toContain("error: Docker is not running: start it");
 
     const noPulumi = new FakeTools(["docker"]);
     try {
-      const missing = await runOps(["up"], { fakes: noPulumi, cwd: project });
+      const missing = await runOps(["up"], { fakes: noPulumi, cwd: sb.cwd });
       expect(missing.code).toBe(1);
       expect(missing.stderr).toContain("error: Pulumi CLI not found: install it");
     } finally {
@@ -155,35 +146,27 @@ describe("ops up", () => {
 });
 
 describe("ops down and restart", () => {
-  let fakes: FakeTools;
-  let project: string;
+  const sb = useSandbox({ "Pulumi.alice.yaml": "config:\n  promemu:portOffset: 100\n" });
   beforeEach(() => {
-    fakes = new FakeTools();
-    project = makeProject({ "Pulumi.alice.yaml": "config:\n  promemu:portOffset: 100\n" });
-    fakes.on(
+    sb.fakes.on(
       { tool: "pulumi", args: ["stack", "ls"], stdout: STACKS("alice", "dev", "alice") },
       { tool: "pulumi", args: ["stack", "output", "--json", "--stack", "alice"], stdout: JSON.stringify(stackOutputs("alice", URLS)) },
     );
   });
-  afterEach(() => {
-    fakes.remove();
-    fs.rmSync(project, { recursive: true, force: true });
-  });
-
   test("down destroys the selected stack and names the volumes it keeps", async () => {
-    fakes.on({ tool: "pulumi", args: ["destroy"], stdout: "Destroying (alice)\n" });
-    const run = await runOps(["down"], { fakes, cwd: project });
+    sb.fakes.on({ tool: "pulumi", args: ["destroy"], stdout: "Destroying (alice)\n" });
+    const run = await runOps(["down"], sb);
     expect(run.code).toBe(0);
-    expect(fakes.commandLines("pulumi")).toContain("destroy --yes --stack alice --non-interactive");
+    expect(sb.fakes.commandLines("pulumi")).toContain("destroy --yes --stack alice --non-interactive");
     expect(run.stdout).toContain("Its data volumes are kept");
     expect(run.stdout).toContain("promemu-alice-prometheus-data");
     expect(run.stdout).toContain("npm run cleanup -- --stack alice");
   });
 
   test("down of a stack with keepData false does not promise kept volumes", async () => {
-    fs.writeFileSync(`${project}/Pulumi.alice.yaml`, "config:\n  promemu:keepData: false\n");
-    fakes.on({ tool: "pulumi", args: ["destroy"], stdout: "" });
-    const run = await runOps(["down", "--stack", "alice"], { fakes, cwd: project });
+    fs.writeFileSync(`${sb.cwd}/Pulumi.alice.yaml`, "config:\n  promemu:keepData: false\n");
+    sb.fakes.on({ tool: "pulumi", args: ["destroy"], stdout: "" });
+    const run = await runOps(["down", "--stack", "alice"], sb);
     expect(run.code).toBe(0);
     expect(run.stdout).toBe("\nStack alice is down.\n");
   });
@@ -201,29 +184,29 @@ describe("ops down and restart", () => {
   });
 
   test("restart replaces every container and nothing else", async () => {
-    fakes.on({ tool: "pulumi", args: ["stack", "export"], stdout: EXPORT }, { tool: "pulumi", args: ["up"], stdout: "" });
-    const run = await runOps(["restart"], { fakes, cwd: project });
+    sb.fakes.on({ tool: "pulumi", args: ["stack", "export"], stdout: EXPORT }, { tool: "pulumi", args: ["up"], stdout: "" });
+    const run = await runOps(["restart"], sb);
     expect(run.code).toBe(0);
-    expect(fakes.commandLines("pulumi")).toContain(
+    expect(sb.fakes.commandLines("pulumi")).toContain(
       "up --yes --stack alice --replace urn:pulumi:alice::promemu::docker:index/container:Container::prometheus --replace urn:pulumi:alice::promemu::docker:index/container:Container::grafana --non-interactive",
     );
   });
 
   test("restart of one service replaces only its container; an unknown service is a usage error", async () => {
-    fakes.on({ tool: "pulumi", args: ["stack", "export"], stdout: EXPORT }, { tool: "pulumi", args: ["up"], stdout: "" });
-    const one = await runOps(["restart", "grafana"], { fakes, cwd: project });
+    sb.fakes.on({ tool: "pulumi", args: ["stack", "export"], stdout: EXPORT }, { tool: "pulumi", args: ["up"], stdout: "" });
+    const one = await runOps(["restart", "grafana"], sb);
     expect(one.code).toBe(0);
-    expect(fakes.commandLines("pulumi").filter((l) => l.startsWith("up"))).toEqual([
+    expect(sb.fakes.commandLines("pulumi").filter((l) => l.startsWith("up"))).toEqual([
       "up --yes --stack alice --replace urn:pulumi:alice::promemu::docker:index/container:Container::grafana --non-interactive",
     ]);
-    const bad = await runOps(["restart", "loki"], { fakes, cwd: project });
+    const bad = await runOps(["restart", "loki"], sb);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("unknown service 'loki': stack alice runs pushgateway, prometheus, alertmanager, grafana, emulator");
   });
 
   test("a stack that does not exist says how to create it", async () => {
-    fakes.on({ tool: "pulumi", args: ["stack", "output", "--json", "--stack", "ghost"], exit: 255, stderr: "error: no stack named 'ghost' found\n" });
-    const run = await runOps(["restart", "--stack", "ghost"], { fakes, cwd: project });
+    sb.fakes.on({ tool: "pulumi", args: ["stack", "output", "--json", "--stack", "ghost"], exit: 255, stderr: "error: no stack named 'ghost' found\n" });
+    const run = await runOps(["restart", "--stack", "ghost"], sb);
     expect(run.code).toBe(1);
     expect(run.stderr).toBe("error: no stack ghost: create it with npm run stack:new -- ghost\n");
   });

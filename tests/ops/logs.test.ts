@@ -1,41 +1,31 @@
 /** logs: docker logs of one service, or of all with a prefix per line, the flags passed through. */
-import * as fs from "fs";
 import { prefixLines } from "../../ops/commands/logs";
-import { FakeTools } from "./support/fake-tools";
-import { makeProject, runOps, stackOutputs } from "./support/harness";
+import { runOps, stackOutputs, useSandbox } from "./support/harness";
 import { PassThrough } from "stream";
 
 const URLS = { pushgateway: "http://127.0.0.1:1", prometheus: "http://127.0.0.1:2", grafana: "http://127.0.0.1:3" };
 
 describe("ops logs", () => {
-  let fakes: FakeTools;
-  let project: string;
-  beforeEach(() => {
-    fakes = new FakeTools().on({ tool: "pulumi", args: ["stack", "output"], stdout: JSON.stringify(stackOutputs("dev", URLS)) });
-    project = makeProject();
-  });
-  afterEach(() => {
-    fakes.remove();
-    fs.rmSync(project, { recursive: true, force: true });
-  });
+  const sb = useSandbox();
+  beforeEach(() => sb.fakes.on({ tool: "pulumi", args: ["stack", "output"], stdout: JSON.stringify(stackOutputs("dev", URLS)) }));
 
   test("one service: its container's logs, followed, stdout and stderr kept apart", async () => {
-    fakes.on({ tool: "docker", args: ["logs"], stdout: "level=info msg=ready\n", stderr: "level=warn msg=slow\n" });
-    const run = await runOps(["logs", "prometheus", "--follow", "--tail", "50", "--stack", "dev"], { fakes, cwd: project });
+    sb.fakes.on({ tool: "docker", args: ["logs"], stdout: "level=info msg=ready\n", stderr: "level=warn msg=slow\n" });
+    const run = await runOps(["logs", "prometheus", "--follow", "--tail", "50", "--stack", "dev"], sb);
     expect(run.code).toBe(0);
-    expect(fakes.commandLines("docker")).toEqual(["logs --follow --tail 50 promemu-dev-prometheus"]);
+    expect(sb.fakes.commandLines("docker")).toEqual(["logs --follow --tail 50 promemu-dev-prometheus"]);
     expect(run.stdout).toBe("level=info msg=ready\n");
     expect(run.stderr).toBe("level=warn msg=slow\n");
   });
 
   test("every service, one after the other, each line behind its service name", async () => {
-    fakes.on(
+    sb.fakes.on(
       { tool: "docker", args: ["logs", "--since", "10m", "promemu-dev-grafana"], stdout: "logger=server msg=started\nsecond line" },
       { tool: "docker", args: ["logs"], stdout: "", stderr: "ts=1 msg=hello\n" },
     );
-    const run = await runOps(["logs", "--since", "10m", "--stack", "dev"], { fakes, cwd: project });
+    const run = await runOps(["logs", "--since", "10m", "--stack", "dev"], sb);
     expect(run.code).toBe(0);
-    expect(fakes.commandLines("docker")).toEqual(
+    expect(sb.fakes.commandLines("docker")).toEqual(
       ["pushgateway", "prometheus", "alertmanager", "grafana", "emulator"].map((s) => `logs --since 10m promemu-dev-${s}`),
     );
     expect(run.stdout.split("\n")).toEqual([
@@ -50,12 +40,12 @@ describe("ops logs", () => {
   });
 
   test("an unknown service or a bad --tail is a usage error", async () => {
-    const unknown = await runOps(["logs", "loki", "--stack", "dev"], { fakes, cwd: project });
+    const unknown = await runOps(["logs", "loki", "--stack", "dev"], sb);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe("error: unknown service 'loki': stack dev runs pushgateway, prometheus, alertmanager, grafana, emulator\n");
-    const tail = await runOps(["logs", "--tail", "lots", "--stack", "dev"], { fakes, cwd: project });
+    const tail = await runOps(["logs", "--tail", "lots", "--stack", "dev"], sb);
     expect(tail.code).toBe(2);
-    expect(fakes.commandLines("docker")).toEqual([]);
+    expect(sb.fakes.commandLines("docker")).toEqual([]);
   });
 
   test("prefixLines keeps partial lines until they are complete", async () => {

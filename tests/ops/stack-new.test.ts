@@ -4,8 +4,7 @@ import * as yaml from "js-yaml";
 import * as net from "net";
 import { chooseOffset } from "../../ops/commands/stack-new";
 import { parseSettings } from "../../config/settings";
-import { FakeTools } from "./support/fake-tools";
-import { makeProject, runOps } from "./support/harness";
+import { runOps, useSandbox } from "./support/harness";
 
 describe("chooseOffset", () => {
   const template = parseSettings({}, "test");
@@ -28,16 +27,7 @@ describe("chooseOffset", () => {
 });
 
 describe("ops stack:new", () => {
-  let fakes: FakeTools;
-  let project: string;
-  beforeEach(() => {
-    fakes = new FakeTools();
-    project = makeProject({ "Pulumi.dev.yaml": "config:\n  promemu:portOffset: 0\n", "Pulumi.alice.yaml": "config:\n  promemu:portOffset: 100\n" });
-  });
-  afterEach(() => {
-    fakes.remove();
-    fs.rmSync(project, { recursive: true, force: true });
-  });
+  const sb = useSandbox({ "Pulumi.dev.yaml": "config:\n  promemu:portOffset: 0\n", "Pulumi.alice.yaml": "config:\n  promemu:portOffset: 100\n" });
 
   test("writes Pulumi.<name>.yaml with a free offset and initialises the stack with the passphrase provider", async () => {
     // Hold the would-be Prometheus port of offset 200, so the choice moves on to one free right now.
@@ -46,16 +36,16 @@ describe("ops stack:new", () => {
       holder.once("error", () => resolve(false));
       holder.listen(9290, "127.0.0.1", () => resolve(true));
     });
-    fakes.on({ tool: "pulumi", args: ["stack", "init"], stdout: "Created stack 'bob'\n" });
+    sb.fakes.on({ tool: "pulumi", args: ["stack", "init"], stdout: "Created stack 'bob'\n" });
     try {
-      const run = await runOps(["stack:new", "bob"], { fakes, cwd: project });
+      const run = await runOps(["stack:new", "bob"], sb);
       expect(run.code).toBe(0);
-      const written = yaml.load(fs.readFileSync(`${project}/Pulumi.bob.yaml`, "utf8")) as { config: Record<string, number> };
+      const written = yaml.load(fs.readFileSync(`${sb.cwd}/Pulumi.bob.yaml`, "utf8")) as { config: Record<string, number> };
       const offset = written.config["promemu:portOffset"];
       expect(offset % 100).toBe(0);
       expect(offset).toBeGreaterThanOrEqual(held ? 300 : 200);
       expect(run.stderr).toContain(held ? "offset 200: port 9290 is in use on this machine" : "offset 100: port 9191 belongs to stack alice");
-      expect(fakes.calls("pulumi")).toEqual([
+      expect(sb.fakes.calls("pulumi")).toEqual([
         expect.objectContaining({ args: ["stack", "init", "bob", "--secrets-provider", "passphrase", "--non-interactive"], env: { PULUMI_CONFIG_PASSPHRASE: "" } }),
       ]);
       expect(run.stdout).toContain(`Stack bob created (Pulumi.bob.yaml, portOffset ${offset}) and selected.`);
@@ -68,29 +58,29 @@ describe("ops stack:new", () => {
 
   test("a name Docker or Pulumi would refuse, or one taken, is a usage error", async () => {
     for (const name of ["Bob", "bob_1", "bob.x", "1bob", "bob-", "a".repeat(33)]) {
-      const run = await runOps(["stack:new", name], { fakes, cwd: project });
+      const run = await runOps(["stack:new", name], sb);
       expect([name, run.code]).toEqual([name, 2]);
       expect(run.stderr).toContain(`invalid stack name '${name}'`);
     }
-    const taken = await runOps(["stack:new", "alice"], { fakes, cwd: project });
+    const taken = await runOps(["stack:new", "alice"], sb);
     expect(taken.code).toBe(2);
     expect(taken.stderr).toContain("Pulumi.alice.yaml exists already");
-    expect(fakes.calls()).toEqual([]);
+    expect(sb.fakes.calls()).toEqual([]);
   });
 
   test("when the backend refuses the stack, the file is removed again", async () => {
-    fakes.on({ tool: "pulumi", args: ["stack", "init"], exit: 255, stderr: "error: stack 'bob' already exists\n" });
-    const run = await runOps(["stack:new", "bob", "--offset", "700"], { fakes, cwd: project });
+    sb.fakes.on({ tool: "pulumi", args: ["stack", "init"], exit: 255, stderr: "error: stack 'bob' already exists\n" });
+    const run = await runOps(["stack:new", "bob", "--offset", "700"], sb);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("error: stack bob exists already in the Pulumi backend: pick another name, or remove it with pulumi stack rm bob");
-    expect(fs.existsSync(`${project}/Pulumi.bob.yaml`)).toBe(false);
+    expect(fs.existsSync(`${sb.cwd}/Pulumi.bob.yaml`)).toBe(false);
   });
 
   test("--offset and --bind-address are validated", async () => {
-    const offset = await runOps(["stack:new", "bob", "--offset", "12.5"], { fakes, cwd: project });
+    const offset = await runOps(["stack:new", "bob", "--offset", "12.5"], sb);
     expect(offset.code).toBe(2);
     expect(offset.stderr).toContain("--offset must be a whole number from 0 to 50000, not '12.5'");
-    const address = await runOps(["stack:new", "bob", "--bind-address", "localhost"], { fakes, cwd: project });
+    const address = await runOps(["stack:new", "bob", "--bind-address", "localhost"], sb);
     expect(address.code).toBe(2);
     expect(address.stderr).toContain("promemu:bindAddress: must be an IPv4 address");
   });

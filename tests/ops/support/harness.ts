@@ -8,7 +8,7 @@ import * as path from "path";
 import { PassThrough } from "stream";
 import { main } from "../../../ops/cli";
 import type { OpsContext } from "../../../ops/context";
-import type { FakeTools } from "./fake-tools";
+import { FakeTool, FakeTools } from "./fake-tools";
 
 export interface OpsRun {
   code: number;
@@ -107,4 +107,27 @@ export function inspectJson(stack: string, states: Record<string, ContainerState
       };
     }),
   );
+}
+
+export interface Sandbox {
+  fakes: FakeTools;
+  /** The project directory (what the CLI runs in). */
+  cwd: string;
+}
+
+/**
+ * Fresh fake tools and a fresh project directory (with `files`) for every test of the enclosing describe
+ * block, removed afterwards. Pass it straight to runOps: `runOps(argv, sandbox)`.
+ */
+export function useSandbox(files: Record<string, string> = {}, tools?: FakeTool[]): Sandbox {
+  const sandbox = {} as Sandbox;
+  beforeEach(() => {
+    sandbox.fakes = new FakeTools(tools);
+    sandbox.cwd = makeProject(files);
+  });
+  afterEach(() => {
+    sandbox.fakes.remove();
+    fs.rmSync(sandbox.cwd, { recursive: true, force: true });
+  });
+  return sandbox;
 }
