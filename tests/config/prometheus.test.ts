@@ -3,6 +3,7 @@ import * as yaml from "js-yaml";
 import { RULE_FILE, renderPrometheusConfig, SCRAPE_JOBS, type ScrapeTargets } from "../../config/prometheus";
 import { renderAlertRules } from "../../config/rules";
 import { ConfigError, parseSettings } from "../../config/settings";
+import { PROMETHEUS_CONFIG_PATH, PROMETHEUS_RULES_PATH } from "../../components/prometheus";
 import { describeWith, runTool } from "../support/servers";
 import { removeAll, writeFiles } from "./files";
 
@@ -77,6 +78,10 @@ describe("renderPrometheusConfig", () => {
     const attempt = () => render(STACK_TARGETS, { prometheus: { externalLabels: { region: "eu-$HOME" } } });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(/promemu:prometheus\.externalLabels\.region: must not contain '\$'/);
+  });
+
+  it("names the rule file relative to prometheus.yml, which resolves to where the container gets it", () => {
+    expect(path.posix.resolve(path.posix.dirname(PROMETHEUS_CONFIG_PATH), RULE_FILE)).toBe(PROMETHEUS_RULES_PATH);
   });
 
   it("uses only keys that Prometheus 2.42 and 3.5 both accept", () => {
