@@ -13,7 +13,7 @@ import {
   renderGrafanaDatasources,
 } from "../config/grafana";
 import { CONTAINER_PORTS } from "../config/health";
-import { renderPrometheusConfig, SCRAPE_JOBS, ScrapeTargets } from "../config/prometheus";
+import { renderPrometheusConfig, RULE_FILE, SCRAPE_JOBS, ScrapeTargets } from "../config/prometheus";
 import { renderAlertRules } from "../config/rules";
 import { hostPorts, Settings } from "../config/settings";
 import { Alertmanager } from "./alertmanager";
@@ -21,7 +21,7 @@ import { Emulator } from "./emulator";
 import { Grafana, GRAFANA_DASHBOARDS_DIR } from "./grafana";
 import { physicalName, StackIdentity } from "./naming";
 import { StackNetwork } from "./network";
-import { Prometheus, PROMETHEUS_RULES_PATH } from "./prometheus";
+import { Prometheus } from "./prometheus";
 import { Pushgateway } from "./pushgateway";
 import { hostUrl } from "./service";
 import { StackCheck } from "./stack-check";
@@ -104,7 +104,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
         ...common,
         image: settings.prometheus.image,
         hostPort: ports.prometheus!,
-        config: renderPrometheusConfig({ settings, stack: args.stack, targets, ruleFiles: [PROMETHEUS_RULES_PATH] }),
+        config: renderPrometheusConfig({ settings, stack: args.stack, targets, ruleFiles: [RULE_FILE] }),
         rules: renderAlertRules(settings),
         retentionTime: settings.prometheus.retentionTime,
         retentionSize: settings.prometheus.retentionSize,
@@ -127,6 +127,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
         anonymousAccess: settings.grafana.anonymousAccess,
         datasources: renderGrafanaDatasources({
           prometheusUrl: `http://${internal("prometheus")}`,
+          scrapeInterval: settings.prometheus.scrapeInterval,
           ...(settings.alertmanager.enabled ? { alertmanagerUrl: `http://${internal("alertmanager")}` } : {}),
         }),
         dashboardProvider: renderGrafanaDashboardProvider(GRAFANA_DASHBOARDS_DIR),
