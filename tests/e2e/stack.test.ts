@@ -17,6 +17,7 @@ import { removeAll, writeFiles } from "../config/files";
 import {
   describeWith,
   freePort,
+  type ManagedProcess,
   type RunningServer,
   startAlertmanager,
   startPrometheus,
@@ -24,7 +25,7 @@ import {
   stopAllServers,
   waitForUrl,
 } from "../support/servers";
-import { type EmulatorProcess, startEmulator } from "./emulator-process";
+import { startEmulator } from "./emulator-process";
 import { alertmanagerAlerts, eventually, instantQuery, type Sample } from "./prometheus-api";
 
 const STACK = "e2e";
@@ -57,7 +58,7 @@ describeWith(["prometheus", "prometheus-pushgateway", "prometheus-alertmanager"]
   let pushgateway: RunningServer;
   let prometheus: RunningServer;
   let alertmanager: RunningServer;
-  let emulator: EmulatorProcess;
+  let emulator: ManagedProcess;
   let emulatorPort: number;
 
   const query = (expr: string) => instantQuery(prometheus.url, expr);

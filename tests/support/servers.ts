@@ -75,24 +75,64 @@ export async function waitForUrl(url: string, timeoutMs = 20000, describeFailure
   throw new Error(`${url} did not become ready within ${timeoutMs} ms (${last})\n${describeFailure()}`);
 }
 
-export interface RunningServer {
-  readonly name: string;
-  readonly port: number;
-  /** http://127.0.0.1:<port> */
-  readonly url: string;
-  readonly dataDir: string;
+/** A child process the tests started: its output kept for failure messages, stopped for sure. */
+export interface ManagedProcess {
   readonly process: ChildProcess;
-  /** Everything the process printed so far (for failure messages). */
+  /** The last 20,000 characters the process printed. */
   output(): string;
   /** SIGTERM, then SIGKILL after 5 s; resolves when the process has exited. Idempotent. */
   stop(): Promise<void>;
 }
 
-const running = new Set<RunningServer>();
+export interface RunningServer extends ManagedProcess {
+  readonly name: string;
+  readonly port: number;
+  /** http://127.0.0.1:<port> */
+  readonly url: string;
+  readonly dataDir: string;
+}
 
-/** Stops every server this test file started (call from afterAll as a safety net). */
+const running = new Set<ManagedProcess>();
+
+/** Stops every process this test file started (call from afterAll as a safety net). */
 export async function stopAllServers(): Promise<void> {
   await Promise.all([...running].map((s) => s.stop()));
+}
+
+/** Spawns a process that `stopAllServers` will stop; `onStopped` runs once it has exited. */
+export function startProcess(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; onStopped?: () => void } = {},
+): ManagedProcess {
+  const child = spawn(command, args, { env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  const append = (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-20000);
+  };
+  child.stdout?.on("data", append);
+  child.stderr?.on("data", append);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  let stopping: Promise<void> | undefined;
+  const managed: ManagedProcess = {
+    process: child,
+    output: () => log,
+    stop: () => {
+      stopping ??= (async () => {
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill("SIGTERM");
+          const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+          await exited;
+          clearTimeout(timer);
+        }
+        running.delete(managed);
+        options.onStopped?.();
+      })();
+      return stopping;
+    },
+  };
+  running.add(managed);
+  return managed;
 }
 
 async function startServer(
@@ -105,39 +145,10 @@ async function startServer(
   if (!binary) throw new Error(`${name} is not installed`);
   const chosenPort = port ?? (await freePort());
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `promemu-${name}-`));
-  const child = spawn(binary, args(chosenPort, dataDir), { stdio: ["ignore", "pipe", "pipe"] });
-  let log = "";
-  const append = (chunk: Buffer) => {
-    log = (log + chunk.toString()).slice(-20000);
-  };
-  child.stdout?.on("data", append);
-  child.stderr?.on("data", append);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  let stopping: Promise<void> | undefined;
-  const server: RunningServer = {
-    name,
-    port: chosenPort,
-    url: `http://127.0.0.1:${chosenPort}`,
-    dataDir,
-    process: child,
-    output: () => log,
-    stop: () => {
-      stopping ??= (async () => {
-        if (child.exitCode === null && child.signalCode === null) {
-          child.kill("SIGTERM");
-          const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-          await exited;
-          clearTimeout(timer);
-        }
-        running.delete(server);
-        fs.rmSync(dataDir, { recursive: true, force: true });
-      })();
-      return stopping;
-    },
-  };
-  running.add(server);
+  const child = startProcess(binary, args(chosenPort, dataDir), { onStopped: () => fs.rmSync(dataDir, { recursive: true, force: true }) });
+  const server: RunningServer = { ...child, name, port: chosenPort, url: `http://127.0.0.1:${chosenPort}`, dataDir };
   try {
-    await waitForUrl(`${server.url}${readyPath}`, 30000, () => `${name} output:\n${log}`);
+    await waitForUrl(`${server.url}${readyPath}`, 30000, () => `${name} output:\n${child.output()}`);
   } catch (err) {
     await server.stop();
     throw err;
