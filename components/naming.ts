@@ -1,5 +1,6 @@
 /** Physical names and labels: every Docker object carries project and stack, so stacks never collide on one host. */
 import * as docker from "@pulumi/docker";
+import { LABEL_KEYS } from "../config/labels";
 
 export interface StackIdentity {
   /** Pulumi project name, e.g. `promemu`. */
@@ -16,8 +17,8 @@ export function physicalName(id: StackIdentity, ...parts: string[]): string {
 /** Docker labels that let `docker ps --filter label=...` find one stack's objects. */
 export function dockerLabels(id: StackIdentity, component: string): docker.types.input.ContainerLabel[] {
   return [
-    { label: "io.promemu.project", value: id.project },
-    { label: "io.promemu.stack", value: id.stack },
-    { label: "io.promemu.component", value: component },
+    { label: LABEL_KEYS.project, value: id.project },
+    { label: LABEL_KEYS.stack, value: id.stack },
+    { label: LABEL_KEYS.component, value: component },
   ];
 }

@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { ConfigError, Settings, settingsFromConfig } from "../config/settings";
+import { parseStackFile, StackFile, StackFileError } from "../config/stack-file";
 import type { OpsContext } from "./context";
 import { UsageError } from "./errors";
 
@@ -51,56 +52,21 @@ export function stackFileNames(ctx: OpsContext): string[] {
     .sort();
 }
 
-export interface StackConfig {
+export interface StackConfig extends StackFile {
   /** Path of Pulumi.<stack>.yaml. */
   file: string;
-  /**
-   * The `<project>:` entries the way Pulumi hands them to the program (strings as they are, everything
-   * else JSON-encoded), encrypted values left out.
-   */
-  entries: Record<string, string>;
-  /** Key paths (without the prefix) whose values are encrypted (`secure:`) in the file. */
-  secretPaths: string[][];
-}
-
-const isSecure = (value: unknown): value is { secure: string } =>
-  typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && "secure" in value;
-
-/** Copies `value` without its `secure:` leaves, recording where they were. */
-function withoutSecrets(value: unknown, at: string[], found: string[][]): unknown {
-  if (isSecure(value)) {
-    found.push(at);
-    return undefined;
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
-  const copy: Record<string, unknown> = {};
-  for (const [key, inner] of Object.entries(value)) {
-    const kept = withoutSecrets(inner, [...at, key], found);
-    if (kept !== undefined) copy[key] = kept;
-  }
-  return copy;
 }
 
 /** Reads Pulumi.<stack>.yaml; a missing file is an empty configuration (every default). */
 export function readStackConfig(ctx: OpsContext, project: string, stack: string): StackConfig {
   const file = stackFile(ctx, stack);
-  const entries: Record<string, string> = {};
-  const secretPaths: string[][] = [];
-  if (!fs.existsSync(file)) return { file, entries, secretPaths };
-  const doc = (readYaml(file) ?? {}) as { config?: unknown };
-  const config = doc.config ?? {};
-  if (typeof config !== "object" || config === null || Array.isArray(config)) {
-    throw new UsageError(`${file}: 'config' must be a mapping of keys such as ${project}:portOffset`);
+  if (!fs.existsSync(file)) return { file, entries: {}, secretPaths: [] };
+  try {
+    return { file, ...parseStackFile(fs.readFileSync(file, "utf8"), file, project) };
+  } catch (err) {
+    if (err instanceof StackFileError) throw new UsageError(err.message);
+    throw err;
   }
-  const prefix = `${project}:`;
-  for (const [fullKey, value] of Object.entries(config)) {
-    // Other namespaces (docker:host, ...) configure providers, not this program.
-    if (!fullKey.startsWith(prefix)) continue;
-    const key = fullKey.slice(prefix.length);
-    const kept = withoutSecrets(value, [key], secretPaths);
-    if (kept !== undefined) entries[fullKey] = typeof kept === "string" ? kept : JSON.stringify(kept);
-  }
-  return { file, entries, secretPaths };
 }
 
 /** Validated settings of a stack, every default filled in; a bad file is a usage error naming file and key. */

@@ -9,6 +9,7 @@ import { note } from "./context";
 import { OpsError, ToolMissingError } from "./errors";
 import { listStacks, rawStackOutputs } from "./pulumi";
 import { checkStackName, projectName } from "./stack-files";
+import { LABEL_KEYS } from "../config/labels";
 
 /** The stack `npm run up` creates on a fresh checkout. */
 export const DEFAULT_STACK = "dev";
@@ -87,10 +88,7 @@ export function deployedServices(outputs: StackOutputs): ServiceName[] {
   return SERVICES.filter((s) => outputs.containers[s] !== undefined);
 }
 
-/**
- * Docker label filters (`key=value`) matching one stack's objects. The keys are the ones
- * components/naming.ts puts on every container and volume.
- */
+/** Docker label filters (`key=value`) matching one stack's objects. */
 export function stackLabels(choice: StackChoice): string[] {
-  return [`io.promemu.project=${choice.project}`, `io.promemu.stack=${choice.stack}`];
+  return [`${LABEL_KEYS.project}=${choice.project}`, `${LABEL_KEYS.stack}=${choice.stack}`];
 }

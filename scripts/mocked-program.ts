@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
-import * as yaml from "js-yaml";
+import { parseStackFile } from "../config/stack-file";
 import * as path from "path";
 
 export const SECRET_MASK = "[secret]";
@@ -74,33 +74,34 @@ export interface StackConfig {
   secretKeys: string[];
 }
 
+const SECRET_PLACEHOLDER = "secret-placeholder-from-stack-config";
+
 /**
  * Reads `Pulumi.<stack>.yaml` the way the Pulumi CLI presents it to a program. Encrypted (`secure:`) values
- * cannot be decrypted without the passphrase; they become a placeholder that is still a secret.
+ * cannot be decrypted without the passphrase; they become a placeholder, and their key stays a secret.
  */
-export function loadStackConfig(file: string): StackConfig {
+export function loadStackConfig(file: string, project: string): StackConfig {
   if (!fs.existsSync(file)) {
     const stack = path.basename(file).replace(/^Pulumi\.|\.yaml$/g, "");
     throw new Error(`no stack configuration ${file}: create it with npm run stack:new -- ${stack}`);
   }
-  let doc: unknown;
-  try {
-    doc = yaml.load(fs.readFileSync(file, "utf8"));
-  } catch (err) {
-    throw new Error(`${path.basename(file)} is not valid YAML: ${(err as Error).message}`);
-  }
-  const config = ((doc ?? {}) as { config?: Record<string, unknown> }).config ?? {};
-  const values: Record<string, string> = {};
-  const secretKeys: string[] = [];
-  for (const [key, value] of Object.entries(config)) {
-    if (value && typeof value === "object" && "secure" in (value as object)) {
-      values[key] = "secret-placeholder-from-stack-config";
-      secretKeys.push(key);
-    } else {
-      values[key] = typeof value === "string" ? value : JSON.stringify(value);
+  const { entries, secretPaths } = parseStackFile(fs.readFileSync(file, "utf8"), path.basename(file), project);
+  const values = { ...entries };
+  const secretKeys = new Set<string>();
+  for (const [key, ...inner] of secretPaths) {
+    const fullKey = `${project}:${key}`;
+    secretKeys.add(fullKey);
+    if (inner.length === 0) {
+      values[fullKey] = SECRET_PLACEHOLDER;
+      continue;
     }
+    const object = JSON.parse(values[fullKey] ?? "{}") as Record<string, unknown>;
+    let at = object;
+    for (const part of inner.slice(0, -1)) at = (at[part] ??= {}) as Record<string, unknown>;
+    at[inner[inner.length - 1]] = SECRET_PLACEHOLDER;
+    values[fullKey] = JSON.stringify(object);
   }
-  return { values, secretKeys };
+  return { values, secretKeys: [...secretKeys].sort() };
 }
 
 /** Recursively sorts object keys so JSON output is byte-stable. */

@@ -28,7 +28,7 @@ export async function runProgram(stack: string, configFile?: string, projectDir 
   return runProgramUnderMocks({
     project: PROJECT,
     stack,
-    config: loadStackConfig(configFile ?? path.join(projectDir, `Pulumi.${stack}.yaml`)),
+    config: loadStackConfig(configFile ?? path.join(projectDir, `Pulumi.${stack}.yaml`), PROJECT),
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     program: () => require(path.join(projectDir, "index.ts")),
   });

@@ -61,7 +61,7 @@ describe("ops config", () => {
     fs.writeFileSync(`${sb.cwd}/Pulumi.carol.yaml`, "config: [1, 2\n");
     const broken = await runOps(["config", "--stack", "carol"], sb);
     expect(broken.code).toBe(2);
-    expect(broken.stderr).toMatch(/^error: cannot read .*Pulumi\.carol\.yaml: /);
+    expect(broken.stderr).toMatch(/^error: .*Pulumi\.carol\.yaml is not valid YAML: /);
   });
 
   test("without --stack and without the Pulumi CLI it shows dev; a missing stack file means all defaults", async () => {

@@ -1,0 +1,57 @@
+/**
+ * Pulumi.<stack>.yaml read the way the Pulumi CLI hands its configuration to a program: `<project>:` keys,
+ * strings as they are, everything else JSON-encoded. Encrypted (`secure:`) values cannot be read without the
+ * passphrase; they are left out and their places reported. Shared by the offline plan and the operations CLI.
+ */
+import * as yaml from "js-yaml";
+
+export interface StackFile {
+  /** `<project>:<key>` to the string Pulumi would hand the program; encrypted values left out. */
+  entries: Record<string, string>;
+  /** Key paths (without the project prefix) whose values are encrypted in the file. */
+  secretPaths: string[][];
+}
+
+/** Raised for a file that is not YAML or not shaped like a stack configuration; the message names the file. */
+export class StackFileError extends Error {}
+
+const isSecure = (value: unknown): value is { secure: string } =>
+  typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && "secure" in value;
+
+/** Copies `value` without its `secure:` leaves, recording where they were. */
+function withoutSecrets(value: unknown, at: string[], found: string[][]): unknown {
+  if (isSecure(value)) {
+    found.push(at);
+    return undefined;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  const copy: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) {
+    const kept = withoutSecrets(inner, [...at, key], found);
+    if (kept !== undefined) copy[key] = kept;
+  }
+  return copy;
+}
+
+export function parseStackFile(text: string, fileName: string, project: string): StackFile {
+  let doc: unknown;
+  try {
+    doc = yaml.load(text);
+  } catch (err) {
+    throw new StackFileError(`${fileName} is not valid YAML: ${(err as Error).message.split("\n")[0]}`);
+  }
+  const config = ((doc ?? {}) as { config?: unknown }).config ?? {};
+  if (typeof config !== "object" || config === null || Array.isArray(config)) {
+    throw new StackFileError(`${fileName}: 'config' must be a mapping of keys such as ${project}:portOffset`);
+  }
+  const entries: Record<string, string> = {};
+  const secretPaths: string[][] = [];
+  const prefix = `${project}:`;
+  for (const [fullKey, value] of Object.entries(config)) {
+    // Other namespaces (docker:host, ...) configure providers, not this program.
+    if (!fullKey.startsWith(prefix)) continue;
+    const kept = withoutSecrets(value, [fullKey.slice(prefix.length)], secretPaths);
+    if (kept !== undefined) entries[fullKey] = typeof kept === "string" ? kept : JSON.stringify(kept);
+  }
+  return { entries, secretPaths };
+}

@@ -1,0 +1,43 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parseStackFile, StackFileError } from "../../config/stack-file";
+import { loadStackConfig } from "../../scripts/mocked-program";
+
+const FILE = `
+encryptionsalt: v1:abc
+config:
+  docker:host: unix:///var/run/docker.sock
+  promemu:portOffset: 100
+  promemu:bindAddress: 127.0.0.1
+  promemu:grafanaAdminPassword:
+    secure: v1:AAAA
+  promemu:alertmanager:
+    enabled: true
+    webhookUrl:
+      secure: v1:BBBB
+`;
+
+describe("Pulumi.<stack>.yaml", () => {
+  it("hands the program its own keys as Pulumi does, without the encrypted values", () => {
+    expect(parseStackFile(FILE, "Pulumi.x.yaml", "promemu")).toEqual({
+      entries: { "promemu:portOffset": "100", "promemu:bindAddress": "127.0.0.1", "promemu:alertmanager": '{"enabled":true}' },
+      secretPaths: [["grafanaAdminPassword"], ["alertmanager", "webhookUrl"]],
+    });
+  });
+
+  it("puts secret placeholders where the plan needs values, and marks their keys secret", () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "promemu-sf-")), "Pulumi.x.yaml");
+    fs.writeFileSync(file, FILE);
+    const config = loadStackConfig(file, "promemu");
+    expect(config.secretKeys).toEqual(["promemu:alertmanager", "promemu:grafanaAdminPassword"]);
+    expect(config.values["promemu:grafanaAdminPassword"]).toMatch(/^secret-placeholder/);
+    expect(JSON.parse(config.values["promemu:alertmanager"])).toEqual({ enabled: true, webhookUrl: expect.stringMatching(/^secret-placeholder/) });
+  });
+
+  it("names the file when it is not YAML or not a stack configuration", () => {
+    expect(() => parseStackFile("config: [", "Pulumi.bad.yaml", "promemu")).toThrow(StackFileError);
+    expect(() => parseStackFile("config: [", "Pulumi.bad.yaml", "promemu")).toThrow(/^Pulumi\.bad\.yaml is not valid YAML/);
+    expect(() => parseStackFile("config: [1]", "Pulumi.bad.yaml", "promemu")).toThrow("Pulumi.bad.yaml: 'config' must be a mapping");
+  });
+});
