@@ -1,8 +1,6 @@
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { DataVolume } from "./data-volume";
-import { dataVolume, pullImage, serviceContainer, StatefulServiceArgs } from "./service";
+import { StatefulService, StatefulServiceArgs } from "./service";
 
 export const GRAFANA_DATA_PATH = "/var/lib/grafana";
 export const GRAFANA_DATASOURCES_PATH = "/etc/grafana/provisioning/datasources/promemu.yml";
@@ -31,44 +29,45 @@ export interface GrafanaArgs extends StatefulServiceArgs {
 }
 
 /** Dashboards over the stack's Prometheus, provisioned from files; users, sessions and stars live on its volume. */
-export class Grafana extends pulumi.ComponentResource {
-  public readonly container: docker.Container;
-  public readonly volume: DataVolume;
-  public readonly containerName: pulumi.Output<string>;
+export class Grafana extends StatefulService {
   public readonly adminPassword: pulumi.Output<string>;
 
   constructor(name: string, args: GrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("promemu:index:Grafana", name, {}, opts);
-    const password =
-      args.adminPassword ?? new random.RandomPassword(`${name}-admin-password`, { length: 24, special: false }, { parent: this }).result;
-    this.adminPassword = pulumi.secret(password);
-    const image = pullImage(this, name, args.image);
-    this.volume = dataVolume(this, name, "grafana", args);
-    const envs = [
-      `GF_SECURITY_ADMIN_USER=${args.adminUser}`,
-      // In the environment rather than an uploaded file: a secret makes the whole input secret, and the
-      // uploads (dashboards, provisioning) must stay readable in plans and `pulumi preview --diff`.
-      pulumi.interpolate`GF_SECURITY_ADMIN_PASSWORD=${this.adminPassword}`,
-      `GF_AUTH_ANONYMOUS_ENABLED=${args.anonymousAccess}`,
-      "GF_AUTH_ANONYMOUS_ORG_ROLE=Viewer",
-      "GF_USERS_ALLOW_SIGN_UP=false",
-      `GF_SERVER_ROOT_URL=${args.rootUrl}`,
-      "GF_ANALYTICS_REPORTING_ENABLED=false",
-      "GF_ANALYTICS_CHECK_FOR_UPDATES=false",
-      "GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES=false",
-      ...(args.homeDashboard ? [`GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH=${GRAFANA_DASHBOARDS_DIR}/${args.homeDashboard}`] : []),
-    ];
-    this.container = serviceContainer(this, name, "grafana", args, {
-      image: image.imageId,
-      envs,
-      uploads: [
-        { file: GRAFANA_DATASOURCES_PATH, content: args.datasources },
-        { file: GRAFANA_DASHBOARD_PROVIDER_PATH, content: args.dashboardProvider },
-        ...args.dashboards.map((d) => ({ file: `${GRAFANA_DASHBOARDS_DIR}/${d.fileName}`, content: d.json })),
-      ],
-      data: { volume: this.volume.name, path: GRAFANA_DATA_PATH },
-    });
-    this.containerName = this.container.name;
-    this.registerOutputs({ containerName: this.containerName, volumeName: this.volume.name, adminPassword: this.adminPassword });
+    let password!: pulumi.Output<string>;
+    super(
+      "promemu:index:Grafana",
+      name,
+      "grafana",
+      args,
+      (self) => {
+        password = pulumi.secret(
+          args.adminPassword ?? new random.RandomPassword(`${name}-admin-password`, { length: 24, special: false }, { parent: self }).result,
+        );
+        return {
+          envs: [
+            `GF_SECURITY_ADMIN_USER=${args.adminUser}`,
+            // In the environment rather than an uploaded file: a secret makes the whole input secret, and the
+            // uploads (dashboards, provisioning) must stay readable in plans and `pulumi preview --diff`.
+            pulumi.interpolate`GF_SECURITY_ADMIN_PASSWORD=${password}`,
+            `GF_AUTH_ANONYMOUS_ENABLED=${args.anonymousAccess}`,
+            "GF_AUTH_ANONYMOUS_ORG_ROLE=Viewer",
+            "GF_USERS_ALLOW_SIGN_UP=false",
+            `GF_SERVER_ROOT_URL=${args.rootUrl}`,
+            "GF_ANALYTICS_REPORTING_ENABLED=false",
+            "GF_ANALYTICS_CHECK_FOR_UPDATES=false",
+            "GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES=false",
+            ...(args.homeDashboard ? [`GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH=${GRAFANA_DASHBOARDS_DIR}/${args.homeDashboard}`] : []),
+          ],
+          uploads: [
+            { file: GRAFANA_DATASOURCES_PATH, content: args.datasources },
+            { file: GRAFANA_DASHBOARD_PROVIDER_PATH, content: args.dashboardProvider },
+            ...args.dashboards.map((d) => ({ file: `${GRAFANA_DASHBOARDS_DIR}/${d.fileName}`, content: d.json })),
+          ],
+          dataPath: GRAFANA_DATA_PATH,
+        };
+      },
+      opts,
+    );
+    this.adminPassword = password;
   }
 }

@@ -40,12 +40,12 @@ export interface ContainerSpec {
 }
 
 /** A pinned image pulled by digest-stable reference; kept locally on destroy because other stacks share it. */
-export function pullImage(parent: pulumi.Resource, name: string, ref: string): docker.RemoteImage {
+function pullImage(parent: pulumi.Resource, name: string, ref: string): docker.RemoteImage {
   return new docker.RemoteImage(`${name}-image`, { name: ref, keepLocally: true }, { parent });
 }
 
 /** The service's data volume, `<project>-<stack>-<service>-data`. */
-export function dataVolume(parent: pulumi.Resource, name: string, service: ServiceName, args: StatefulServiceArgs): DataVolume {
+function dataVolume(parent: pulumi.Resource, name: string, service: ServiceName, args: StatefulServiceArgs): DataVolume {
   return new DataVolume(
     `${name}-data`,
     { project: args.project, stack: args.stack, service, volumeName: physicalName(args, service, "data"), keepData: args.keepData },
@@ -94,4 +94,42 @@ export function serviceContainer(
 export function hostUrl(bindAddress: string, port: number, path = ""): string {
   const host = bindAddress === "0.0.0.0" ? "127.0.0.1" : bindAddress;
   return `http://${host}:${port}${path}`;
+}
+
+/** What a stateful service's container runs, given where its data volume is mounted. */
+export type StatefulContainerSpec = Omit<ContainerSpec, "image" | "data"> & {
+  /** Where the image keeps its data; the service's volume is mounted there. */
+  readonly dataPath: string;
+};
+
+/**
+ * A service run from a pinned upstream image with its data on a named volume: the image, the volume and
+ * the container are its children. `spec` is called once the component exists, so that it can declare
+ * further children (e.g. a generated password) with the component as their parent.
+ */
+export abstract class StatefulService extends pulumi.ComponentResource {
+  public readonly container: docker.Container;
+  public readonly volume: DataVolume;
+  public readonly containerName: pulumi.Output<string>;
+
+  protected constructor(
+    type: string,
+    name: string,
+    service: ServiceName,
+    args: StatefulServiceArgs,
+    spec: (self: pulumi.ComponentResource) => StatefulContainerSpec,
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
+    super(type, name, {}, opts);
+    const { dataPath, ...container } = spec(this);
+    const image = pullImage(this, name, args.image);
+    this.volume = dataVolume(this, name, service, args);
+    this.container = serviceContainer(this, name, service, args, {
+      ...container,
+      image: image.imageId,
+      data: { volume: this.volume.name, path: dataPath },
+    });
+    this.containerName = this.container.name;
+    this.registerOutputs({ containerName: this.containerName, volumeName: this.volume.name });
+  }
 }
