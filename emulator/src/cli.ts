@@ -36,7 +36,7 @@ function seriesPerPush(scenario: CompiledScenario): number {
 
 function summary(scenario: CompiledScenario): string {
   const roles = new Set(scenario.hosts.map((h) => h.shape.role));
-  return `${scenario.hosts.length} hosts in ${roles.size} role${roles.size > 1 ? "s" : ""} (${[...roles].join(", ")}), ${scenario.families.length} metrics, ${seriesPerPush(scenario)} series per push`;
+  return `${scenario.hosts.length} host${scenario.hosts.length === 1 ? "" : "s"} in ${roles.size} role${roles.size > 1 ? "s" : ""} (${[...roles].join(", ")}), ${scenario.families.length} metrics, ${seriesPerPush(scenario)} series per push`;
 }
 
 export function buildProgram(out: (text: string) => void, terminal: Terminal, exit: { code: number }): Command {

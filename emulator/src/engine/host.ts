@@ -7,10 +7,11 @@ import type { EventBus } from "../events/bus";
 import { buildGenerator } from "../generators/build";
 import type { BuildEnv, Generator, TickContext } from "../generators/types";
 import { labelText } from "../exposition/text";
-import type { HostDef } from "../model/types";
+import type { HostDef, HostShape } from "../model/types";
+import type { GeneratorSpec } from "../scenario/schema";
 import { HOST_STARTED, HOST_STOPPED } from "../scenario/compile";
 import { Random } from "../util/random";
-import type { Scheduler } from "./scheduler";
+import type { Scheduler, Timer } from "./scheduler";
 import { type Series, createSeries, seriesPrefixes } from "./series";
 
 /** What the engine lends each host. */
@@ -23,6 +24,9 @@ export interface HostServices {
   /** Running total of samples generated, for the benchmark and the status line. */
   readonly stats: { samples: number };
 }
+
+/** What the hosts of one shape share: metric indexes and stateless generators. */
+const sharedByShape = new WeakMap<HostShape, { indexes: Map<string, number>; generators: Map<GeneratorSpec, Generator> }>();
 
 export class HostRuntime {
   active = false;
@@ -73,7 +77,9 @@ export class HostRuntime {
     this.ctx = { startedAt: t, load: 0, values: new Float64Array(this.series.length) };
     this.lastTick = t;
     if (shape.ttl !== undefined) this.later(t + shape.ttl, () => this.stop(t + shape.ttl!));
-    this.tick(t);
+    const epoch = this.epoch;
+    const ticks: Timer = { at: t, fire: () => this.epoch === epoch && this.tick(ticks) };
+    this.tick(ticks);
     this.emit(HOST_STARTED, t);
   }
 
@@ -94,7 +100,8 @@ export class HostRuntime {
     return this.samplesPerTick;
   }
 
-  private tick(t: number): void {
+  private tick(timer: Timer): void {
+    const t = timer.at;
     const { ctx, series } = this;
     const dt = (t - this.lastTick) / 1000;
     ctx.load = this.load ? this.load.value(t, ctx) : 0;
@@ -105,8 +112,7 @@ export class HostRuntime {
     this.lastTick = t;
     this.services.stats.samples += this.samplesPerTick;
     const { interval, jitter } = this.def.shape.tick;
-    const next = t + interval + (jitter > 0 ? this.tickRandom.uniform(-jitter, jitter) : 0);
-    this.later(next, () => this.tick(next));
+    this.services.scheduler.reschedule(timer, t + interval + (jitter > 0 ? this.tickRandom.uniform(-jitter, jitter) : 0));
   }
 
   /** A timer that dies with this run of the host. */
@@ -123,7 +129,10 @@ export class HostRuntime {
 
   private environment(now: number): BuildEnv {
     const { seed, timeOfDay, bus } = this.services;
-    const indexes = new Map(this.def.shape.metrics.map((m, i) => [m.name, i]));
+    const { shape } = this.def;
+    let perShape = sharedByShape.get(shape);
+    if (!perShape) sharedByShape.set(shape, (perShape = { indexes: new Map(shape.metrics.map((m, i) => [m.name, i])), generators: new Map() }));
+    const { indexes, generators } = perShape;
     const run = String(this.starts);
     return {
       now,
@@ -133,6 +142,7 @@ export class HostRuntime {
       schedule: (at, action) => this.later(at, action),
       emit: (name, at) => this.emit(name, at),
       metricIndex: (name) => indexes.get(name)!,
+      shared: generators,
     };
   }
 }

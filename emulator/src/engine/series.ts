@@ -16,7 +16,8 @@ export interface Series {
   readonly samples: number;
   /** dt: seconds since the host's previous tick (0 at its first). */
   sample(t: number, dt: number, ctx: TickContext): void;
-  render(): string;
+  /** Appends this series' lines as pieces (prefix, value, newline) for one join: no intermediate strings. */
+  renderInto(parts: string[]): void;
 }
 
 /** The line prefixes of a metric on a host: one for gauges and counters; buckets, +Inf, sum and count for histograms. */
@@ -27,50 +28,64 @@ export function seriesPrefixes(def: MetricDef, labels: string): string[] {
   return [...spec.buckets.map((b) => le(formatValue(b))), le("+Inf"), `${name}_sum{${labels}} `, `${name}_count{${labels}} `];
 }
 
-function rounder(decimals: number | undefined): (value: number) => number {
-  if (decimals === undefined) return (value) => value;
-  const factor = 10 ** decimals;
-  return (value) => Math.round(value * factor) / factor;
+/** 10^decimals, or 0 for no rounding. */
+function roundingFactor(decimals: number | undefined): number {
+  return decimals === undefined ? 0 : 10 ** decimals;
 }
+
+function round(value: number, factor: number): number {
+  return factor === 0 ? value : Math.round(value * factor) / factor;
+}
+
+/** What every host's copy of a gauge shares (per-instance number fields each cost a box at 10,000 hosts). */
+interface GaugeLimits {
+  readonly min: number;
+  readonly max: number;
+  readonly factor: number;
+}
+const gaugeLimits = new WeakMap<MetricDef, GaugeLimits>();
 
 class GaugeSeries implements Series {
   value = 0;
-  readonly samples = 1;
   constructor(
     readonly def: MetricDef,
     private readonly prefix: string,
     private readonly generator: Generator,
-    private readonly min: number,
-    private readonly max: number,
-    private readonly round: (value: number) => number,
+    private readonly limits: GaugeLimits,
   ) {}
+  get samples(): number {
+    return 1;
+  }
   sample(t: number, _dt: number, ctx: TickContext): void {
     const raw = this.generator.value(t, ctx);
-    this.value = this.round(raw < this.min ? this.min : raw > this.max ? this.max : raw);
+    const { min, max, factor } = this.limits;
+    this.value = round(raw < min ? min : raw > max ? max : raw, factor);
   }
-  render(): string {
-    return this.prefix + formatValue(this.value) + "\n";
+  renderInto(parts: string[]): void {
+    parts.push(this.prefix, formatValue(this.value), "\n");
   }
 }
 
 /** Starts at 0 and only goes up: each tick adds rate (per second, negatives ignored) x seconds elapsed. */
 class CounterSeries implements Series {
   value = 0;
-  readonly samples = 1;
   private total = 0;
   constructor(
     readonly def: MetricDef,
     private readonly prefix: string,
     private readonly rate: Generator,
-    private readonly round: (value: number) => number,
+    private readonly factor: number,
   ) {}
+  get samples(): number {
+    return 1;
+  }
   sample(t: number, dt: number, ctx: TickContext): void {
     const rate = this.rate.value(t, ctx);
     if (rate > 0) this.total += rate * dt;
-    this.value = this.round(this.total);
+    this.value = round(this.total, this.factor);
   }
-  render(): string {
-    return this.prefix + formatValue(this.value) + "\n";
+  renderInto(parts: string[]): void {
+    parts.push(this.prefix, formatValue(this.value), "\n");
   }
 }
 
@@ -152,12 +167,12 @@ class HistogramSeries implements Series {
     }
   }
 
-  render(): string {
+  renderInto(parts: string[]): void {
     const { prefixes, cumulative } = this;
-    let out = "";
-    for (let j = 0; j < cumulative.length; j++) out += prefixes[j] + cumulative[j] + "\n";
+    for (let j = 0; j < cumulative.length; j++) parts.push(prefixes[j], String(cumulative[j]), "\n");
     const last = cumulative.length;
-    return out + prefixes[last] + this.count + "\n" + prefixes[last + 1] + formatValue(this.sum) + "\n" + prefixes[last + 2] + this.count + "\n";
+    const count = String(this.count);
+    parts.push(prefixes[last], count, "\n", prefixes[last + 1], formatValue(this.sum), "\n", prefixes[last + 2], count, "\n");
   }
 }
 
@@ -165,10 +180,13 @@ class HistogramSeries implements Series {
 export function createSeries(def: MetricDef, prefixes: readonly string[], env: BuildEnv): Series {
   const { spec, name } = def;
   switch (spec.type) {
-    case "gauge":
-      return new GaugeSeries(def, prefixes[0], buildGenerator(spec.generator, env, name), spec.min ?? -Infinity, spec.max ?? Infinity, rounder(spec.decimals));
+    case "gauge": {
+      let limits = gaugeLimits.get(def);
+      if (!limits) gaugeLimits.set(def, (limits = { min: spec.min ?? -Infinity, max: spec.max ?? Infinity, factor: roundingFactor(spec.decimals) }));
+      return new GaugeSeries(def, prefixes[0], buildGenerator(spec.generator, env, name), limits);
+    }
     case "counter":
-      return new CounterSeries(def, prefixes[0], buildGenerator(spec.rate, env, name), rounder(spec.decimals));
+      return new CounterSeries(def, prefixes[0], buildGenerator(spec.rate, env, name), roundingFactor(spec.decimals));
     case "histogram":
       return new HistogramSeries(
         def,

@@ -48,7 +48,8 @@ export interface TrendShape {
  */
 export class Trend implements Generator {
   private x: number;
-  private last: number | undefined;
+  /** NaN before the first value (a number field, not undefined: see Random.spare). */
+  private last = NaN;
   private readonly drift: number;
 
   constructor(
@@ -60,7 +61,7 @@ export class Trend implements Generator {
   }
 
   value(t: number): number {
-    if (this.last !== undefined && t > this.last) {
+    if (t > this.last) {
       const steps = (t - this.last) / this.shape.per;
       const next = this.x + this.drift * steps + this.shape.noise * Math.sqrt(steps) * this.random.normal();
       this.x = this.shape.direction === "hold" ? reflect(next, this.shape.min, this.shape.max) : Math.min(this.shape.max, Math.max(this.shape.min, next));
@@ -85,7 +86,7 @@ export function reflect(x: number, min: number, max: number): number {
  */
 export class OrnsteinUhlenbeck implements Generator {
   private x: number;
-  private last: number | undefined;
+  private last = NaN;
 
   constructor(
     private readonly mean: number,
@@ -98,7 +99,7 @@ export class OrnsteinUhlenbeck implements Generator {
   }
 
   value(t: number): number {
-    if (this.last !== undefined && t > this.last) {
+    if (t > this.last) {
       const decay = Math.exp(-(t - this.last) / this.reversion);
       this.x = this.mean + (this.x - this.mean) * decay + this.stddev * Math.sqrt(1 - decay * decay) * this.random.normal();
     }

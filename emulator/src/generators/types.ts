@@ -3,7 +3,7 @@
  * for a value at each of the host's ticks, in scenario time (milliseconds since the scenario began).
  */
 import type { EmulatorEvent } from "../events/bus";
-import type { EventFilter } from "../scenario/schema";
+import type { EventFilter, GeneratorSpec } from "../scenario/schema";
 import type { Random } from "../util/random";
 
 /** Per-host state a tick shares with the generators of that host. */
@@ -36,4 +36,6 @@ export interface BuildEnv {
   emit(name: string, at: number): void;
   /** Evaluation index of another metric of this host (already checked to exist). */
   metricIndex(name: string): number;
+  /** Stateless generators already built for hosts of the same shape (see isStateless). */
+  readonly shared: Map<GeneratorSpec, Generator>;
 }

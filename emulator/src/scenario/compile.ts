@@ -39,7 +39,7 @@ function metricGenerators(spec: MetricSpec, path: Path): [GeneratorSpec, Path][]
 }
 
 class Compiler {
-  private readonly families = new Map<string, { family: Family; path: Path }>();
+  private readonly families = new Map<string, { family: Family; path: Path; helpPath?: Path }>();
   private readonly emitted = new Set<string>([HOST_STARTED, HOST_STOPPED]);
   private readonly subscriptions: [EventFilter, Path][] = [];
 
@@ -149,14 +149,18 @@ class Compiler {
   }
 
   private family(name: string, spec: MetricSpec, path: Path): Family {
-    const help = spec.help ?? `${name} (emulated by promemu)`;
     const known = this.families.get(name);
     if (known) {
       if (known.family.type !== spec.type) {
         this.fail(path, `"${name}" is a ${spec.type} here but a ${known.family.type} in ${formatPath(known.path)}; a metric name keeps one type everywhere`);
       }
-      if (spec.help !== undefined && known.family.help !== help) {
-        this.fail([...path, "help"], `differs from the help of "${name}" in ${formatPath(known.path)}; a metric name keeps one help text everywhere`);
+      if (spec.help !== undefined) {
+        if (known.helpPath && known.family.help !== spec.help) {
+          this.fail([...path, "help"], `differs from the help of "${name}" in ${formatPath(known.helpPath)}; a metric name keeps one help text everywhere`);
+        }
+        // The first explicit help wins over the generated one, wherever it is declared.
+        (known.family as { help: string }).help = spec.help;
+        known.helpPath = [...path, "help"];
       }
       return known.family;
     }
@@ -167,8 +171,8 @@ class Compiler {
         this.fail(path, `"${name}" collides with the series of "${other}" (${formatPath(otherPath)}): a histogram writes <name>_bucket, _sum and _count`);
       }
     }
-    const family: Family = { index: this.families.size, name, type: spec.type, help };
-    this.families.set(name, { family, path });
+    const family: Family = { index: this.families.size, name, type: spec.type, help: spec.help ?? `${name} (emulated by promemu)` };
+    this.families.set(name, { family, path, helpPath: spec.help === undefined ? undefined : [...path, "help"] });
     return family;
   }
 

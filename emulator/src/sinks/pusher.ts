@@ -48,7 +48,8 @@ export class Pusher {
   private readonly now: () => number;
   private failingSince: number | undefined;
   private failuresWhileDown = 0;
-  private readonly refused = new Map<number, string>();
+  /** Groups whose last push was refused (4xx), so that a refusal is logged once, not every cycle. */
+  private readonly refused = new Set<number>();
 
   constructor(private readonly options: PusherOptions) {
     this.pushed = new Array(options.shards).fill(false);
@@ -174,7 +175,7 @@ export class Pusher {
 
   private recordSuccess(shard: number): void {
     this.options.onAttempt?.(true);
-    this.refused.delete(shard);
+    if (this.refused.delete(shard)) this.options.log(`pushgateway ${this.options.client.url} accepts group ${shard} again`);
     if (this.failingSince !== undefined) {
       const down = formatDuration(this.now() - this.failingSince);
       this.options.log(`pushgateway ${this.options.client.url} is back: pushing again after ${this.failuresWhileDown} failed attempts over ${down}`);
@@ -192,9 +193,10 @@ export class Pusher {
         this.options.log(`pushgateway ${this.options.client.url} unreachable: ${err.message}; retrying with backoff, and every push interval after that`);
       }
       this.failuresWhileDown++;
-    } else if (this.refused.get(shard) !== err.message) {
-      // A refusal will not pass by retrying: say so once per group and message.
-      this.refused.set(shard, err.message);
+    } else if (!this.refused.has(shard)) {
+      // A refusal will not pass by retrying; its text varies from push to push (the Pushgateway
+      // names whichever conflicting series it met first), so it is logged once until accepted again.
+      this.refused.add(shard);
       this.options.log(`pushgateway ${this.options.client.url} refused ${shard >= 0 ? `group ${shard}` : "the request"}: ${err.message}`);
     }
   }

@@ -4,6 +4,7 @@
  * trying again can help (network errors, timeouts, 5xx) or not (4xx: the body was refused).
  */
 import { CONTENT_TYPE } from "../exposition/text";
+import { GroupLabelsScanner } from "./group-scanner";
 import { type GroupingKey, groupPath } from "./grouping";
 
 export class PushError extends Error {
@@ -51,19 +52,22 @@ export class PushgatewayClient {
     await this.request("DELETE", groupPath(this.options.job, key), signal, undefined, timeoutMs);
   }
 
-  /** Every group on the Pushgateway, anyone's. */
+  /** The grouping labels of every group on the Pushgateway, anyone's (read as a stream: see GroupLabelsScanner). */
   async groups(signal?: AbortSignal): Promise<GroupLabels[]> {
-    const text = await this.request("GET", "/api/v1/metrics", signal);
-    let parsed: { data?: { labels?: GroupLabels }[] };
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw new PushError(`GET ${this.base}/api/v1/metrics did not return JSON; is ${this.base} a Pushgateway?`, false);
-    }
-    return (parsed.data ?? []).map((group) => group.labels ?? {});
+    const scanner = new GroupLabelsScanner();
+    await this.request("GET", "/api/v1/metrics", signal, undefined, undefined, (chunk) => scanner.push(chunk));
+    return scanner.groups;
   }
 
-  private async request(method: string, path: string, signal: AbortSignal | undefined, body?: string, timeoutMs = this.options.timeoutMs): Promise<string> {
+  /** Resolves to the response text, or feeds it to `onChunk` instead when given. */
+  private async request(
+    method: string,
+    path: string,
+    signal: AbortSignal | undefined,
+    body?: string,
+    timeoutMs = this.options.timeoutMs,
+    onChunk?: (chunk: Uint8Array) => void,
+  ): Promise<string> {
     const timeout = AbortSignal.timeout(timeoutMs);
     let response: Response;
     try {
@@ -78,11 +82,17 @@ export class PushgatewayClient {
       if (timeout.aborted) throw new PushError(`${method} ${path} timed out after ${timeoutMs} ms`, true);
       throw new PushError(`${method} ${path}: ${networkReason(err)}`, true);
     }
-    let text: string;
+    let text = "";
     try {
-      text = await response.text();
+      if (onChunk && response.ok && response.body) {
+        for await (const chunk of response.body) onChunk(chunk);
+      } else {
+        text = await response.text();
+      }
     } catch (err) {
       if (signal?.aborted) throw signal.reason ?? err;
+      if (err instanceof SyntaxError) throw new PushError(`${method} ${this.base}${path} did not return the Pushgateway's JSON (${err.message})`, false);
+      if (timeout.aborted) throw new PushError(`${method} ${path} timed out after ${timeoutMs} ms`, true);
       throw new PushError(`${method} ${path}: response cut off (${networkReason(err)})`, true);
     }
     if (!response.ok) {

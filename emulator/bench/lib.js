@@ -1,0 +1,112 @@
+// Helpers of the benchmark scripts (plain CommonJS: they run the built emulator from ../dist).
+"use strict";
+const { spawn } = require("child_process");
+const fs = require("fs");
+const net = require("net");
+const os = require("os");
+const path = require("path");
+
+const EMULATOR = path.resolve(__dirname, "..", "bin", "promemu.js");
+
+function requireBuilt(module) {
+  try {
+    return require(path.resolve(__dirname, "..", "dist", module));
+  } catch (err) {
+    if (err.code === "MODULE_NOT_FOUND") {
+      console.error("the emulator is not built: run `npm run build` in emulator/ first (npm run bench does)");
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitForUrl(url, timeoutMs = 30000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url, { signal: AbortSignal.timeout(1000) })).ok) return;
+    } catch {
+      // not up yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+/** A child process whose output is kept for error messages; stop() sends SIGTERM (SIGKILL after 10 s). */
+function start(command, args, options = {}) {
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], ...options });
+  let output = "";
+  const keep = (chunk) => (output = (output + chunk).slice(-20000));
+  child.stdout.on("data", keep);
+  child.stderr.on("data", keep);
+  const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  return {
+    child,
+    exited,
+    output: () => output,
+    async stop(signal = "SIGTERM") {
+      if (child.exitCode !== null || child.signalCode !== null) return exited;
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10000);
+      const result = await exited;
+      clearTimeout(timer);
+      return result;
+    },
+  };
+}
+
+/**
+ * Debian's Pushgateway with its default flags, on a free loopback port; except that Debian's build
+ * defaults --persistence.file to /var/lib/prometheus/pushgateway.data (upstream and the container
+ * image default to none), which every instance on the machine would share: it is set empty here.
+ */
+async function startPushgateway() {
+  const binary = ["/usr/bin/prometheus-pushgateway", "/usr/local/bin/prometheus-pushgateway"].find((p) => fs.existsSync(p));
+  if (!binary) throw new Error("prometheus-pushgateway is not installed (apt-get install prometheus-pushgateway)");
+  const port = await freePort();
+  const server = start(binary, [`--web.listen-address=127.0.0.1:${port}`, "--persistence.file="]);
+  const url = `http://127.0.0.1:${port}`;
+  await waitForUrl(`${url}/-/ready`);
+  return { ...server, url, port };
+}
+
+/** Sample values of a text exposition, keyed by `name{labels}` as written. */
+function parseExposition(text) {
+  const values = new Map();
+  for (const line of text.split("\n")) {
+    if (!line || line.startsWith("#")) continue;
+    const space = line.lastIndexOf(" ");
+    values.set(line.slice(0, space), Number(line.slice(space + 1)));
+  }
+  return values;
+}
+
+/** CPU seconds (user + system) and RSS bytes of a process, from /proc. */
+function processUsage(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const rssPages = Number(fields[21]);
+  return { cpuSeconds: ticks / 100, rssBytes: rssPages * 4096 };
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return `${cpus.length} x ${cpus[0] ? cpus[0].model.trim() : "unknown CPU"}, Node ${process.version}, ${os.platform()} ${os.release()}`;
+}
+
+module.exports = { EMULATOR, requireBuilt, freePort, sleep, waitForUrl, start, startPushgateway, parseExposition, processUsage, machine };

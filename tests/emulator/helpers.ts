@@ -1,0 +1,118 @@
+/** Shared helpers of the emulator suites: scenarios from inline YAML, engines, and a generator test bench. */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Engine } from "../../emulator/src/engine/engine";
+import type { HostRuntime } from "../../emulator/src/engine/host";
+import { Scheduler } from "../../emulator/src/engine/scheduler";
+import { type EmulatorEvent, EventBus } from "../../emulator/src/events/bus";
+import { buildGenerator } from "../../emulator/src/generators/build";
+import type { BuildEnv, Generator, TickContext } from "../../emulator/src/generators/types";
+import type { CompiledScenario } from "../../emulator/src/model/types";
+import { parseScenario } from "../../emulator/src/scenario/loader";
+import type { GeneratorSpec } from "../../emulator/src/scenario/schema";
+import { generator as generatorSchema } from "../../emulator/src/scenario/schema";
+import { Random } from "../../emulator/src/util/random";
+
+export const EMULATOR_BIN = path.resolve(__dirname, "../../emulator/bin/promemu.js");
+
+export function compile(yaml: string, overrides: string[] = [], source = "test.yaml"): CompiledScenario {
+  return parseScenario(yaml, source, "test", overrides).scenario;
+}
+
+/** The message of the UsageError a scenario raises (fails the test when it is valid). */
+export function scenarioError(yaml: string, overrides: string[] = [], source = "bad.yaml"): string {
+  try {
+    parseScenario(yaml, source, "bad", overrides);
+  } catch (err) {
+    expect((err as Error).name).toBe("UsageError");
+    return (err as Error).message;
+  }
+  throw new Error("the scenario was accepted");
+}
+
+export function engineFor(yaml: string, seed = 7, overrides: string[] = []): Engine {
+  return new Engine(compile(yaml, overrides), { seed });
+}
+
+export function host(engine: Engine, name: string): HostRuntime {
+  const found = engine.hosts.find((h) => h.name === name);
+  if (!found) throw new Error(`no host ${name}`);
+  return found;
+}
+
+/** Current value of a gauge or counter of a running host. */
+export function valueOf(engine: Engine, hostName: string, metric: string): number {
+  const series = host(engine, hostName).series.find((s) => s.def.name === metric);
+  if (!series) throw new Error(`${hostName} has no running ${metric}`);
+  return series.value;
+}
+
+/** A generator spec as a scenario would spell it (durations as text), validated by the real schema. */
+export function spec(input: unknown): GeneratorSpec {
+  return generatorSchema.parse(input);
+}
+
+/** Builds generators outside any host: its own scheduler and event bus, host started at `now`. */
+export class GeneratorBench {
+  readonly scheduler = new Scheduler();
+  readonly bus = new EventBus();
+  readonly emitted: EmulatorEvent[] = [];
+  readonly ctx: TickContext;
+
+  constructor(
+    private readonly options: { now?: number; timeOfDay?: number; values?: number[]; load?: number } = {},
+  ) {
+    this.ctx = { startedAt: options.now ?? 0, load: options.load ?? 0, values: Float64Array.from(options.values ?? []) };
+    this.scheduler.advanceTo(options.now ?? 0);
+  }
+
+  build(input: unknown, key = "g"): Generator {
+    const env: BuildEnv = {
+      now: this.options.now ?? 0,
+      timeOfDay: this.options.timeOfDay ?? 0,
+      random: (k) => Random.stream(1, "bench-host", k),
+      subscribe: (filter, handler) => void this.bus.subscribe(filter, handler),
+      schedule: (at, action) => this.scheduler.schedule(at, action),
+      emit: (name, at) => {
+        const event = { name, source: "bench-host", role: "bench", time: at };
+        this.emitted.push(event);
+        this.bus.emit(event);
+      },
+      metricIndex: (name) => Number(name.replace(/^m/, "")),
+      shared: new Map(),
+    };
+    return buildGenerator(spec(input), env, key);
+  }
+
+  emit(name: string, time: number, source = "other", role = "other"): void {
+    this.scheduler.advanceTo(time);
+    this.bus.emit({ name, source, role, time });
+  }
+
+  /** Values of a generator at each time, advancing the scheduler to each first. */
+  series(generator: Generator, times: number[]): number[] {
+    return times.map((t) => {
+      this.scheduler.advanceTo(t);
+      return generator.value(t, this.ctx);
+    });
+  }
+}
+
+export function mean(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+export function stddev(values: number[]): number {
+  const m = mean(values);
+  return Math.sqrt(values.reduce((a, b) => a + (b - m) ** 2, 0) / values.length);
+}
+
+export function tempFile(name: string, content: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promemu-test-"));
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, content);
+  return file;
+}
+
+export const MINUTE = 60_000;
