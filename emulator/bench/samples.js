@@ -7,6 +7,7 @@ const { requireBuilt, machine } = require("./lib");
 const { loadScenario } = requireBuilt("scenario/loader.js");
 const { Engine } = requireBuilt("engine/engine.js");
 const { renderHosts } = requireBuilt("exposition/render.js");
+const { BufferWriter } = requireBuilt("exposition/buffer-writer.js");
 
 const hosts = Number(process.argv[2] ?? 10000);
 const minutes = Number(process.argv[3] ?? 30);
@@ -34,10 +35,11 @@ const renderCpu = process.cpuUsage();
 const rounds = 5;
 let series = 0;
 let bytes = 0;
+const writer = new BufferWriter();
 for (let i = 0; i < rounds; i++) {
-  const rendered = renderHosts(engine.headers, engine.hosts);
-  series += rendered.series;
-  bytes += Buffer.byteLength(rendered.text);
+  writer.reset();
+  series += renderHosts(engine.headers, engine.hosts, writer);
+  bytes += writer.bytes().length;
 }
 const renderSeconds = cpuSeconds(renderCpu);
 

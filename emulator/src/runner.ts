@@ -5,7 +5,8 @@
  */
 import { Engine } from "./engine/engine";
 import type { HostRuntime } from "./engine/host";
-import { type Rendered, renderHosts } from "./exposition/render";
+import { BufferWriter } from "./exposition/buffer-writer";
+import { type TextSink, renderHosts } from "./exposition/render";
 import type { CompiledScenario } from "./model/types";
 import { shardOf } from "./sinks/grouping";
 import { Pusher } from "./sinks/pusher";
@@ -108,11 +109,12 @@ export class Runner {
   }
 
   /** Every active host, for a scrape of /emulated (pull mode). */
-  renderAll(): Rendered {
+  renderAll(): Buffer {
     this.catchUp();
-    const rendered = renderHosts(this.engine.headers, this.engine.hosts);
-    if (!this.pusher) this.recordSeries(rendered.series);
-    return rendered;
+    const writer = new BufferWriter();
+    const series = renderHosts(this.engine.headers, this.engine.hosts, writer);
+    if (!this.pusher) this.recordSeries(series);
+    return writer.bytes();
   }
 
   status(): RunnerStatus {
@@ -180,7 +182,8 @@ export class Runner {
       this.cleanedUp = true;
       if (removed > 0) this.options.log(`removed ${removed} stale group(s) of an earlier run marked ${this.options.pushgateway!.owner}`);
     }
-    const report = await this.pusher.pushCycle((shard) => renderHosts(this.engine.headers, this.shardHosts[shard]), cycleStart + this.options.pushIntervalMs, signal);
+    const render = (shard: number, out: TextSink) => renderHosts(this.engine.headers, this.shardHosts[shard], out);
+    const report = await this.pusher.pushCycle(render, cycleStart + this.options.pushIntervalMs, signal);
     if (signal.aborted) return;
     this.recordSeries(report.series);
     this.stats.lastPushMs = report.durationMs;

@@ -1,7 +1,7 @@
 import { SettingsSchema, parseDuration } from "../../config/settings";
 import { Engine } from "../../emulator/src/engine/engine";
 import { MAX_DRAWS } from "../../emulator/src/engine/series";
-import { renderHosts } from "../../emulator/src/exposition/render";
+import { renderText } from "../../emulator/src/exposition/render";
 import { loadScenario } from "../../emulator/src/scenario/loader";
 import { MINUTE, engineFor, host, valueOf } from "./helpers";
 
@@ -9,7 +9,7 @@ import { MINUTE, engineFor, host, valueOf } from "./helpers";
 function play(engine: Engine, times: number[]): string[] {
   return times.map((t) => {
     engine.advanceTo(t);
-    return renderHosts(engine.headers, engine.hosts).text;
+    return renderText(engine.headers, engine.hosts).text;
   });
 }
 
@@ -26,7 +26,7 @@ describe("determinism", () => {
     for (let t = 0, next = 0; next <= 30 * MINUTE; t += 1_337) {
       while (next <= t && next <= 30 * MINUTE) {
         fine.advanceTo(next);
-        sampled.push(renderHosts(fine.headers, fine.hosts).text);
+        sampled.push(renderText(fine.headers, fine.hosts).text);
         next += 15_000;
       }
       fine.advanceTo(t);
@@ -84,7 +84,7 @@ hosts: [{name: h, role: r, delay: 5s, metrics: {up: {generator: {type: uptime}}}
     const engine = engineFor(`hosts: [{name: short, role: r, delay: 1m, ttl: 5m, metrics: {x: 1}}, {name: long, role: r, metrics: {x: 2}}]`);
     const names = (t: number) => {
       engine.advanceTo(t);
-      return renderHosts(engine.headers, engine.hosts)
+      return renderText(engine.headers, engine.hosts)
         .text.split("\n")
         .filter((l) => l.startsWith("x{"))
         .map((l) => /host="([^"]+)"/.exec(l)![1]);

@@ -1,6 +1,7 @@
 import { spawnSync } from "child_process";
 import { Engine } from "../../emulator/src/engine/engine";
-import { renderHosts } from "../../emulator/src/exposition/render";
+import { BufferWriter } from "../../emulator/src/exposition/buffer-writer";
+import { renderHosts, renderText } from "../../emulator/src/exposition/render";
 import { escapeHelp, escapeLabelValue, formatValue, labelText } from "../../emulator/src/exposition/text";
 import { autoShardCount, groupPath, shardKey, shardOf } from "../../emulator/src/sinks/grouping";
 import { loadScenario } from "../../emulator/src/scenario/loader";
@@ -20,7 +21,7 @@ describe("text exposition", () => {
 
   const engine = new Engine(loadScenario("default").scenario, { seed: 42 });
   engine.advanceTo(90_000);
-  const { text, series } = renderHosts(engine.headers, engine.hosts);
+  const { text, series } = renderText(engine.headers, engine.hosts);
   const lines = text.trimEnd().split("\n");
 
   it("writes each family once, HELP and TYPE before its samples, and no timestamps", () => {
@@ -52,7 +53,28 @@ describe("text exposition", () => {
   it("writes only running hosts", () => {
     const short = engineFor(`hosts: [{name: a, role: r, ttl: 1m, metrics: {x: 1}}, {name: b, role: r, metrics: {x: 1}}]`);
     short.advanceTo(2 * 60_000);
-    expect(renderHosts(short.headers, short.hosts)).toEqual({ text: '# HELP x x (emulated by promemu)\n# TYPE x gauge\nx{host="b",role="r",address="10.0.0.2"} 1\n', series: 1 });
+    expect(renderText(short.headers, short.hosts)).toEqual({ text: '# HELP x x (emulated by promemu)\n# TYPE x gauge\nx{host="b",role="r",address="10.0.0.2"} 1\n', series: 1 });
+  });
+});
+
+describe("BufferWriter", () => {
+  it("encodes UTF-8, grows past its initial size, and starts over on reset", () => {
+    const writer = new BufferWriter(8);
+    const pieces = ["a", 'b{site="Zürich"} ', "€", "x".repeat(40_000), "\n"];
+    for (const piece of pieces) writer.write(piece);
+    expect(writer.bytes().toString("utf8")).toBe(pieces.join(""));
+    expect(writer.bytes().length).toBe(Buffer.byteLength(pieces.join("")));
+    writer.reset();
+    writer.write("y");
+    expect(writer.bytes().toString()).toBe("y");
+  });
+
+  it("holds the same body as the string rendering", () => {
+    const engine = new Engine(loadScenario("hosts-load-with-peaks").scenario, { seed: 4 });
+    engine.advanceTo(120_000);
+    const writer = new BufferWriter();
+    const series = renderHosts(engine.headers, engine.hosts, writer);
+    expect({ text: writer.bytes().toString("utf8"), series }).toEqual(renderText(engine.headers, engine.hosts));
   });
 });
 
@@ -64,7 +86,7 @@ describeWith(["promtool"])("promtool check metrics", () => {
   it.each([["default"], ["hosts-load-with-peaks"], ["single-host-load"]])("parses the %s scenario's exposition without findings", (name) => {
     const engine = new Engine(loadScenario(name).scenario, { seed: 1 });
     engine.advanceTo(2 * 60_000);
-    const result = spawnSync(findBinary("promtool")!, ["check", "metrics"], { input: renderHosts(engine.headers, engine.hosts).text, encoding: "utf8" });
+    const result = spawnSync(findBinary("promtool")!, ["check", "metrics"], { input: renderText(engine.headers, engine.hosts).text, encoding: "utf8" });
     const findings = `${result.stdout}${result.stderr}`.split("\n").filter((line) => line && line !== KNOWN_LINT);
     expect(findings).toEqual([]);
     // 3 is promtool's "lint findings" status; a body it cannot parse exits 1.

@@ -63,7 +63,7 @@ export class GeneratorBench {
   constructor(
     private readonly options: { now?: number; timeOfDay?: number; values?: number[]; load?: number } = {},
   ) {
-    this.ctx = { startedAt: options.now ?? 0, load: options.load ?? 0, values: Float64Array.from(options.values ?? []) };
+    this.ctx = { startedAt: options.now ?? 0, load: options.load ?? 0, values: [...(options.values ?? [])] };
     this.scheduler.advanceTo(options.now ?? 0);
   }
 
@@ -71,7 +71,7 @@ export class GeneratorBench {
     const env: BuildEnv = {
       now: this.options.now ?? 0,
       timeOfDay: this.options.timeOfDay ?? 0,
-      random: (k) => Random.stream(1, "bench-host", k),
+      seed: (k) => Random.seed(1, "bench-host", k),
       subscribe: (filter, handler) => void this.bus.subscribe(filter, handler),
       schedule: (at, action) => this.scheduler.schedule(at, action),
       emit: (name, at) => {

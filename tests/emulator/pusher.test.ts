@@ -2,8 +2,9 @@
  * The push cycle's retry and logging policy, with a scripted stand-in for the HTTP client and a
  * fake clock (the real Pushgateway is exercised in pushgateway.test.ts).
  */
-import type { Rendered } from "../../emulator/src/exposition/render";
+import type { TextSink } from "../../emulator/src/exposition/render";
 import type { GroupingKey } from "../../emulator/src/sinks/grouping";
+import { GroupLabelsScanner } from "../../emulator/src/sinks/group-scanner";
 import { Pusher } from "../../emulator/src/sinks/pusher";
 import { PushError, type PushgatewayClient } from "../../emulator/src/sinks/pushgateway";
 import { Random } from "../../emulator/src/util/random";
@@ -58,13 +59,19 @@ function setup(outcome: (call: number) => Outcome, shards = 2) {
   return { client, logs, attempts, pusher, advance: (ms: number) => (skew += ms) };
 }
 
-const body = (series: number): Rendered => ({ text: series ? "x 1\n" : "", series });
+/** A group renderer whose groups hold `series` lines each. */
+const body =
+  (series: number) =>
+  (_shard: number, out: TextSink): number => {
+    for (let i = 0; i < series; i++) out.write(`x{i="${i}"} 1\n`);
+    return series;
+  };
 
 describe("push cycles", () => {
   it("PUT every non-empty group, and DELETE a group once it has emptied", async () => {
     const { client, pusher } = setup(() => "ok", 3);
     let live = [2, 0, 5];
-    const cycle = () => pusher.pushCycle((shard) => body(live[shard]), Infinity, new AbortController().signal);
+    const cycle = () => pusher.pushCycle((shard, out) => body(live[shard])(shard, out), Infinity, new AbortController().signal);
     expect(await cycle()).toMatchObject({ series: 7, failedAttempts: 0, complete: true });
     expect(client.calls).toEqual(["PUT 0 ok", "PUT 2 ok"]);
     live = [2, 0, 0];
@@ -79,7 +86,7 @@ describe("push cycles", () => {
   it("retry failed groups with backoff, count every attempt, and log the outage once and the recovery once", async () => {
     // Down for the first 5 requests, then up.
     const { client, logs, attempts, pusher } = setup((call) => (call < 5 ? "down" : "ok"));
-    const report = await pusher.pushCycle(() => body(3), Infinity, new AbortController().signal);
+    const report = await pusher.pushCycle(body(3), Infinity, new AbortController().signal);
     expect(report).toMatchObject({ failedAttempts: 5, complete: true });
     expect(client.calls.filter((c) => c.endsWith("ok")).sort()).toEqual(["PUT 0 ok", "PUT 1 ok"]);
     expect(attempts.filter((ok) => !ok)).toHaveLength(5);
@@ -94,11 +101,11 @@ describe("push cycles", () => {
   it("give up a cycle at its deadline without throwing, and stay quiet until the state changes", async () => {
     const { logs, pusher, advance } = setup(() => "down");
     const signal = new AbortController().signal;
-    const first = await pusher.pushCycle(() => body(1), Date.now() + 30, signal);
+    const first = await pusher.pushCycle(body(1), Date.now() + 30, signal);
     expect(first.complete).toBe(false);
     expect(first.failedAttempts).toBeGreaterThanOrEqual(4);
     advance(15_000);
-    const second = await pusher.pushCycle(() => body(1), Date.now() + 15_030, signal);
+    const second = await pusher.pushCycle(body(1), Date.now() + 15_030, signal);
     expect(second.complete).toBe(false);
     expect(logs).toHaveLength(1);
     expect(pusher.failing).toBe(true);
@@ -108,7 +115,7 @@ describe("push cycles", () => {
     // Group 0 is refused in the first two cycles, then accepted; group 1 always accepted.
     const { client, logs, pusher } = setup((call) => (call % 2 === 0 && call < 4 ? "refused" : "ok"));
     const signal = new AbortController().signal;
-    for (let cycle = 0; cycle < 3; cycle++) await pusher.pushCycle(() => body(1), Infinity, signal);
+    for (let cycle = 0; cycle < 3; cycle++) await pusher.pushCycle(body(1), Infinity, signal);
     expect(client.calls).toEqual(["PUT 0 refused", "PUT 1 ok", "PUT 0 refused", "PUT 1 ok", "PUT 0 ok", "PUT 1 ok"]);
     expect(logs).toEqual([
       "pushgateway http://pg.test:9091 refused group 0: PUT 0: HTTP 400 pushed metrics are invalid",
@@ -120,7 +127,7 @@ describe("push cycles", () => {
     const { attempts, pusher } = setup(() => "down");
     const controller = new AbortController();
     controller.abort();
-    expect(await pusher.pushCycle(() => body(1), Infinity, controller.signal)).toMatchObject({ failedAttempts: 0, complete: false });
+    expect(await pusher.pushCycle(body(1), Infinity, controller.signal)).toMatchObject({ failedAttempts: 0, complete: false });
     expect(attempts).toEqual([]);
   });
 });
@@ -149,5 +156,38 @@ describe("cleanup and removal", () => {
     const errors = await pusher.removeAll(1000);
     expect(client.calls.map((c) => c.split(" ")[1]).sort()).toEqual(["me/0", "me/1", "me/2"]);
     expect(errors).toEqual([expect.stringContaining("connection refused")]);
+  });
+});
+
+describe("GroupLabelsScanner", () => {
+  // The shape of GET /api/v1/metrics: sorted keys, metric families beside `labels`, samples with their own `labels`.
+  const answer = JSON.stringify({
+    status: "success",
+    data: [
+      {
+        cpu: { type: "GAUGE", metrics: [{ labels: { host: "}{", job: "promemu" }, value: "1" }] },
+        labels: { job: "promemu", promemu_owner: 'team/"a"}', promemu_shard: "0" },
+        labels_total: { labels: { decoy: "1" } },
+        last_push_successful: true,
+        push_time_seconds: { metrics: [{ labels: { job: "promemu" }, value: "1" }] },
+      },
+      { 'lab"els': { labels: { decoy: "2" } }, labels: { job: "batch", instance: "Zürich" }, last_push_successful: false },
+    ],
+  });
+
+  it.each([[1], [3], [17], [1 << 20]])("reads each group's own labels whatever the chunk size (%d bytes)", (size) => {
+    const scanner = new GroupLabelsScanner();
+    const bytes = Buffer.from(answer);
+    for (let i = 0; i < bytes.length; i += size) scanner.push(bytes.subarray(i, i + size));
+    expect(scanner.groups).toEqual([
+      { job: "promemu", promemu_owner: 'team/"a"}', promemu_shard: "0" },
+      { job: "batch", instance: "Zürich" },
+    ]);
+  });
+
+  it("finds nothing in an empty Pushgateway", () => {
+    const scanner = new GroupLabelsScanner();
+    scanner.push(Buffer.from('{"status":"success","data":[]}'));
+    expect(scanner.groups).toEqual([]);
   });
 });

@@ -48,7 +48,7 @@ export async function runCommand(options: RunOptions, terminal: Terminal): Promi
           };
         },
         ownMetrics: async () => ({ contentType: telemetry.registry.contentType, body: await telemetry.registry.metrics() }),
-        emulated: () => runner.renderAll().text,
+        emulated: () => runner.renderAll(),
       },
       log,
     );

@@ -41,10 +41,11 @@ export class HostRuntime {
   private lastTick = 0;
   private samplesPerTick = 0;
   private load: Generator | undefined;
-  private ctx: TickContext = { startedAt: 0, load: 0, values: new Float64Array(0) };
+  private ctx: TickContext = { startedAt: 0, load: 0, values: [] };
   private disposers: (() => void)[] = [];
   private prefixes: string[][] | undefined;
   private readonly tickRandom: Random;
+  private readonly tickSpec: { readonly interval: number; readonly jitter: number };
 
   constructor(
     readonly def: HostDef,
@@ -52,6 +53,7 @@ export class HostRuntime {
   ) {
     this.labels = labelText(def.labels);
     this.tickRandom = Random.stream(services.seed, def.name, "tick");
+    this.tickSpec = def.shape.tick;
   }
 
   get name(): string {
@@ -74,7 +76,7 @@ export class HostRuntime {
       this.byFamily[series.def.family.index] = series;
       this.samplesPerTick += series.samples;
     }
-    this.ctx = { startedAt: t, load: 0, values: new Float64Array(this.series.length) };
+    this.ctx = { startedAt: t, load: 0, values: new Array<number>(this.series.length).fill(0) };
     this.lastTick = t;
     if (shape.ttl !== undefined) this.later(t + shape.ttl, () => this.stop(t + shape.ttl!));
     const epoch = this.epoch;
@@ -111,7 +113,7 @@ export class HostRuntime {
     }
     this.lastTick = t;
     this.services.stats.samples += this.samplesPerTick;
-    const { interval, jitter } = this.def.shape.tick;
+    const { interval, jitter } = this.tickSpec;
     this.services.scheduler.reschedule(timer, t + interval + (jitter > 0 ? this.tickRandom.uniform(-jitter, jitter) : 0));
   }
 
@@ -137,7 +139,7 @@ export class HostRuntime {
     return {
       now,
       timeOfDay,
-      random: (key) => Random.stream(seed, this.def.name, run, key),
+      seed: (key) => Random.seed(seed, this.def.name, run, key),
       subscribe: (filter, handler) => this.disposers.push(bus.subscribe(filter, handler)),
       schedule: (at, action) => this.later(at, action),
       emit: (name, at) => this.emit(name, at),

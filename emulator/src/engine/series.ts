@@ -4,9 +4,11 @@
  */
 import { sampler } from "../generators/distribution";
 import { buildGenerator } from "../generators/build";
+import { Random } from "../util/random";
 import type { BuildEnv, Generator, TickContext } from "../generators/types";
 import { escapeLabelValue, formatValue } from "../exposition/text";
 import type { MetricDef } from "../model/types";
+import type { TextSink } from "../exposition/render";
 
 export interface Series {
   readonly def: MetricDef;
@@ -16,8 +18,8 @@ export interface Series {
   readonly samples: number;
   /** dt: seconds since the host's previous tick (0 at its first). */
   sample(t: number, dt: number, ctx: TickContext): void;
-  /** Appends this series' lines as pieces (prefix, value, newline) for one join: no intermediate strings. */
-  renderInto(parts: string[]): void;
+  /** Writes this series' lines as pieces (prefix, value, newline): no string per line is built. */
+  renderTo(out: TextSink): void;
 }
 
 /** The line prefixes of a metric on a host: one for gauges and counters; buckets, +Inf, sum and count for histograms. */
@@ -61,8 +63,10 @@ class GaugeSeries implements Series {
     const { min, max, factor } = this.limits;
     this.value = round(raw < min ? min : raw > max ? max : raw, factor);
   }
-  renderInto(parts: string[]): void {
-    parts.push(this.prefix, formatValue(this.value), "\n");
+  renderTo(out: TextSink): void {
+    out.write(this.prefix);
+    out.write(formatValue(this.value));
+    out.write("\n");
   }
 }
 
@@ -84,8 +88,10 @@ class CounterSeries implements Series {
     if (rate > 0) this.total += rate * dt;
     this.value = round(this.total, this.factor);
   }
-  renderInto(parts: string[]): void {
-    parts.push(this.prefix, formatValue(this.value), "\n");
+  renderTo(out: TextSink): void {
+    out.write(this.prefix);
+    out.write(formatValue(this.value));
+    out.write("\n");
   }
 }
 
@@ -167,12 +173,15 @@ class HistogramSeries implements Series {
     }
   }
 
-  renderInto(parts: string[]): void {
+  renderTo(out: TextSink): void {
     const { prefixes, cumulative } = this;
-    for (let j = 0; j < cumulative.length; j++) parts.push(prefixes[j], String(cumulative[j]), "\n");
     const last = cumulative.length;
-    const count = String(this.count);
-    parts.push(prefixes[last], count, "\n", prefixes[last + 1], formatValue(this.sum), "\n", prefixes[last + 2], count, "\n");
+    const lines = [...Array.from(cumulative, String), String(this.count), formatValue(this.sum), String(this.count)];
+    for (let j = 0; j <= last + 2; j++) {
+      out.write(prefixes[j]);
+      out.write(lines[j]);
+      out.write("\n");
+    }
   }
 }
 
@@ -193,7 +202,7 @@ export function createSeries(def: MetricDef, prefixes: readonly string[], env: B
         prefixes,
         spec.buckets,
         buildGenerator(spec.observations.rate, env, `${name}.rate`),
-        sampler(spec.observations.distribution, env.random(`${name}.observations`)),
+        sampler(spec.observations.distribution, new Random(env.seed(`${name}.observations`))),
       );
   }
 }

@@ -1,15 +1,19 @@
 /** Writes hosts' current values as one exposition body, family by family (each family's TYPE line once). */
 import type { HostRuntime } from "../engine/host";
 
+/** Where rendered text goes: a reusable buffer for pushes (BufferWriter), an array for a string. */
+export interface TextSink {
+  write(text: string): void;
+}
+
 export interface Rendered {
   readonly text: string;
   /** Sample lines in the body. */
   readonly series: number;
 }
 
-export function renderHosts(headers: readonly string[], hosts: readonly HostRuntime[]): Rendered {
-  // Pieces joined once: a 20,000-line body as one flat string, without a rope of intermediate ones.
-  const parts: string[] = [];
+/** Returns the number of sample lines written. */
+export function renderHosts(headers: readonly string[], hosts: readonly HostRuntime[], out: TextSink): number {
   let series = 0;
   for (let f = 0; f < headers.length; f++) {
     let started = false;
@@ -19,12 +23,19 @@ export function renderHosts(headers: readonly string[], hosts: readonly HostRunt
       const metric = host.byFamily[f];
       if (metric === undefined) continue;
       if (!started) {
-        parts.push(headers[f]);
+        out.write(headers[f]);
         started = true;
       }
-      metric.renderInto(parts);
+      metric.renderTo(out);
       series += metric.samples;
     }
   }
+  return series;
+}
+
+/** The same body as one string. */
+export function renderText(headers: readonly string[], hosts: readonly HostRuntime[]): Rendered {
+  const parts: string[] = [];
+  const series = renderHosts(headers, hosts, { write: (text) => parts.push(text) });
   return { text: parts.join(""), series };
 }

@@ -1,5 +1,5 @@
 /** Generators without state of their own: they read the clock, the host or other generators. */
-import type { Random } from "../util/random";
+import { Random } from "../util/random";
 import type { Generator, TickContext } from "./types";
 
 export class Constant implements Generator {
@@ -9,26 +9,30 @@ export class Constant implements Generator {
   }
 }
 
-export class Uniform implements Generator {
+export class Uniform extends Random implements Generator {
   constructor(
     private readonly min: number,
     private readonly max: number,
-    private readonly random: Random,
-  ) {}
+    seed: number,
+  ) {
+    super(seed);
+  }
   value(): number {
-    return this.min + (this.max - this.min) * this.random.next();
+    return this.min + (this.max - this.min) * this.next();
   }
 }
 
 /** Gaussian noise, usually added to a baseline with `sum`. */
-export class Normal implements Generator {
+export class Normal extends Random implements Generator {
   constructor(
     private readonly mean: number,
     private readonly stddev: number,
-    private readonly random: Random,
-  ) {}
+    seed: number,
+  ) {
+    super(seed);
+  }
   value(): number {
-    return this.mean + this.stddev * this.random.normal();
+    return this.mean + this.stddev * this.normal();
   }
 }
 
@@ -38,6 +42,17 @@ export class Sum implements Generator {
     let total = 0;
     for (let i = 0; i < this.parts.length; i++) total += this.parts[i].value(t, ctx);
     return total;
+  }
+}
+
+/** The common case of a baseline plus noise, without the array. */
+export class Sum2 implements Generator {
+  constructor(
+    private readonly first: Generator,
+    private readonly second: Generator,
+  ) {}
+  value(t: number, ctx: TickContext): number {
+    return this.first.value(t, ctx) + this.second.value(t, ctx);
   }
 }
 

@@ -1,6 +1,6 @@
 /** From a validated generator spec to the object that produces its values. */
 import type { GeneratorSpec } from "../scenario/schema";
-import { Constant, Derived, Load, Normal, Sum, Uniform, Uptime } from "./basic";
+import { Constant, Derived, Load, Normal, Sum, Sum2, Uniform, Uptime } from "./basic";
 import { EventValue, Switch } from "./events";
 import { Diurnal, Sine, Toggle } from "./periodic";
 import { OrnsteinUhlenbeck, Steps, Trend } from "./stochastic";
@@ -52,9 +52,9 @@ function build(spec: GeneratorSpec, env: BuildEnv, key: string): Generator {
     case "constant":
       return new Constant(spec.value);
     case "uniform":
-      return new Uniform(spec.min, spec.max, env.random(key));
+      return new Uniform(spec.min, spec.max, env.seed(key));
     case "normal":
-      return new Normal(spec.mean, spec.stddev, env.random(key));
+      return new Normal(spec.mean, spec.stddev, env.seed(key));
     case "sine":
       return new Sine(spec.min, spec.max, spec.period, spec.phase);
     case "diurnal":
@@ -65,11 +65,11 @@ function build(spec: GeneratorSpec, env: BuildEnv, key: string): Generator {
       return toggle;
     }
     case "steps":
-      return new Steps(spec.choices, spec.hold, env.random(key));
+      return new Steps(spec.choices, spec.hold, env.seed(key));
     case "trend":
-      return new Trend(spec, env.random(key));
+      return new Trend(spec, env.seed(key));
     case "ou":
-      return new OrnsteinUhlenbeck(spec.mean, spec.stddev, spec.reversion, spec.start, env.random(key));
+      return new OrnsteinUhlenbeck(spec.mean, spec.stddev, spec.reversion, spec.start, env.seed(key));
     case "uptime":
       return new Uptime(spec.offset / 1000);
     case "load":
@@ -87,7 +87,9 @@ function build(spec: GeneratorSpec, env: BuildEnv, key: string): Generator {
         spec.until,
         env,
       );
-    case "sum":
-      return new Sum(spec.of.map((part, i) => buildGenerator(part, env, `${key}.of.${i}`)));
+    case "sum": {
+      const parts = spec.of.map((part, i) => buildGenerator(part, env, `${key}.of.${i}`));
+      return parts.length === 2 ? new Sum2(parts[0], parts[1]) : new Sum(parts);
+    }
   }
 }

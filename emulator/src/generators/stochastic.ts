@@ -1,9 +1,9 @@
 /** Generators with a random state that evolves between ticks. Each keeps its own last time, so gaps of any length are handled. */
-import type { Random } from "../util/random";
+import { Random } from "../util/random";
 import type { Generator } from "./types";
 
 /** Weighted discrete values (e.g. 4, 8 or 16 workers); with `hold`, a drawn value stays at least that long. */
-export class Steps implements Generator {
+export class Steps extends Random implements Generator {
   private readonly cumulative: number[];
   private readonly total: number;
   private current = 0;
@@ -12,8 +12,9 @@ export class Steps implements Generator {
   constructor(
     private readonly choices: readonly { value: number; weight: number }[],
     private readonly hold: number | undefined,
-    private readonly random: Random,
+    seed: number,
   ) {
+    super(seed);
     let sum = 0;
     this.cumulative = choices.map((c) => (sum += c.weight));
     this.total = sum;
@@ -21,7 +22,7 @@ export class Steps implements Generator {
 
   value(t: number): number {
     if (t < this.holdUntil) return this.current;
-    const draw = this.random.next() * this.total;
+    const draw = this.next() * this.total;
     let i = 0;
     while (i < this.cumulative.length - 1 && draw >= this.cumulative[i]) i++;
     this.current = this.choices[i].value;
@@ -46,7 +47,7 @@ export interface TrendShape {
  * A random walk with drift. Up and down trends stop at their bound (clamped); a hold trend reflects
  * off the bounds instead, which keeps it unbiased: clamping would pile values up at the edges.
  */
-export class Trend implements Generator {
+export class Trend extends Random implements Generator {
   private x: number;
   /** NaN before the first value (a number field, not undefined: see Random.spare). */
   private last = NaN;
@@ -54,8 +55,9 @@ export class Trend implements Generator {
 
   constructor(
     private readonly shape: TrendShape,
-    private readonly random: Random,
+    seed: number,
   ) {
+    super(seed);
     this.x = shape.start;
     this.drift = shape.direction === "up" ? shape.rate : shape.direction === "down" ? -shape.rate : 0;
   }
@@ -63,7 +65,7 @@ export class Trend implements Generator {
   value(t: number): number {
     if (t > this.last) {
       const steps = (t - this.last) / this.shape.per;
-      const next = this.x + this.drift * steps + this.shape.noise * Math.sqrt(steps) * this.random.normal();
+      const next = this.x + this.drift * steps + this.shape.noise * Math.sqrt(steps) * this.normal();
       this.x = this.shape.direction === "hold" ? reflect(next, this.shape.min, this.shape.max) : Math.min(this.shape.max, Math.max(this.shape.min, next));
     }
     this.last = t;
@@ -84,7 +86,7 @@ export function reflect(x: number, min: number, max: number): number {
  * Ornstein-Uhlenbeck noise: pulled back towards `mean` with time constant `reversion`, with `stddev`
  * as its long-run spread. Uses the exact transition, so any gap between ticks gives the right law.
  */
-export class OrnsteinUhlenbeck implements Generator {
+export class OrnsteinUhlenbeck extends Random implements Generator {
   private x: number;
   private last = NaN;
 
@@ -93,15 +95,16 @@ export class OrnsteinUhlenbeck implements Generator {
     private readonly stddev: number,
     private readonly reversion: number,
     start: number | undefined,
-    private readonly random: Random,
+    seed: number,
   ) {
+    super(seed);
     this.x = start ?? mean;
   }
 
   value(t: number): number {
     if (t > this.last) {
       const decay = Math.exp(-(t - this.last) / this.reversion);
-      this.x = this.mean + (this.x - this.mean) * decay + this.stddev * Math.sqrt(1 - decay * decay) * this.random.normal();
+      this.x = this.mean + (this.x - this.mean) * decay + this.stddev * Math.sqrt(1 - decay * decay) * this.normal();
     }
     this.last = t;
     return this.x;

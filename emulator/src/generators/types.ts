@@ -4,7 +4,6 @@
  */
 import type { EmulatorEvent } from "../events/bus";
 import type { EventFilter, GeneratorSpec } from "../scenario/schema";
-import type { Random } from "../util/random";
 
 /** Per-host state a tick shares with the generators of that host. */
 export interface TickContext {
@@ -13,7 +12,7 @@ export interface TickContext {
   /** The host's load factor at this tick, 0..1 once clamped (see the `load` generator). */
   load: number;
   /** This tick's values of the host's metrics so far, by evaluation index (sources come first). */
-  readonly values: Float64Array;
+  readonly values: number[];
 }
 
 export interface Generator {
@@ -26,8 +25,8 @@ export interface BuildEnv {
   readonly now: number;
   /** Hours since midnight at scenario time 0. */
   readonly timeOfDay: number;
-  /** A random stream private to this host, metric and place in the generator tree. */
-  random(key: string): Random;
+  /** Seed of a random stream private to this host, metric and place in the generator tree. */
+  seed(key: string): number;
   /** Subscriptions end when the host stops. */
   subscribe(filter: EventFilter, handler: (event: EmulatorEvent) => void): void;
   /** Timers are cancelled when the host stops. */

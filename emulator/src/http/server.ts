@@ -15,7 +15,7 @@ export interface ListenAddress {
 export interface Endpoints {
   health(): object;
   ownMetrics(): Promise<{ contentType: string; body: string }>;
-  emulated(): string;
+  emulated(): string | Buffer;
 }
 
 export interface RunningHttpServer {
@@ -83,7 +83,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, endpo
   }
 }
 
-function send(res: http.ServerResponse, req: http.IncomingMessage, status: number, contentType: string, body: string): void {
+function send(res: http.ServerResponse, req: http.IncomingMessage, status: number, contentType: string, body: string | Buffer): void {
   res.writeHead(status, { "Content-Type": contentType, "Content-Length": Buffer.byteLength(body) });
   res.end(req.method === "HEAD" ? undefined : body);
 }

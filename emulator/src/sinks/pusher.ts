@@ -8,7 +8,8 @@
  * then "back after N failures". Nothing here throws on an outage.
  */
 import { setTimeout as delay } from "timers/promises";
-import type { Rendered } from "../exposition/render";
+import { BufferWriter } from "../exposition/buffer-writer";
+import type { TextSink } from "../exposition/render";
 import { formatDuration } from "../util/duration";
 import { OWNER_LABEL, shardKey } from "./grouping";
 import { PushError, type PushgatewayClient } from "./pushgateway";
@@ -29,6 +30,9 @@ export interface PusherOptions {
   onAttempt?: (ok: boolean) => void;
 }
 
+/** Writes a group's body; returns its sample lines (0: the group is empty). */
+export type RenderGroup = (shard: number, out: TextSink) => number;
+
 export interface CycleReport {
   /** Sample lines rendered in this cycle. */
   readonly series: number;
@@ -42,6 +46,8 @@ const DEFAULT_BACKOFF = { initialMs: 250, maxMs: 5_000 };
 
 export class Pusher {
   private readonly pushed: boolean[];
+  /** One reusable body buffer per request in flight. */
+  private readonly writers: BufferWriter[];
   private readonly concurrency: number;
   private readonly backoff: { initialMs: number; maxMs: number };
   private readonly random: () => number;
@@ -54,6 +60,7 @@ export class Pusher {
   constructor(private readonly options: PusherOptions) {
     this.pushed = new Array(options.shards).fill(false);
     this.concurrency = options.concurrency ?? 2;
+    this.writers = Array.from({ length: this.concurrency }, () => new BufferWriter());
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
@@ -92,10 +99,12 @@ export class Pusher {
     }
   }
 
-  /** Pushes every group once (retrying failures until `deadline`, wall-clock ms). */
-  async pushCycle(render: (shard: number) => Rendered, deadline: number, signal: AbortSignal): Promise<CycleReport> {
+  /**
+   * Pushes every group once, retrying failures until `deadline` (wall-clock ms). A retry renders
+   * the group again (values as fresh as the engine's), so no body is kept between rounds.
+   */
+  async pushCycle(render: RenderGroup, deadline: number, signal: AbortSignal): Promise<CycleReport> {
     const started = this.now();
-    const retryBodies = new Map<number, Rendered>();
     let pending = Array.from({ length: this.options.shards }, (_, i) => i);
     let series = 0;
     let failedAttempts = 0;
@@ -103,26 +112,21 @@ export class Pusher {
     for (let round = 0; ; round++) {
       const retry: number[] = [];
       unresolved = 0;
-      await eachLimited(pending, this.concurrency, async (shard) => {
+      await eachLimited(pending, this.writers.length, async (shard, slot) => {
         if (signal.aborted) return;
-        let body = retryBodies.get(shard);
-        if (!body) {
-          body = render(shard);
-          series += body.series;
-        }
+        const writer = this.writers[slot];
+        writer.reset();
+        const lines = render(shard, writer);
+        if (round === 0) series += lines;
         try {
-          if (!(await this.pushShard(shard, body, signal))) return;
-          retryBodies.delete(shard);
+          if (!(await this.pushShard(shard, lines > 0 ? writer.bytes() : undefined, signal))) return;
           this.recordSuccess(shard);
         } catch (err) {
           if (signal.aborted) return;
           failedAttempts++;
           unresolved++;
           this.recordFailure(shard, err);
-          if ((err as PushError).retryable) {
-            retry.push(shard);
-            retryBodies.set(shard, body);
-          }
+          if ((err as PushError).retryable) retry.push(shard);
         }
       });
       pending = retry;
@@ -154,10 +158,10 @@ export class Pusher {
   }
 
   /** PUT a non-empty group; DELETE a group that emptied; false when there is nothing to do. */
-  private async pushShard(shard: number, body: Rendered, signal: AbortSignal): Promise<boolean> {
+  private async pushShard(shard: number, body: Uint8Array | undefined, signal: AbortSignal): Promise<boolean> {
     const key = shardKey(this.options.owner, shard);
-    if (body.series > 0) {
-      await this.options.client.put(key, body.text, signal);
+    if (body) {
+      await this.options.client.put(key, body, signal);
       this.pushed[shard] = true;
       return true;
     }
@@ -202,11 +206,11 @@ export class Pusher {
   }
 }
 
-/** Runs fn over items with at most `limit` in flight. */
-async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+/** Runs fn over items with at most `limit` in flight; `slot` tells which of the limit runs it. */
+async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T, slot: number) => Promise<void>): Promise<void> {
   let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]);
+  const worker = async (slot: number) => {
+    while (next < items.length) await fn(items[next++], slot);
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, (_, slot) => worker(slot)));
 }

@@ -44,7 +44,7 @@ export class PushgatewayClient {
   }
 
   /** Replaces the group's metrics with the body. */
-  async put(key: GroupingKey, body: string, signal?: AbortSignal): Promise<void> {
+  async put(key: GroupingKey, body: string | Uint8Array, signal?: AbortSignal): Promise<void> {
     await this.request("PUT", groupPath(this.options.job, key), signal, body);
   }
 
@@ -64,7 +64,7 @@ export class PushgatewayClient {
     method: string,
     path: string,
     signal: AbortSignal | undefined,
-    body?: string,
+    body?: string | Uint8Array,
     timeoutMs = this.options.timeoutMs,
     onChunk?: (chunk: Uint8Array) => void,
   ): Promise<string> {

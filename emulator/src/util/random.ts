@@ -16,6 +16,7 @@ export function hashString(text: string, basis = 0x811c9dc5): number {
 /**
  * mulberry32 (Tommy Ettinger): one 32-bit word of state, fast, and plenty for workload noise. One
  * word matters at 10,000 hosts x a dozen streams: every number field of an object costs a box.
+ * Random generators extend this class, so that a generator and its stream are one object.
  */
 export class Random {
   private state: number;
@@ -26,14 +27,18 @@ export class Random {
     this.state = seed | 0;
   }
 
-  /** A stream for the given names under a run seed, e.g. `Random.stream(42, "worker-01", "cpu_usage_percent")`. */
-  static stream(seed: number, ...names: string[]): Random {
+  /** The seed of the stream for the given names under a run seed, e.g. `Random.seed(42, "worker-01", "cpu_usage_percent")`. */
+  static seed(seed: number, ...names: string[]): number {
     let hash = hashString(String(seed));
     for (const name of names) hash = hashString(name, hash ^ 0x5bd1e995);
     // murmur3's finalizer, so that similar names (worker-01, worker-02) start far apart.
     hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
     hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
-    return new Random(hash ^ (hash >>> 16));
+    return hash ^ (hash >>> 16);
+  }
+
+  static stream(seed: number, ...names: string[]): Random {
+    return new Random(Random.seed(seed, ...names));
   }
 
   /** Uniform in [0, 1). */
