@@ -1,10 +1,11 @@
 /**
- * The Pushgateway's HTTP API, on Node's own fetch (undici, keep-alive) with a timeout on every
- * request: no client library is needed for three calls. Failures become PushErrors that say whether
+ * The Pushgateway's HTTP API (PUT, DELETE, GET /api/v1/metrics) with a timeout on every request:
+ * no client library is needed for three calls. Failures become PushErrors that say whether
  * trying again can help (network errors, timeouts, 5xx) or not (4xx: the body was refused).
  */
 import { CONTENT_TYPE } from "../exposition/text";
 import { GroupLabelsScanner } from "./group-scanner";
+import { type HttpResult, httpRequest } from "./http-request";
 import { type GroupingKey, groupPath } from "./grouping";
 
 export class PushError extends Error {
@@ -59,7 +60,7 @@ export class PushgatewayClient {
     return scanner.groups;
   }
 
-  /** Resolves to the response text, or feeds it to `onChunk` instead when given. */
+  /** Resolves to the response text, or feeds a 2xx body to `onChunk` instead when given. */
   private async request(
     method: string,
     path: string,
@@ -69,45 +70,34 @@ export class PushgatewayClient {
     onChunk?: (chunk: Uint8Array) => void,
   ): Promise<string> {
     const timeout = AbortSignal.timeout(timeoutMs);
-    let response: Response;
+    let result: HttpResult;
     try {
-      response = await fetch(this.base + path, {
+      result = await httpRequest(this.base + path, {
         method,
         body,
         headers: body === undefined ? undefined : { "Content-Type": CONTENT_TYPE },
         signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
+        onChunk,
       });
     } catch (err) {
       if (signal?.aborted) throw signal.reason ?? err;
       if (timeout.aborted) throw new PushError(`${method} ${path} timed out after ${timeoutMs} ms`, true);
+      if (err instanceof SyntaxError) throw new PushError(`${method} ${this.base}${path} did not return the Pushgateway's JSON (${err.message})`, false);
       throw new PushError(`${method} ${path}: ${networkReason(err)}`, true);
     }
-    let text = "";
-    try {
-      if (onChunk && response.ok && response.body) {
-        for await (const chunk of response.body) onChunk(chunk);
-      } else {
-        text = await response.text();
-      }
-    } catch (err) {
-      if (signal?.aborted) throw signal.reason ?? err;
-      if (err instanceof SyntaxError) throw new PushError(`${method} ${this.base}${path} did not return the Pushgateway's JSON (${err.message})`, false);
-      if (timeout.aborted) throw new PushError(`${method} ${path} timed out after ${timeoutMs} ms`, true);
-      throw new PushError(`${method} ${path}: response cut off (${networkReason(err)})`, true);
+    if (result.status < 200 || result.status >= 300) {
+      const detail = result.text.trim().split("\n")[0].slice(0, 300);
+      throw new PushError(`${method} ${path}: HTTP ${result.status}${detail ? ` ${detail}` : ""}`, result.status >= 500 || result.status === 429);
     }
-    if (!response.ok) {
-      const detail = text.trim().split("\n")[0].slice(0, 300);
-      throw new PushError(`${method} ${path}: HTTP ${response.status}${detail ? ` ${detail}` : ""}`, response.status >= 500 || response.status === 429);
-    }
-    return text;
+    return result.text;
   }
 }
 
-/** `connection refused (ECONNREFUSED)` rather than undici's bare `fetch failed`. */
+/** `connection refused (ECONNREFUSED)` rather than a bare error code. */
 function networkReason(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  if (cause?.code === "ECONNREFUSED") return "connection refused (ECONNREFUSED)";
-  if (cause?.code === "ENOTFOUND" || cause?.code === "EAI_AGAIN") return `host not found (${cause.code})`;
-  if (cause?.code) return `${cause.message ?? "network error"} (${cause.code})`;
-  return cause?.message ?? (err as Error).message;
+  const { code, message } = err as NodeJS.ErrnoException;
+  if (code === "ECONNREFUSED") return "connection refused (ECONNREFUSED)";
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return `host not found (${code})`;
+  if (code === "ECONNRESET") return "connection reset by the server (ECONNRESET)";
+  return code ? `${message} (${code})` : message;
 }
