@@ -68,27 +68,29 @@ export function buildProgram(out: (text: string) => void, terminal: Terminal, ex
       out(`${file}: valid scenario "${scenario.name}": ${summary(scenario)}\n`);
     });
 
-  const env = (option: Option, variable: string) => option.env(variable);
   program
     .command("run")
     .description("play a scenario on the wall clock, pushing to a Pushgateway and/or serving it for scrapes")
-    .addOption(env(new Option("--scenario <name|file>", "built-in scenario name or YAML file").default("default"), "PROMEMU_SCENARIO"))
-    .addOption(env(new Option("--pushgateway-url <url>", "Pushgateway base URL, e.g. http://localhost:9091"), "PROMEMU_PUSHGATEWAY_URL"))
-    .addOption(env(new Option("--push-interval <duration>", "wall time between pushes").default("15s"), "PROMEMU_PUSH_INTERVAL"))
-    .addOption(env(new Option("--push-timeout <duration>", "timeout of each request to the Pushgateway").default("10s"), "PROMEMU_PUSH_TIMEOUT"))
-    .addOption(env(new Option("--duration <duration>", "scenario time to play, then stop (default: until SIGINT/SIGTERM)"), "PROMEMU_DURATION"))
-    .addOption(env(new Option("--seed <n>", "random seed: the same seed plays the same series").default("42"), "PROMEMU_SEED"))
-    .addOption(
-      env(new Option("--set <key=value>", "override a scenario parameter (repeatable, or comma-separated)").argParser(collectSet).default([]), "PROMEMU_SET"),
-    )
-    .addOption(env(new Option("--listen <[host]:port>", "serve /healthz, /metrics and /emulated, e.g. :9464"), "PROMEMU_LISTEN"))
-    .addOption(env(new Option("--speed <factor>", "scenario time runs this many times faster than the wall clock").default("1"), "PROMEMU_SPEED"))
-    .addOption(env(new Option("--job <name>", "Pushgateway job of the pushed groups").default("promemu"), "PROMEMU_JOB"))
-    .addOption(env(new Option("--owner <id>", "ownership mark of our groups (default promemu-<hostname>)"), "PROMEMU_OWNER"))
-    .addOption(env(new Option("--shards <n|auto>", "number of Pushgateway groups the hosts are spread over").default("auto"), "PROMEMU_SHARDS"))
-    .addOption(env(new Option("--status-interval <duration>", "time between status lines on stderr (0: none)").default("60s"), "PROMEMU_STATUS_INTERVAL"))
+    .addOption(new Option("--scenario <name|file>", "built-in scenario name or YAML file").default("default").env("PROMEMU_SCENARIO"))
+    .addOption(new Option("--pushgateway-url <url>", "Pushgateway base URL, e.g. http://localhost:9091").env("PROMEMU_PUSHGATEWAY_URL"))
+    .addOption(new Option("--push-interval <duration>", "wall time between pushes").default("15s").env("PROMEMU_PUSH_INTERVAL"))
+    .addOption(new Option("--push-timeout <duration>", "timeout of each request to the Pushgateway").default("10s").env("PROMEMU_PUSH_TIMEOUT"))
+    .addOption(new Option("--duration <duration>", "scenario time to play, then stop (default: until SIGINT/SIGTERM)").env("PROMEMU_DURATION"))
+    .addOption(new Option("--seed <n>", "random seed: the same seed plays the same series").default("42").env("PROMEMU_SEED"))
+    .addOption(new Option("--set <key=value>", "override a scenario parameter (repeatable, or comma-separated)").argParser(collectSet).default([]).env("PROMEMU_SET"))
+    .addOption(new Option("--listen <[host]:port>", "serve /healthz, /metrics and /emulated, e.g. :9464").env("PROMEMU_LISTEN"))
+    .addOption(new Option("--speed <factor>", "scenario time runs this many times faster than the wall clock").default("1").env("PROMEMU_SPEED"))
+    .addOption(new Option("--job <name>", "Pushgateway job of the pushed groups").default("promemu").env("PROMEMU_JOB"))
+    .addOption(new Option("--owner <id>", "ownership mark of our groups (default promemu-<hostname>)").env("PROMEMU_OWNER"))
+    .addOption(new Option("--shards <n|auto>", "number of Pushgateway groups the hosts are spread over").default("auto").env("PROMEMU_SHARDS"))
+    .addOption(new Option("--status-interval <duration>", "time between status lines on stderr (0: none)").default("60s").env("PROMEMU_STATUS_INTERVAL"))
     .action(async (raw: RawRunOptions, command: Command) => {
-      const options = parseRunOptions(raw, (key) => command.getOptionValueSource(key));
+      // Name the variable when the bad value came from the environment, the flag otherwise.
+      const nameOf = (key: keyof RawRunOptions) => {
+        const option = command.options.find((o) => o.attributeName() === key)!;
+        return command.getOptionValueSource(key) === "env" ? option.envVar! : option.long!;
+      };
+      const options = parseRunOptions(raw, nameOf);
       exit.code = await runCommand(options, terminal);
     });
 

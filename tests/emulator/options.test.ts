@@ -33,9 +33,10 @@ describe("run options", () => {
     expect(parseRunOptions(raw()).owner).toMatch(/^promemu-/);
   });
 
-  it("name the environment variable when the value came from it", () => {
-    expect(() => parseRunOptions(raw({ pushInterval: "fast" }), (key) => (key === "pushInterval" ? "env" : "cli"))).toThrow('PROMEMU_PUSH_INTERVAL "fast": must be a duration');
-    expect(() => parseRunOptions(raw({ pushInterval: "fast" }))).toThrow('--push-interval "fast": must be a duration');
+  it("name the option as the caller says (the CLI names the variable when the value came from it)", () => {
+    expect(() => parseRunOptions(raw({ pushInterval: "fast" }), () => "PROMEMU_PUSH_INTERVAL")).toThrow('PROMEMU_PUSH_INTERVAL "fast": must be a duration');
+    expect(() => parseRunOptions(raw({ pushInterval: "fast", statusInterval: "x" }))).toThrow('--push-interval "fast": must be a duration');
+    expect(() => parseRunOptions(raw({ statusInterval: "x" }))).toThrow('--status-interval "x": must be a duration');
   });
 
   it.each([

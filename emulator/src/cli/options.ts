@@ -42,32 +42,14 @@ export interface RunOptions {
   statusIntervalMs: number;
 }
 
-/** Flag and variable of each option, for messages. */
-export const OPTION_NAMES: Record<keyof RawRunOptions, { flag: string; env: string }> = {
-  scenario: { flag: "--scenario", env: "PROMEMU_SCENARIO" },
-  pushgatewayUrl: { flag: "--pushgateway-url", env: "PROMEMU_PUSHGATEWAY_URL" },
-  pushInterval: { flag: "--push-interval", env: "PROMEMU_PUSH_INTERVAL" },
-  pushTimeout: { flag: "--push-timeout", env: "PROMEMU_PUSH_TIMEOUT" },
-  duration: { flag: "--duration", env: "PROMEMU_DURATION" },
-  seed: { flag: "--seed", env: "PROMEMU_SEED" },
-  set: { flag: "--set", env: "PROMEMU_SET" },
-  listen: { flag: "--listen", env: "PROMEMU_LISTEN" },
-  speed: { flag: "--speed", env: "PROMEMU_SPEED" },
-  job: { flag: "--job", env: "PROMEMU_JOB" },
-  owner: { flag: "--owner", env: "PROMEMU_OWNER" },
-  shards: { flag: "--shards", env: "PROMEMU_SHARDS" },
-  statusInterval: { flag: "--status-interval", env: "PROMEMU_STATUS_INTERVAL" },
-};
-
 export function defaultOwner(): string {
   return `promemu-${os.hostname()}`;
 }
 
-/** `sourceOf(key)` says whether a value came from the environment, to name the variable rather than the flag. */
-export function parseRunOptions(raw: RawRunOptions, sourceOf: (key: keyof RawRunOptions) => string | undefined = () => "cli"): RunOptions {
+/** `nameOf(key)` is how messages name an option: its flag, or its variable when the value came from there. */
+export function parseRunOptions(raw: RawRunOptions, nameOf: (key: keyof RawRunOptions) => string = (key) => `--${kebab(key)}`): RunOptions {
   const bad = (key: keyof RawRunOptions, value: string, problem: string): never => {
-    const names = OPTION_NAMES[key];
-    throw new UsageError(`${sourceOf(key) === "env" ? names.env : names.flag} "${value}": ${problem}`);
+    throw new UsageError(`${nameOf(key)} "${value}": ${problem}`);
   };
   const duration = (key: keyof RawRunOptions, value: string, allowZero: boolean): number => {
     const ms = parseDuration(value);
@@ -116,6 +98,10 @@ export function parseRunOptions(raw: RawRunOptions, sourceOf: (key: keyof RawRun
     shards,
     statusIntervalMs,
   };
+}
+
+function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
 function parsePushgatewayUrl(text: string, fail: (problem: string) => never): string {

@@ -46,46 +46,50 @@ export class Scheduler {
     return this.size;
   }
 
+  /** Whether the entry at i runs before (at, seq). */
+  private before(i: number, at: number, seq: number): boolean {
+    return this.times[i] < at || (this.times[i] === at && this.seqs[i] < seq);
+  }
+
+  private move(from: number, to: number): void {
+    this.times[to] = this.times[from];
+    this.seqs[to] = this.seqs[from];
+    this.timers[to] = this.timers[from];
+  }
+
+  private place(i: number, timer: Timer, at: number, seq: number): void {
+    this.times[i] = at;
+    this.seqs[i] = seq;
+    this.timers[i] = timer;
+  }
+
   private siftUp(i: number, timer: Timer, at: number, seq: number): void {
-    const { times, seqs, timers } = this;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const pt = times[parent];
-      if (pt < at || (pt === at && seqs[parent] < seq)) break;
-      times[i] = pt;
-      seqs[i] = seqs[parent];
-      timers[i] = timers[parent];
+      if (this.before(parent, at, seq)) break;
+      this.move(parent, i);
       i = parent;
     }
-    times[i] = at;
-    seqs[i] = seq;
-    timers[i] = timer;
+    this.place(i, timer, at, seq);
   }
 
   private removeTop(): void {
-    const { times, seqs, timers } = this;
     const n = --this.size;
-    const at = times[n];
-    const seq = seqs[n];
-    const timer = timers[n];
-    timers.length = n;
+    const at = this.times[n];
+    const seq = this.seqs[n];
+    const timer = this.timers[n];
+    this.timers.length = n;
     if (n === 0) return;
     let i = 0;
     for (;;) {
       let child = 2 * i + 1;
       if (child >= n) break;
-      const right = child + 1;
-      if (right < n && (times[right] < times[child] || (times[right] === times[child] && seqs[right] < seqs[child]))) child = right;
-      const ct = times[child];
-      if (ct > at || (ct === at && seqs[child] > seq)) break;
-      times[i] = ct;
-      seqs[i] = seqs[child];
-      timers[i] = timers[child];
+      if (child + 1 < n && this.before(child + 1, this.times[child], this.seqs[child])) child++;
+      if (!this.before(child, at, seq)) break;
+      this.move(child, i);
       i = child;
     }
-    times[i] = at;
-    seqs[i] = seq;
-    timers[i] = timer;
+    this.place(i, timer, at, seq);
   }
 
   private grow(): void {

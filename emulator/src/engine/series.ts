@@ -47,22 +47,17 @@ interface GaugeLimits {
 }
 const gaugeLimits = new WeakMap<MetricDef, GaugeLimits>();
 
-class GaugeSeries implements Series {
+/** A gauge or a counter: one line, `prefix value`. */
+abstract class SingleSeries implements Series {
   value = 0;
   constructor(
     readonly def: MetricDef,
     private readonly prefix: string,
-    private readonly generator: Generator,
-    private readonly limits: GaugeLimits,
   ) {}
   get samples(): number {
     return 1;
   }
-  sample(t: number, _dt: number, ctx: TickContext): void {
-    const raw = this.generator.value(t, ctx);
-    const { min, max, factor } = this.limits;
-    this.value = round(raw < min ? min : raw > max ? max : raw, factor);
-  }
+  abstract sample(t: number, dt: number, ctx: TickContext): void;
   renderTo(out: TextSink): void {
     out.write(this.prefix);
     out.write(formatValue(this.value));
@@ -70,28 +65,37 @@ class GaugeSeries implements Series {
   }
 }
 
+class GaugeSeries extends SingleSeries {
+  constructor(
+    def: MetricDef,
+    prefix: string,
+    private readonly generator: Generator,
+    private readonly limits: GaugeLimits,
+  ) {
+    super(def, prefix);
+  }
+  sample(t: number, _dt: number, ctx: TickContext): void {
+    const raw = this.generator.value(t, ctx);
+    const { min, max, factor } = this.limits;
+    this.value = round(raw < min ? min : raw > max ? max : raw, factor);
+  }
+}
+
 /** Starts at 0 and only goes up: each tick adds rate (per second, negatives ignored) x seconds elapsed. */
-class CounterSeries implements Series {
-  value = 0;
+class CounterSeries extends SingleSeries {
   private total = 0;
   constructor(
-    readonly def: MetricDef,
-    private readonly prefix: string,
+    def: MetricDef,
+    prefix: string,
     private readonly rate: Generator,
     private readonly factor: number,
-  ) {}
-  get samples(): number {
-    return 1;
+  ) {
+    super(def, prefix);
   }
   sample(t: number, dt: number, ctx: TickContext): void {
     const rate = this.rate.value(t, ctx);
     if (rate > 0) this.total += rate * dt;
     this.value = round(this.total, this.factor);
-  }
-  renderTo(out: TextSink): void {
-    out.write(this.prefix);
-    out.write(formatValue(this.value));
-    out.write("\n");
   }
 }
 

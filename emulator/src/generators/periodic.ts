@@ -4,18 +4,26 @@ import type { BuildEnv, Generator } from "./types";
 const DAY_HOURS = 24;
 const HOUR_MS = 3_600_000;
 
+/** A wave between min and max: its middle and half its height. */
+abstract class Wave implements Generator {
+  protected readonly mid: number;
+  protected readonly amplitude: number;
+  constructor(min: number, max: number) {
+    this.mid = (min + max) / 2;
+    this.amplitude = (max - min) / 2;
+  }
+  abstract value(t: number): number;
+}
+
 /** Mid-range at t=0 (phase 0), max at a quarter period, min at three quarters. `phase` is a fraction of the period. */
-export class Sine implements Generator {
-  private readonly mid: number;
-  private readonly amplitude: number;
+export class Sine extends Wave {
   constructor(
     min: number,
     max: number,
     private readonly period: number,
     private readonly phase: number,
   ) {
-    this.mid = (min + max) / 2;
-    this.amplitude = (max - min) / 2;
+    super(min, max);
   }
   value(t: number): number {
     return this.mid + this.amplitude * Math.sin(2 * Math.PI * (t / this.period + this.phase));
@@ -23,17 +31,14 @@ export class Sine implements Generator {
 }
 
 /** A day's cycle on the scenario clock: max at the `peak` hour, min twelve hours away. */
-export class Diurnal implements Generator {
-  private readonly mid: number;
-  private readonly amplitude: number;
+export class Diurnal extends Wave {
   constructor(
     min: number,
     max: number,
     private readonly peakHour: number,
     private readonly timeOfDay: number,
   ) {
-    this.mid = (min + max) / 2;
-    this.amplitude = (max - min) / 2;
+    super(min, max);
   }
   value(t: number): number {
     const hour = (this.timeOfDay + t / HOUR_MS) % DAY_HOURS;
