@@ -21,7 +21,7 @@ export interface HostServices {
   readonly seed: number;
   readonly timeOfDay: number;
   readonly familyCount: number;
-  /** Running total of samples generated, for the benchmark and the status line. */
+  /** Running total of samples generated (the benchmark's measure). */
   readonly stats: { samples: number };
 }
 
@@ -95,11 +95,6 @@ export class HostRuntime {
     this.byFamily = [];
     this.load = undefined;
     this.emit(HOST_STOPPED, t);
-  }
-
-  /** Lines this host writes per push while active. */
-  get seriesCount(): number {
-    return this.samplesPerTick;
   }
 
   private tick(timer: Timer): void {

@@ -42,10 +42,6 @@ export class Scheduler {
     if (t > this.now) this.now = t;
   }
 
-  get pending(): number {
-    return this.size;
-  }
-
   /** Whether the entry at i runs before (at, seq). */
   private before(i: number, at: number, seq: number): boolean {
     return this.times[i] < at || (this.times[i] === at && this.seqs[i] < seq);

@@ -112,7 +112,7 @@ export class Pusher {
     for (let round = 0; ; round++) {
       const retry: number[] = [];
       unresolved = 0;
-      await eachLimited(pending, this.writers.length, async (shard, slot) => {
+      await eachLimited(pending, this.concurrency, async (shard, slot) => {
         if (signal.aborted) return;
         const writer = this.writers[slot];
         writer.reset();
