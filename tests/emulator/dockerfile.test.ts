@@ -23,10 +23,10 @@ const ignored = fs
   .filter((l) => l && !l.startsWith("#"));
 
 describe("emulator/Dockerfile", () => {
-  it("is multi-stage on a Node 22 Alpine image pinned to a full version", () => {
+  it("is multi-stage on a Node 26 (LTS) Alpine image pinned to a full version", () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     const arg = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile)![1];
-    expect(arg).toMatch(/^node:22\.\d+\.\d+-alpine3\.\d+$/);
+    expect(arg).toMatch(/^node:26\.\d+\.\d+-alpine3\.\d+$/);
     for (const stage of stages) expect(stage[0]).toMatch(/^FROM \$\{NODE_IMAGE\}/);
   });
 

@@ -55,14 +55,6 @@ async function putGroup(pushgateway: RunningServer, groupPath: string, body: str
   expect(response.status).toBe(200);
 }
 
-/**
- * Debian's build defaults --persistence.file to /var/lib/prometheus/pushgateway.data, so every
- * Pushgateway started without the flag loads (and on exit writes) the same file: other suites' and
- * earlier runs' groups would appear here. An empty value keeps each instance in memory.
- */
-function startIsolatedPushgateway(port?: number): Promise<RunningServer> {
-  return startPushgateway({ port, args: ["--persistence.file="] });
-}
 
 function runner(pushgateway: RunningServer, yaml: string | undefined, owner: string, extra: { speed?: number; shards?: number } = {}) {
   const logs: string[] = [];
@@ -86,7 +78,7 @@ describeWith(["prometheus-pushgateway"])("the emulator on a real Pushgateway", (
   const runners: Runner[] = [];
 
   beforeAll(async () => {
-    pushgateway = await startIsolatedPushgateway();
+    pushgateway = await startPushgateway();
   });
   afterEach(async () => {
     await Promise.all(runners.splice(0).map((r) => r.stop()));
@@ -149,7 +141,7 @@ describeWith(["prometheus-pushgateway"])("the emulator on a real Pushgateway", (
   });
 
   it("survives a Pushgateway outage, counts and logs it once, and resumes on the same port", async () => {
-    const outage = await startIsolatedPushgateway();
+    const outage = await startPushgateway();
     const { runner: r, logs, telemetry } = runner(outage, `hosts: [{name: a, role: r, metrics: {x: 1}}]`, "outage", { shards: 1 });
     runners.push(r);
     r.start();
@@ -160,7 +152,7 @@ describeWith(["prometheus-pushgateway"])("the emulator on a real Pushgateway", (
     expect(logs.filter((l) => l.includes("unreachable"))).toHaveLength(1);
     expect(logs.find((l) => l.includes("unreachable"))).toContain("connection refused (ECONNREFUSED)");
 
-    const back = await startIsolatedPushgateway(port);
+    const back = await startPushgateway({ port });
     await eventually(() => ours(back, "outage"), (s) => s.length === 1, "pushing resumed on the restarted Pushgateway");
     await eventually(async () => logs, (l) => l.some((line) => line.includes("is back")), "the recovery line");
     expect(logs.filter((l) => l.includes("is back"))).toHaveLength(1);
@@ -193,7 +185,7 @@ describeWith(["prometheus-pushgateway"])("promemu run as a process", () => {
   let output = "";
 
   beforeAll(async () => {
-    pushgateway = await startIsolatedPushgateway();
+    pushgateway = await startPushgateway();
   });
   afterAll(async () => {
     if (child && child.exitCode === null) child.kill("SIGKILL");

@@ -170,7 +170,9 @@ export function startPushgateway(options: PushgatewayOptions = {}): Promise<Runn
     (port) => [
       `--web.listen-address=127.0.0.1:${port}`,
       "--web.enable-admin-api",
-      ...(options.persistenceFile ? [`--persistence.file=${options.persistenceFile}`, "--persistence.interval=1s"] : []),
+      // Debian's build defaults to a persistence file shared by every Pushgateway on the machine
+      // (/var/lib/prometheus/pushgateway.data): without a file of its own, a test gateway keeps memory only.
+      ...(options.persistenceFile ? [`--persistence.file=${options.persistenceFile}`, "--persistence.interval=1s"] : ["--persistence.file="]),
       ...(options.args ?? []),
     ],
     "/-/ready",
