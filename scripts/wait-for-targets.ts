@@ -6,34 +6,10 @@
  *     node -r ts-node/register/transpile-only scripts/wait-for-targets.ts
  */
 import { parseDuration } from "../config/settings";
-
-export interface TargetHealth {
-  job: string;
-  instance: string;
-  health: "up" | "down" | "unknown";
-  lastError: string;
-}
-
-interface TargetsResponse {
-  status: string;
-  data?: { activeTargets?: { labels: Record<string, string>; health: TargetHealth["health"]; lastError: string }[] };
-}
-
-/** The active targets of a Prometheus server (GET /api/v1/targets). */
-export async function fetchTargets(prometheusUrl: string, timeoutMs = 5000): Promise<TargetHealth[]> {
-  const res = await fetch(`${prometheusUrl.replace(/\/$/, "")}/api/v1/targets?state=active`, { signal: AbortSignal.timeout(timeoutMs) });
-  if (!res.ok) throw new Error(`Prometheus answered HTTP ${res.status} on /api/v1/targets`);
-  const body = (await res.json()) as TargetsResponse;
-  return (body.data?.activeTargets ?? []).map((t) => ({
-    job: t.labels.job,
-    instance: t.labels.instance,
-    health: t.health,
-    lastError: t.lastError,
-  }));
-}
+import { ScrapeTarget, scrapeTargets } from "../ops/service-api";
 
 /** One line per expected job that has no healthy target yet, saying why. */
-export function unhealthyJobs(targets: TargetHealth[], jobs: string[]): string[] {
+export function unhealthyJobs(targets: ScrapeTarget[], jobs: string[]): string[] {
   return jobs.flatMap((job) => {
     const mine = targets.filter((t) => t.job === job);
     if (mine.length === 0) return [`${job}: no such scrape job in Prometheus' configuration`];
@@ -54,18 +30,18 @@ export interface WaitOptions {
 }
 
 /** Resolves with the targets once every job is up; rejects after the timeout with what is still wrong. */
-export async function waitForTargets(options: WaitOptions): Promise<TargetHealth[]> {
+export async function waitForTargets(options: WaitOptions): Promise<ScrapeTarget[]> {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const deadline = now() + options.timeoutMs;
   let problems: string[] = ["Prometheus not reached yet"];
   for (;;) {
     try {
-      const targets = await fetchTargets(options.prometheusUrl);
+      const targets = await scrapeTargets(options.prometheusUrl);
       problems = unhealthyJobs(targets, options.jobs);
       if (problems.length === 0) return targets;
     } catch (err) {
-      problems = [`Prometheus at ${options.prometheusUrl} not reachable: ${(err as Error).message}`];
+      problems = [`Prometheus not reachable: ${(err as Error).message}`];
     }
     if (now() >= deadline) {
       throw new Error(`scrape targets not healthy after ${options.timeoutMs / 1000}s:\n${problems.map((p) => `  - ${p}`).join("\n")}`);

@@ -7,9 +7,9 @@ import { describeWith, freePort, RunningServer, startPrometheus, startPushgatewa
 
 describe("unhealthyJobs", () => {
   const targets = [
-    { job: "pushgateway", instance: "pg:9091", health: "up" as const, lastError: "" },
-    { job: "emulator", instance: "emu:9464", health: "down" as const, lastError: "connection refused" },
-    { job: "grafana", instance: "g:3000", health: "unknown" as const, lastError: "" },
+    { job: "pushgateway", instance: "pg:9091", url: "http://pg:9091/metrics", health: "up" as const, lastError: "" },
+    { job: "emulator", instance: "emu:9464", url: "http://emu:9464/metrics", health: "down" as const, lastError: "connection refused" },
+    { job: "grafana", instance: "g:3000", url: "http://g:3000/metrics", health: "unknown" as const, lastError: "" },
   ];
   it("names each job without a healthy target and why", () => {
     expect(unhealthyJobs(targets, ["pushgateway", "emulator", "grafana", "alertmanager"])).toEqual([
@@ -36,7 +36,7 @@ describe("unhealthyJobs", () => {
           clock += ms;
         },
       }),
-    ).rejects.toThrow(/scrape targets not healthy after 10s:\n {2}- Prometheus at http:\/\/127\.0\.0\.1:\d+ not reachable/);
+    ).rejects.toThrow(/scrape targets not healthy after 10s:\n {2}- Prometheus not reachable: GET http:\/\/127\.0\.0\.1:\d+\/api\/v1\/targets\?state=active: connection refused/);
     expect(sleeps).toEqual([2000, 2000, 2000, 2000, 2000]);
   });
 });
