@@ -33,19 +33,3 @@ export async function alertmanagerAlerts(alertmanagerUrl: string): Promise<Alert
   if (!res.ok) throw new Error(`Alertmanager answered HTTP ${res.status}`);
   return (await res.json()) as AlertmanagerAlert[];
 }
-
-/** Polls `probe` until it returns a value other than undefined; throws `describe()` after the deadline. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: number, describe: () => string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError = "";
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      lastError = (err as Error).message;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`not within ${timeoutMs} ms: ${describe()}${lastError ? ` (last error: ${lastError})` : ""}`);
-}

@@ -16,6 +16,7 @@ import { parseSettings, type ServiceName } from "../../config/settings";
 import { removeAll, writeFiles } from "../config/files";
 import {
   describeWith,
+  eventually,
   freePort,
   type ManagedProcess,
   type RunningServer,
@@ -26,7 +27,7 @@ import {
   waitForUrl,
 } from "../support/servers";
 import { startEmulator } from "./emulator-process";
-import { alertmanagerAlerts, eventually, instantQuery, type Sample } from "./prometheus-api";
+import { alertmanagerAlerts, instantQuery, type Sample } from "./prometheus-api";
 
 const STACK = "e2e";
 /**

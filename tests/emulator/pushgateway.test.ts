@@ -11,7 +11,7 @@ import { parseScenario, loadScenario } from "../../emulator/src/scenario/loader"
 import { shardOf } from "../../emulator/src/sinks/grouping";
 import { Telemetry } from "../../emulator/src/telemetry";
 import { Random } from "../../emulator/src/util/random";
-import { type RunningServer, describeWith, freePort, sleep, startPushgateway, stopAllServers, waitForUrl } from "../support/servers";
+import { type RunningServer, describeWith, eventually, freePort, startPushgateway, stopAllServers, waitForUrl } from "../support/servers";
 import { EMULATOR_BIN, tempFile } from "./helpers";
 
 interface Sample {
@@ -39,15 +39,18 @@ async function ours(pushgateway: RunningServer, owner: string): Promise<Sample[]
   return (await scrape(pushgateway)).filter((s) => s.labels.promemu_owner === owner && !s.name.startsWith("push_"));
 }
 
-async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T = await probe();
-  while (!accept(last)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last).slice(0, 500)}`);
-    await sleep(100);
-    last = await probe();
-  }
-  return last;
+/** Polls until `accept` holds (through the shared `eventually`); a failure shows the last value seen. */
+async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
+  let last: T | undefined;
+  return eventually(
+    async () => {
+      last = await probe();
+      return accept(last) ? last : undefined;
+    },
+    timeoutMs,
+    () => `${what}; last: ${JSON.stringify(last).slice(0, 500)}`,
+    100,
+  );
 }
 
 async function putGroup(pushgateway: RunningServer, groupPath: string, body: string): Promise<void> {
@@ -89,7 +92,7 @@ describeWith(["prometheus-pushgateway"])("the emulator on a real Pushgateway", (
     const { runner: r } = runner(pushgateway, undefined, "labels");
     runners.push(r);
     r.start();
-    const samples = await eventually(() => ours(pushgateway, "labels"), (s) => s.length === 104, "104 series");
+    const samples = await until(() => ours(pushgateway, "labels"), (s) => s.length === 104, "104 series");
     const cpu = samples.find((s) => s.name === "cpu_usage_percent" && s.labels.host === "worker-01")!;
     expect(cpu.labels).toEqual({
       address: "10.0.1.1",
@@ -116,9 +119,9 @@ describeWith(["prometheus-pushgateway"])("the emulator on a real Pushgateway", (
     runners.push(r);
     r.start();
     const hosts = async () => (await ours(pushgateway, "ttl")).map((s) => s.labels.host).sort();
-    await eventually(hosts, (h) => h.length === 2, "both hosts", 2_000).catch(() => undefined);
+    await until(hosts, (h) => h.length === 2, "both hosts", 2_000).catch(() => undefined);
     const expired = Date.now();
-    await eventually(hosts, (h) => h.join() === "steady", "the brief host gone");
+    await until(hosts, (h) => h.join() === "steady", "the brief host gone");
     // Gone within one push interval (200 ms) of its TTL, give or take a scrape of the test.
     expect(Date.now() - expired).toBeLessThan(1_500);
   });
@@ -129,7 +132,7 @@ describeWith(["prometheus-pushgateway"])("the emulator on a real Pushgateway", (
     await putGroup(pushgateway, "job/promemu/promemu_owner/mine/promemu_shard/7", "# TYPE leftover gauge\nleftover 1\n");
     const { runner: r, logs } = runner(pushgateway, `hosts: [{name: a, role: r, metrics: {x: 1}}]`, "mine", { shards: 1 });
     r.start();
-    await eventually(() => ours(pushgateway, "mine"), (s) => s.length === 1 && s[0].name === "x", "our series alone under our mark");
+    await until(() => ours(pushgateway, "mine"), (s) => s.length === 1 && s[0].name === "x", "our series alone under our mark");
     expect(logs).toContain("removed 1 stale group(s) of an earlier run marked mine");
     const names = async () => new Set((await scrape(pushgateway)).map((s) => s.name));
     expect(await names()).toEqual(expect.objectContaining({}));
@@ -145,16 +148,16 @@ describeWith(["prometheus-pushgateway"])("the emulator on a real Pushgateway", (
     const { runner: r, logs, telemetry } = runner(outage, `hosts: [{name: a, role: r, metrics: {x: 1}}]`, "outage", { shards: 1 });
     runners.push(r);
     r.start();
-    await eventually(() => ours(outage, "outage"), (s) => s.length === 1, "the first push");
+    await until(() => ours(outage, "outage"), (s) => s.length === 1, "the first push");
     const port = outage.port;
     await outage.stop();
-    await eventually(async () => r.status(), (s) => s.pushesFailed >= 3 && s.pushgateway === "failing", "failed pushes", 10_000);
+    await until(async () => r.status(), (s) => s.pushesFailed >= 3 && s.pushgateway === "failing", "failed pushes", 10_000);
     expect(logs.filter((l) => l.includes("unreachable"))).toHaveLength(1);
     expect(logs.find((l) => l.includes("unreachable"))).toContain("connection refused (ECONNREFUSED)");
 
     const back = await startPushgateway({ port });
-    await eventually(() => ours(back, "outage"), (s) => s.length === 1, "pushing resumed on the restarted Pushgateway");
-    await eventually(async () => logs, (l) => l.some((line) => line.includes("is back")), "the recovery line");
+    await until(() => ours(back, "outage"), (s) => s.length === 1, "pushing resumed on the restarted Pushgateway");
+    await until(async () => logs, (l) => l.some((line) => line.includes("is back")), "the recovery line");
     expect(logs.filter((l) => l.includes("is back"))).toHaveLength(1);
     expect(logs.find((l) => l.includes("is back"))).toMatch(/is back: pushing again after \d+ failed attempts over /);
     const counted = (await telemetry.pushes.get()).values.find((v) => v.labels.result === "failure")!.value;
@@ -169,11 +172,11 @@ describeWith(["prometheus-pushgateway"])("the emulator on a real Pushgateway", (
     const { runner: r, logs } = runner(pushgateway, `hosts: [{name: a, role: r, metrics: {x: 1}}]`, "refused", { shards: 1 });
     runners.push(r);
     r.start();
-    await eventually(async () => r.status().pushesFailed, (n) => n >= 3, "refused pushes");
+    await until(async () => r.status().pushesFailed, (n) => n >= 3, "refused pushes");
     expect(logs.filter((l) => l.includes("refused group 0"))).toHaveLength(1);
     expect(logs.find((l) => l.includes("refused group 0"))).toContain("HTTP 400");
     expect(await fetch(`${pushgateway.url}/metrics/job/other/instance/conflict`, { method: "DELETE" })).toMatchObject({ status: 202 });
-    await eventually(() => ours(pushgateway, "refused"), (s) => s.length === 1, "our gauge accepted");
+    await until(() => ours(pushgateway, "refused"), (s) => s.length === 1, "our gauge accepted");
     expect(logs).toContain(`pushgateway ${pushgateway.url} accepts group 0 again`);
     expect(logs.filter((l) => l.includes("refused group 0"))).toHaveLength(1);
   });
@@ -208,7 +211,7 @@ describeWith(["prometheus-pushgateway"])("promemu run as a process", () => {
 
     const health = await (await fetch(`${base}/healthz`)).json();
     expect(health).toMatchObject({ status: "ok", scenario: "default", hostsTotal: 4 });
-    await eventually(() => ours(pushgateway, "proc"), (s) => s.length > 0, "pushed series", 10_000);
+    await until(() => ours(pushgateway, "proc"), (s) => s.length > 0, "pushed series", 10_000);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     for (const name of ["promemu_pushes_total", "promemu_push_duration_seconds", "promemu_series", "promemu_hosts_active", "promemu_hosts_total", "promemu_last_push_success_timestamp_seconds", "process_cpu_seconds_total"]) {
       expect(metrics).toContain(`# TYPE ${name} `);

@@ -58,21 +58,38 @@ export async function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Polls a URL until it answers 2xx; throws with the server's output when it never does. */
-export async function waitForUrl(url: string, timeoutMs = 20000, describeFailure: () => string = () => ""): Promise<void> {
+/**
+ * Calls `probe` until it returns a value (not undefined), every `intervalMs`; a thrown error counts as "not
+ * yet". After `timeoutMs` it throws with `describe()` and the last error.
+ */
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: number, describe: () => string, intervalMs = 500): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  let last = "";
+  let lastError = "";
   while (Date.now() < deadline) {
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      if (res.ok) return;
-      last = `HTTP ${res.status}`;
+      const value = await probe();
+      if (value !== undefined) return value;
     } catch (err) {
-      last = (err as Error).message;
+      lastError = (err as Error).message;
     }
-    await sleep(100);
+    await sleep(intervalMs);
   }
-  throw new Error(`${url} did not become ready within ${timeoutMs} ms (${last})\n${describeFailure()}`);
+  throw new Error(`not within ${timeoutMs} ms: ${describe()}${lastError ? ` (last error: ${lastError})` : ""}`);
+}
+
+/** Polls a URL until it answers 2xx; throws with the server's output when it never does. */
+export async function waitForUrl(url: string, timeoutMs = 20000, describeFailure: () => string = () => ""): Promise<void> {
+  let status = "";
+  await eventually(
+    async () => {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      status = `HTTP ${res.status}`;
+      return res.ok ? true : undefined;
+    },
+    timeoutMs,
+    () => `${url} did not become ready${status ? ` (${status})` : ""}\n${describeFailure()}`,
+    100,
+  );
 }
 
 /** A child process the tests started: its output kept for failure messages, stopped for sure. */
