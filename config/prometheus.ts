@@ -5,7 +5,7 @@
  * for Alertmanager (both default to v2, and 3.x refuses v1).
  */
 import * as yaml from "js-yaml";
-import { ConfigError, type Settings } from "./settings";
+import type { Settings } from "./settings";
 
 export const SCRAPE_JOBS = {
   prometheus: "prometheus",
@@ -58,23 +58,6 @@ export function dumpYaml(value: unknown): string {
   return yaml.dump(value, { lineWidth: -1, noRefs: true, quotingType: '"' });
 }
 
-/**
- * Prometheus 3 expands `$VAR` in external label values from its environment, 2.42 keeps them literally:
- * a value with `$` would differ between the image and the tests, so it is refused.
- */
-function externalLabels(settings: Settings, stack: string): Record<string, string> {
-  const labels = { ...settings.prometheus.externalLabels, stack };
-  const issues = Object.entries(labels)
-    .filter(([, value]) => value.includes("$"))
-    .map(([name]) =>
-      name === "stack"
-        ? `stack name ${JSON.stringify(stack)}: must not contain '$' (Prometheus 3 expands it as an environment variable)`
-        : `promemu:prometheus.externalLabels.${name}: must not contain '$' (Prometheus 3 expands it as an environment variable, 2.42 does not)`,
-    );
-  if (issues.length) throw new ConfigError("prometheus.externalLabels", issues);
-  return labels;
-}
-
 function scrapeJob(job: string, target: string, extra: Partial<ScrapeConfig> = {}): ScrapeConfig {
   return { job_name: job, ...extra, static_configs: [{ targets: [target] }] };
 }
@@ -94,7 +77,8 @@ export function renderPrometheusConfig(args: { settings: Settings; stack: string
     global: {
       scrape_interval: settings.prometheus.scrapeInterval,
       evaluation_interval: settings.prometheus.evaluationInterval,
-      external_labels: externalLabels(settings, stack),
+      // The schema refuses `$` in label values: Prometheus 3 would expand it from its environment, 2.42 not.
+      external_labels: { ...settings.prometheus.externalLabels, stack },
     },
     ...(targets.alertmanager ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [targets.alertmanager] }] }] } } : {}),
     rule_files: ruleFiles,
