@@ -9,9 +9,15 @@ import { MonitoringStack } from "./components/monitoring-stack";
 const project = pulumi.getProject();
 const stack = pulumi.getStack();
 
-function readSettings(): Settings {
+// The SDK marks isConfigSecret internal (Config.getSecret wraps any key, secret or not), but it is the only
+// way to learn which keys were set with --secret; @pulumi/pulumi is pinned to a minor version.
+const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret(key: string): boolean }).isConfigSecret;
+
+function readSettings(): { settings: Settings; secretKeys: string[] } {
+  const config = pulumi.runtime.allConfig();
+  const secretKeys = Object.keys(config).filter((key) => key.startsWith(`${project}:`) && isConfigSecret(key));
   try {
-    return settingsFromConfig(pulumi.runtime.allConfig(), `Pulumi.${stack}.yaml`, project);
+    return { settings: settingsFromConfig(config, `Pulumi.${stack}.yaml`, project, secretKeys), secretKeys };
   } catch (err) {
     // RunError: Pulumi prints the message alone, without a stack trace.
     if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
@@ -19,14 +25,13 @@ function readSettings(): Settings {
   }
 }
 
-const settings = readSettings();
-const config = new pulumi.Config();
+const { settings, secretKeys } = readSettings();
 
 const monitoring = new MonitoringStack("promemu", {
   project,
   stack,
   settings,
-  grafanaAdminPassword: config.getSecret("grafanaAdminPassword"),
+  secretSettings: secretKeys.map((key) => key.slice(project.length + 1)),
   // Relative to the project folder, where Pulumi runs the program: plans stay the same on every checkout.
   emulatorContext: "emulator",
 });
@@ -35,6 +40,7 @@ export { project, stack };
 export const urls = monitoring.urls;
 export const containers = monitoring.containers;
 export const volumes = monitoring.volumes;
+export const images = monitoring.images;
 export const network = monitoring.network.name;
 export const grafanaAdminUser = monitoring.grafanaAdminUser;
 export const grafanaAdminPassword = monitoring.grafanaAdminPassword;

@@ -2,13 +2,15 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { physicalName } from "./naming";
-import { serviceContainer, ServiceArgs } from "./service";
+import { serviceContainer, ServiceArgs, ServiceImage } from "./service";
 
 export interface EmulatorArgs extends ServiceArgs {
   /** Folder holding the emulator's Dockerfile and package (emulator/). */
   readonly context: string;
-  /** The PROMEMU_* environment (config/emulator.ts). */
-  readonly environment: Record<string, string>;
+  /** Pinned base image the Dockerfile builds from (its build argument NODE_IMAGE). */
+  readonly nodeImage: string;
+  /** The PROMEMU_* environment (config/emulator.ts); a secret when it carries secret settings. */
+  readonly environment: pulumi.Input<Record<string, string>>;
 }
 
 /**
@@ -16,30 +18,40 @@ export interface EmulatorArgs extends ServiceArgs {
  * only through its environment. It keeps no data: the Pushgateway and Prometheus hold what it produces.
  */
 export class Emulator extends pulumi.ComponentResource {
-  public readonly image: docker.Image;
+  public readonly image: ServiceImage;
   public readonly container: docker.Container;
   public readonly containerName: pulumi.Output<string>;
 
   constructor(name: string, args: EmulatorArgs, opts?: pulumi.ComponentResourceOptions) {
     super("promemu:index:Emulator", name, {}, opts);
-    this.image = new docker.Image(
+    const image = new docker.Image(
       `${name}-image`,
       {
         imageName: `${physicalName(args, "emulator")}:local`,
-        build: { context: args.context, dockerfile: path.posix.join(args.context, "Dockerfile") },
+        build: {
+          context: args.context,
+          dockerfile: path.posix.join(args.context, "Dockerfile"),
+          // The build must work on an engine that reaches no registry: the classic builder fetches no
+          // `# syntax=` frontend, and RUN steps get no network, so only the local base image and this folder count.
+          builderVersion: "BuilderV1",
+          network: "none",
+          args: { NODE_IMAGE: args.nodeImage },
+        },
         skipPush: true,
       },
       { parent: this },
     );
-    const envs = Object.entries(args.environment)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([key, value]) => `${key}=${value}`);
+    // For an image that is not pushed the provider sets repoDigest to the built image's id (sha256:...).
+    this.image = { ref: image.imageName, id: image.repoDigest };
+    const envs = pulumi
+      .output(args.environment)
+      .apply((environment) => Object.entries(environment).sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => `${key}=${value}`));
     this.container = serviceContainer(this, name, "emulator", args, {
-      // The digest changes with every rebuild, so a new emulator image replaces the container.
-      image: this.image.repoDigest,
+      // The id changes with every rebuild, so a new emulator image replaces the container.
+      image: image.repoDigest,
       envs,
     });
     this.containerName = this.container.name;
-    this.registerOutputs({ containerName: this.containerName });
+    this.registerOutputs({ containerName: this.containerName, image: this.image });
   }
 }

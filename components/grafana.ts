@@ -1,11 +1,18 @@
+import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { StatefulService, StatefulServiceArgs } from "./service";
 
 export const GRAFANA_DATA_PATH = "/var/lib/grafana";
 export const GRAFANA_DATASOURCES_PATH = "/etc/grafana/provisioning/datasources/promemu.yml";
 export const GRAFANA_DASHBOARD_PROVIDER_PATH = "/etc/grafana/provisioning/dashboards/promemu.yml";
 export const GRAFANA_DASHBOARDS_DIR = "/etc/grafana/dashboards";
+export const GRAFANA_ENTRYPOINT_PATH = "/etc/grafana/promemu-entrypoint.sh";
+
+/**
+ * 24 characters from 18 random bytes, printed by the Node.js that runs the program: the password needs no
+ * provider plugin of its own (such as @pulumi/random's) to be installed where `pulumi up` runs.
+ */
+export const GENERATE_PASSWORD = `node -e "process.stdout.write(require('crypto').randomBytes(18).toString('base64url'))"`;
 
 export interface GrafanaDashboardFile {
   readonly fileName: string;
@@ -13,12 +20,13 @@ export interface GrafanaDashboardFile {
 }
 
 export interface GrafanaArgs extends StatefulServiceArgs {
-  readonly adminUser: string;
   /** A secret; when absent a random password is generated (and kept in the state, encrypted). */
   readonly adminPassword?: pulumi.Input<string>;
   /** Visitors see the dashboards as Viewers without logging in. */
   readonly anonymousAccess: boolean;
-  /** Rendered provisioning files (config/grafana.ts). */
+  /** Rendered entry point that sets the admin login and enforces it and the password at every start (config/grafana/entrypoint.ts). */
+  readonly entrypoint: string;
+  /** Rendered provisioning files (config/grafana). */
   readonly datasources: pulumi.Input<string>;
   readonly dashboardProvider: pulumi.Input<string>;
   readonly dashboards: GrafanaDashboardFile[];
@@ -30,6 +38,7 @@ export interface GrafanaArgs extends StatefulServiceArgs {
 
 /** Dashboards over the stack's Prometheus, provisioned from files; users, sessions and stars live on its volume. */
 export class Grafana extends StatefulService {
+  /** The password the container enforces at every start: the one to log in with. */
   public readonly adminPassword: pulumi.Output<string>;
 
   constructor(name: string, args: GrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -40,14 +49,20 @@ export class Grafana extends StatefulService {
       "grafana",
       args,
       (self) => {
-        password = pulumi.secret(
-          args.adminPassword ?? new random.RandomPassword(`${name}-admin-password`, { length: 24, special: false }, { parent: self }).result,
-        );
+        // Created once and kept in the state (no triggers): the same password on every later `up`.
+        const generate = () =>
+          new command.local.Command(
+            `${name}-admin-password`,
+            { create: GENERATE_PASSWORD, logging: "none" },
+            { parent: self, additionalSecretOutputs: ["stdout"] },
+          ).stdout;
+        password = pulumi.secret(args.adminPassword ?? generate());
         return {
+          entrypoints: ["/bin/sh", GRAFANA_ENTRYPOINT_PATH],
           envs: [
-            `GF_SECURITY_ADMIN_USER=${args.adminUser}`,
             // In the environment rather than an uploaded file: a secret makes the whole input secret, and the
-            // uploads (dashboards, provisioning) must stay readable in plans and `pulumi preview --diff`.
+            // uploads (dashboards, provisioning, the entry point with the admin login) must stay readable in
+            // plans and `pulumi preview --diff`.
             pulumi.interpolate`GF_SECURITY_ADMIN_PASSWORD=${password}`,
             `GF_AUTH_ANONYMOUS_ENABLED=${args.anonymousAccess}`,
             "GF_AUTH_ANONYMOUS_ORG_ROLE=Viewer",
@@ -59,6 +74,7 @@ export class Grafana extends StatefulService {
             ...(args.homeDashboard ? [`GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH=${GRAFANA_DASHBOARDS_DIR}/${args.homeDashboard}`] : []),
           ],
           uploads: [
+            { file: GRAFANA_ENTRYPOINT_PATH, content: args.entrypoint },
             { file: GRAFANA_DATASOURCES_PATH, content: args.datasources },
             { file: GRAFANA_DASHBOARD_PROVIDER_PATH, content: args.dashboardProvider },
             ...args.dashboards.map((d) => ({ file: `${GRAFANA_DASHBOARDS_DIR}/${d.fileName}`, content: d.json })),

@@ -1,7 +1,8 @@
 /**
  * The whole sandbox: network, Pushgateway, Alertmanager, Prometheus, Grafana and the emulator, started in
  * health-gated order. Configuration files are rendered here (pure functions of config/) from the typed
- * settings index.ts validated; the service components only declare containers.
+ * settings index.ts validated; the service components only declare containers. Whatever is rendered from a
+ * setting held as a secret (config/settings.ts, SECRET_CAPABLE_KEYS) is passed on as a secret.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { renderAlertmanagerConfig } from "../config/alertmanager";
@@ -12,10 +13,12 @@ import {
   renderGrafanaDashboardProvider,
   renderGrafanaDatasources,
 } from "../config/grafana";
+import { renderGrafanaEntrypoint } from "../config/grafana/entrypoint";
+import { exposureWarning } from "../config/exposure";
 import { CONTAINER_PORTS } from "../config/health";
-import { renderPrometheusConfig, RULE_FILE, SCRAPE_JOBS, ScrapeTargets } from "../config/prometheus";
+import { corsOriginPattern, renderPrometheusConfig, RULE_FILE, SCRAPE_JOBS, ScrapeTargets } from "../config/prometheus";
 import { renderAlertRules } from "../config/rules";
-import { hostPorts, Settings } from "../config/settings";
+import { hostPorts, ServiceName, Settings } from "../config/settings";
 import { Alertmanager } from "./alertmanager";
 import { Emulator } from "./emulator";
 import { Grafana, GRAFANA_DASHBOARDS_DIR } from "./grafana";
@@ -23,14 +26,14 @@ import { physicalName, StackIdentity } from "./naming";
 import { StackNetwork } from "./network";
 import { Prometheus } from "./prometheus";
 import { Pushgateway } from "./pushgateway";
-import { hostUrl } from "./service";
+import { hostUrl, ServiceImage } from "./service";
 import { StackCheck } from "./stack-check";
 
 export interface MonitoringStackArgs extends StackIdentity {
   /** Validated settings with defaults filled in (config/settings.ts). */
   readonly settings: Settings;
-  /** Grafana's admin password, a secret; generated when absent. */
-  readonly grafanaAdminPassword?: pulumi.Input<string>;
+  /** Top-level settings keys held as secrets (e.g. `alertmanager` after `--path --secret alertmanager.webhookUrl`). */
+  readonly secretSettings: readonly string[];
   /** Folder of the emulator's package and Dockerfile. */
   readonly emulatorContext: string;
 }
@@ -39,9 +42,9 @@ export interface StackUrls {
   pushgateway: string;
   prometheus: string;
   alertmanager?: string;
-  grafana: string;
+  grafana?: string;
   emulator?: string;
-  dashboard: string;
+  dashboard?: string;
 }
 
 /** Address of a service inside the stack network: its alias and container port. */
@@ -52,14 +55,17 @@ export class MonitoringStack extends pulumi.ComponentResource {
   public readonly pushgateway: Pushgateway;
   public readonly alertmanager?: Alertmanager;
   public readonly prometheus: Prometheus;
-  public readonly grafana: Grafana;
+  public readonly grafana?: Grafana;
   public readonly emulator?: Emulator;
   public readonly check: StackCheck;
   public readonly urls: StackUrls;
-  public readonly containers: Record<string, pulumi.Output<string>>;
-  public readonly volumes: Record<string, pulumi.Output<string>>;
-  public readonly grafanaAdminUser: string;
-  public readonly grafanaAdminPassword: pulumi.Output<string>;
+  public readonly containers: Partial<Record<ServiceName, pulumi.Output<string>>>;
+  public readonly volumes: Partial<Record<ServiceName, pulumi.Output<string>>>;
+  /** Per service, the image reference a person reads and the id Docker runs. */
+  public readonly images: Partial<Record<ServiceName, ServiceImage>>;
+  public readonly grafanaAdminUser?: string;
+  /** The password Grafana enforces at every start; absent without Grafana. */
+  public readonly grafanaAdminPassword?: pulumi.Output<string>;
 
   constructor(name: string, args: MonitoringStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super("promemu:index:MonitoringStack", name, {}, opts);
@@ -67,6 +73,11 @@ export class MonitoringStack extends pulumi.ComponentResource {
     const id: StackIdentity = { project: args.project, stack: args.stack };
     const ports = hostPorts(settings);
     const url = (port: number, path = "") => hostUrl(settings.bindAddress, port, path);
+    const secretIf = <T extends string | Record<string, string>>(key: keyof Settings, value: T): pulumi.Input<T> =>
+      args.secretSettings.includes(key) ? (pulumi.secret(value) as pulumi.Output<T>) : value;
+
+    const exposure = exposureWarning(settings);
+    if (exposure) pulumi.log.warn(exposure, this);
 
     this.network = new StackNetwork(`${name}-network`, { ...id, networkName: physicalName(id) }, { parent: this });
     const common = { ...id, network: this.network.name, bindAddress: settings.bindAddress, keepData: settings.keepData };
@@ -84,7 +95,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
           ...common,
           image: settings.alertmanager.image,
           hostPort: ports.alertmanager!,
-          config: renderAlertmanagerConfig(settings),
+          config: secretIf("alertmanager", renderAlertmanagerConfig(settings)),
           externalUrl: url(ports.alertmanager!),
         },
         { parent: this },
@@ -94,7 +105,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
     const targets: ScrapeTargets = {
       prometheus: `localhost:${CONTAINER_PORTS.prometheus}`,
       pushgateway: internal("pushgateway"),
-      grafana: internal("grafana"),
+      ...(settings.grafana.enabled ? { grafana: internal("grafana") } : {}),
       ...(settings.alertmanager.enabled ? { alertmanager: internal("alertmanager") } : {}),
       ...(settings.emulator.enabled ? { emulator: internal("emulator") } : {}),
     };
@@ -104,40 +115,43 @@ export class MonitoringStack extends pulumi.ComponentResource {
         ...common,
         image: settings.prometheus.image,
         hostPort: ports.prometheus!,
-        config: renderPrometheusConfig({ settings, stack: args.stack, targets, ruleFiles: [RULE_FILE] }),
+        config: secretIf("prometheus", renderPrometheusConfig({ settings, stack: args.stack, targets, ruleFiles: [RULE_FILE] })),
         rules: renderAlertRules(settings),
         retentionTime: settings.prometheus.retentionTime,
         retentionSize: settings.prometheus.retentionSize,
         externalUrl: url(ports.prometheus!),
+        corsOrigin: corsOriginPattern([url(ports.prometheus!), ...(ports.grafana ? [url(ports.grafana)] : [])]),
         startAfter: [this.pushgateway.container, ...(this.alertmanager ? [this.alertmanager.container] : [])],
       },
       { parent: this },
     );
 
-    const dashboards = renderDashboards(settings);
-    const home = dashboards.find((d) => d.uid === MAIN_DASHBOARD_UID);
-    this.grafana = new Grafana(
-      `${name}-grafana`,
-      {
-        ...common,
-        image: settings.grafana.image,
-        hostPort: ports.grafana!,
-        adminUser: settings.grafana.adminUser,
-        adminPassword: args.grafanaAdminPassword,
-        anonymousAccess: settings.grafana.anonymousAccess,
-        datasources: renderGrafanaDatasources({
-          prometheusUrl: `http://${internal("prometheus")}`,
-          scrapeInterval: settings.prometheus.scrapeInterval,
-          ...(settings.alertmanager.enabled ? { alertmanagerUrl: `http://${internal("alertmanager")}` } : {}),
-        }),
-        dashboardProvider: renderGrafanaDashboardProvider(GRAFANA_DASHBOARDS_DIR),
-        dashboards: dashboards.map((d) => ({ fileName: d.fileName, json: d.json })),
-        homeDashboard: home?.fileName,
-        rootUrl: url(ports.grafana!),
-        startAfter: [this.prometheus.container],
-      },
-      { parent: this },
-    );
+    if (settings.grafana.enabled) {
+      const dashboards = renderDashboards(settings);
+      const home = dashboards.find((d) => d.uid === MAIN_DASHBOARD_UID);
+      this.grafana = new Grafana(
+        `${name}-grafana`,
+        {
+          ...common,
+          image: settings.grafana.image,
+          hostPort: ports.grafana!,
+          adminPassword: settings.grafanaAdminPassword === undefined ? undefined : pulumi.secret(settings.grafanaAdminPassword),
+          anonymousAccess: settings.grafana.anonymousAccess,
+          entrypoint: renderGrafanaEntrypoint({ adminUser: settings.grafana.adminUser }),
+          datasources: renderGrafanaDatasources({
+            prometheusUrl: `http://${internal("prometheus")}`,
+            scrapeInterval: settings.prometheus.scrapeInterval,
+            ...(settings.alertmanager.enabled ? { alertmanagerUrl: `http://${internal("alertmanager")}` } : {}),
+          }),
+          dashboardProvider: renderGrafanaDashboardProvider(GRAFANA_DASHBOARDS_DIR),
+          dashboards: dashboards.map((d) => ({ fileName: d.fileName, json: d.json })),
+          homeDashboard: home?.fileName,
+          rootUrl: url(ports.grafana!),
+          startAfter: [this.prometheus.container],
+        },
+        { parent: this },
+      );
+    }
 
     if (settings.emulator.enabled) {
       this.emulator = new Emulator(
@@ -148,14 +162,19 @@ export class MonitoringStack extends pulumi.ComponentResource {
           bindAddress: settings.bindAddress,
           hostPort: ports.emulator!,
           context: args.emulatorContext,
-          environment: emulatorEnvironment({ settings, ...id, pushgatewayUrl: `http://${internal("pushgateway")}` }),
+          nodeImage: settings.emulator.nodeImage,
+          environment: secretIf("emulator", emulatorEnvironment({ settings, ...id, pushgatewayUrl: `http://${internal("pushgateway")}` })),
           startAfter: [this.pushgateway.container],
         },
         { parent: this },
       );
     }
 
-    const containers = [this.pushgateway, this.alertmanager, this.prometheus, this.grafana, this.emulator].flatMap((c) => (c ? [c.container] : []));
+    const services = { pushgateway: this.pushgateway, alertmanager: this.alertmanager, prometheus: this.prometheus, grafana: this.grafana, emulator: this.emulator };
+    const running = (Object.entries(services) as [ServiceName, (typeof services)[keyof typeof services]][]).flatMap(([service, s]) =>
+      s ? [[service, s] as const] : [],
+    );
+    const containers = running.map(([, s]) => s.container);
     this.check = new StackCheck(
       `${name}-check`,
       {
@@ -171,30 +190,20 @@ export class MonitoringStack extends pulumi.ComponentResource {
     this.urls = {
       pushgateway: url(ports.pushgateway!),
       prometheus: url(ports.prometheus!),
-      ...(this.alertmanager ? { alertmanager: url(ports.alertmanager!) } : {}),
-      grafana: url(ports.grafana!),
-      ...(this.emulator ? { emulator: url(ports.emulator!) } : {}),
-      dashboard: url(ports.grafana!, `/d/${MAIN_DASHBOARD_UID}`),
+      ...(ports.alertmanager ? { alertmanager: url(ports.alertmanager) } : {}),
+      ...(ports.grafana ? { grafana: url(ports.grafana), dashboard: url(ports.grafana, `/d/${MAIN_DASHBOARD_UID}`) } : {}),
+      ...(ports.emulator ? { emulator: url(ports.emulator) } : {}),
     };
-    this.containers = {
-      pushgateway: this.pushgateway.containerName,
-      prometheus: this.prometheus.containerName,
-      ...(this.alertmanager ? { alertmanager: this.alertmanager.containerName } : {}),
-      grafana: this.grafana.containerName,
-      ...(this.emulator ? { emulator: this.emulator.containerName } : {}),
-    };
-    this.volumes = {
-      pushgateway: this.pushgateway.volume.name,
-      prometheus: this.prometheus.volume.name,
-      ...(this.alertmanager ? { alertmanager: this.alertmanager.volume.name } : {}),
-      grafana: this.grafana.volume.name,
-    };
-    this.grafanaAdminUser = settings.grafana.adminUser;
-    this.grafanaAdminPassword = this.grafana.adminPassword;
+    this.containers = Object.fromEntries(running.map(([service, s]) => [service, s.containerName]));
+    this.images = Object.fromEntries(running.map(([service, s]) => [service, s.image]));
+    this.volumes = Object.fromEntries(running.flatMap(([service, s]) => ("volume" in s ? [[service, s.volume.name]] : [])));
+    this.grafanaAdminUser = this.grafana ? settings.grafana.adminUser : undefined;
+    this.grafanaAdminPassword = this.grafana?.adminPassword;
     this.registerOutputs({
       urls: this.urls,
       containers: this.containers,
       volumes: this.volumes,
+      images: this.images,
       network: this.network.name,
       grafanaAdminUser: this.grafanaAdminUser,
       grafanaAdminPassword: this.grafanaAdminPassword,

@@ -14,6 +14,8 @@ export interface PrometheusArgs extends StatefulServiceArgs {
   readonly retentionSize: string;
   /** URL users reach Prometheus on, used in the links of alerts. */
   readonly externalUrl: string;
+  /** Anchored regular expression of the web origins whose pages may read Prometheus' API (config/prometheus.ts). */
+  readonly corsOrigin: string;
 }
 
 /** Scrapes the stack, stores the series on its volume and evaluates the alert rules. */
@@ -31,10 +33,12 @@ export class Prometheus extends StatefulService {
           // Flags rather than the file's storage block: v3.5 (the pinned LTS line) and 2.x read these.
           `--storage.tsdb.retention.time=${args.retentionTime}`,
           `--storage.tsdb.retention.size=${args.retentionSize}`,
-          // /-/reload after a config change; the admin API gives backups a consistent TSDB snapshot.
-          "--web.enable-lifecycle",
-          "--web.enable-admin-api",
+          // No --web.enable-admin-api nor --web.enable-lifecycle: the API has no authentication, and any page a
+          // browser on this machine opens could POST to it (delete series, quit). A changed configuration
+          // replaces the container anyway, and backups copy the paused volume instead of taking a snapshot.
           `--web.external-url=${args.externalUrl}`,
+          // The default (.*) lets every page read the API's answers; only the stack's own pages may.
+          `--web.cors.origin=${args.corsOrigin}`,
         ],
         uploads: [
           { file: PROMETHEUS_CONFIG_PATH, content: args.config },

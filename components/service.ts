@@ -22,16 +22,23 @@ export interface ServiceArgs extends StackIdentity {
   readonly startAfter?: pulumi.Input<pulumi.Resource>[];
 }
 
-/** A service run from a pinned upstream image, with its data on a named volume. */
+/** A service run from a pinned image, with its data on a named volume. */
 export interface StatefulServiceArgs extends ServiceArgs {
-  /** Pinned image reference, e.g. `prom/prometheus:v3.5.0`. */
+  /** Pinned image reference, e.g. `prom/prometheus:v3.5.0` or a local `promemu-local/prometheus:2.42.0-debian12`. */
   readonly image: string;
   /** Keep the data volume when the stack is destroyed. */
   readonly keepData: boolean;
 }
 
+/** The image a service runs: the reference a person reads, and the id Docker runs (`sha256:...`). */
+export interface ServiceImage {
+  readonly ref: pulumi.Input<string>;
+  readonly id: pulumi.Output<string>;
+}
+
 export interface ContainerSpec {
   readonly image: pulumi.Input<string>;
+  readonly entrypoints?: string[];
   readonly command?: string[];
   readonly envs?: pulumi.Input<pulumi.Input<string>[]>;
   readonly uploads?: pulumi.Input<docker.types.input.ContainerUpload>[];
@@ -39,7 +46,10 @@ export interface ContainerSpec {
   readonly data?: { readonly volume: pulumi.Input<string>; readonly path: string };
 }
 
-/** A pinned image pulled by digest-stable reference; kept locally on destroy because other stacks share it. */
+/**
+ * A pinned image, used from the local image store when it is there (an image built or imported locally) and
+ * pulled otherwise; kept locally on destroy because other stacks share it.
+ */
 function pullImage(parent: pulumi.Resource, name: string, ref: string): docker.RemoteImage {
   return new docker.RemoteImage(`${name}-image`, { name: ref, keepLocally: true }, { parent });
 }
@@ -65,6 +75,7 @@ export function serviceContainer(
     {
       name: physicalName(args, service),
       image: spec.image,
+      entrypoints: spec.entrypoints,
       command: spec.command,
       envs: spec.envs,
       hostname: service,
@@ -103,11 +114,12 @@ export type StatefulContainerSpec = Omit<ContainerSpec, "image" | "data"> & {
 };
 
 /**
- * A service run from a pinned upstream image with its data on a named volume: the image, the volume and
+ * A service run from a pinned image with its data on a named volume: the image, the volume and
  * the container are its children. `spec` is called once the component exists, so that it can declare
  * further children (e.g. a generated password) with the component as their parent.
  */
 export abstract class StatefulService extends pulumi.ComponentResource {
+  public readonly image: ServiceImage;
   public readonly container: docker.Container;
   public readonly volume: DataVolume;
   public readonly containerName: pulumi.Output<string>;
@@ -123,6 +135,7 @@ export abstract class StatefulService extends pulumi.ComponentResource {
     super(type, name, {}, opts);
     const { dataPath, ...container } = spec(this);
     const image = pullImage(this, name, args.image);
+    this.image = { ref: args.image, id: image.imageId };
     this.volume = dataVolume(this, name, service, args);
     this.container = serviceContainer(this, name, service, args, {
       ...container,
@@ -130,6 +143,6 @@ export abstract class StatefulService extends pulumi.ComponentResource {
       data: { volume: this.volume.name, path: dataPath },
     });
     this.containerName = this.container.name;
-    this.registerOutputs({ containerName: this.containerName, volumeName: this.volume.name });
+    this.registerOutputs({ containerName: this.containerName, volumeName: this.volume.name, image: this.image });
   }
 }

@@ -23,8 +23,15 @@ export const HEALTH_PATHS: Record<ServiceName, string> = {
   emulator: "/healthz",
 };
 
-/** Timing from the seed (30 s / 10 s / 3 retries); startInterval lets `wait: true` see health within seconds. */
-export const HEALTH_TIMING = { intervalMs: 30_000, timeoutMs: 10_000, retries: 3, startPeriodMs: 20_000, startIntervalMs: 2_000 };
+/**
+ * The stack supports Docker Engine 20.10 and newer (API 1.41). Engines below API 1.44 (Docker 25) refuse a
+ * health check with a start interval and probe only every `interval`, even while starting: a container is first
+ * seen healthy one interval after it starts, and `wait: true` gates every create on that. So the interval itself
+ * is short (a `wget` every 5 s costs next to nothing), and the start period is long: failures within it do not
+ * count, so a slow first start (Grafana's database migrations on a slow disk) is not declared unhealthy, while a
+ * quick one is reported healthy at its first successful probe.
+ */
+export const HEALTH_TIMING = { intervalMs: 5_000, timeoutMs: 3_000, retries: 3, startPeriodMs: 60_000 };
 
 /**
  * Formats milliseconds the way Go's time.Duration prints them ("30s", "1m0s", "500ms"), which is how the
@@ -58,6 +65,5 @@ export function healthCheck(service: ServiceName) {
     timeout: goDuration(HEALTH_TIMING.timeoutMs),
     retries: HEALTH_TIMING.retries,
     startPeriod: goDuration(HEALTH_TIMING.startPeriodMs),
-    startInterval: goDuration(HEALTH_TIMING.startIntervalMs),
   };
 }

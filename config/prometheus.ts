@@ -86,3 +86,13 @@ export function renderPrometheusConfig(args: { settings: Settings; stack: string
   };
   return dumpYaml(config);
 }
+
+/**
+ * `--web.cors.origin`: a regular expression Prometheus anchors at both ends, matching exactly the given
+ * origins (`http://127.0.0.1:3000`), so no other page in the browser can read the API's answers.
+ */
+export function corsOriginPattern(urls: readonly string[]): string {
+  const origins = [...new Set(urls.map((url) => new URL(url).origin))].sort();
+  const escaped = origins.map((origin) => origin.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  return escaped.length === 1 ? escaped[0] : `(${escaped.join("|")})`;
+}

@@ -4,6 +4,7 @@
  * passphrase; they are left out and their places reported. Shared by the offline plan and the operations CLI.
  */
 import * as yaml from "js-yaml";
+import { secretStandIn } from "./settings";
 
 export interface StackFile {
   /** `<project>:<key>` to the string Pulumi would hand the program; encrypted values left out. */
@@ -54,4 +55,36 @@ export function parseStackFile(text: string, fileName: string, project: string):
     if (kept !== undefined) entries[fullKey] = typeof kept === "string" ? kept : JSON.stringify(kept);
   }
   return { entries, secretPaths };
+}
+
+/** The configuration as the Pulumi CLI hands it to a program: values by full key, and the keys that are secrets. */
+export interface ProgramConfig {
+  values: Record<string, string>;
+  /** Full keys (`<project>:<key>`) held as secrets, sorted. */
+  secretKeys: string[];
+}
+
+/**
+ * What the program would receive from the CLI, for running it without the passphrase (the offline plan): each
+ * encrypted value becomes a stand-in that passes its key's validation, and its top-level key is a secret, as
+ * Pulumi makes the whole top-level key secret for a `--path --secret` value.
+ */
+export function programConfig(file: StackFile, project: string): ProgramConfig {
+  const values = { ...file.entries };
+  const secretKeys = new Set<string>();
+  for (const at of file.secretPaths) {
+    const [key, ...inner] = at;
+    const fullKey = `${project}:${key}`;
+    secretKeys.add(fullKey);
+    if (inner.length === 0) {
+      values[fullKey] = secretStandIn(at);
+      continue;
+    }
+    const object = JSON.parse(values[fullKey] ?? "{}") as Record<string, unknown>;
+    let node = object;
+    for (const part of inner.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
+    node[inner[inner.length - 1]] = secretStandIn(at);
+    values[fullKey] = JSON.stringify(object);
+  }
+  return { values, secretKeys: [...secretKeys].sort() };
 }

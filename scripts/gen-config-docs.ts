@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { z } from "zod";
-import { parseSettings, SettingsSchema } from "../config/settings";
+import { parseSettings, SECRET_CAPABLE_KEYS, SettingsSchema } from "../config/settings";
 
 export const CONFIG_DOC = path.join(__dirname, "..", "docs", "configuration.md");
 
@@ -104,10 +104,11 @@ function rows(node: JsonSchema, prefix: string): KeyRow[] {
     const key = prefix ? `${prefix}.${name}` : name;
     if (isSection(child)) return rows(child, key);
     const secret = child.description?.startsWith("Secret.") ?? false;
+    const secretCapable = (SECRET_CAPABLE_KEYS as readonly string[]).includes(key);
     return [
       {
         key,
-        type: typeOf(child) + (secret ? " (secret)" : ""),
+        type: typeOf(child) + (secret ? " (secret)" : secretCapable ? " (may be a secret)" : ""),
         default: defaultOf(child),
         allowed: allowedOf(child),
         description: (child.description ?? "").replace(/^Secret\.\s*/, ""),
@@ -150,6 +151,9 @@ export function renderConfigurationDoc(project = "promemu"): string {
     "```",
     "",
     "Durations use Prometheus' syntax (`15s`, `5m`, `1h30m`, `7d`). Host ports are the listed port plus `portOffset`.",
+    "Keys marked secret or \"may be a secret\" stay secret (masked in plans, diffs and the state) when set with `--secret`;",
+    "with `--path`, Pulumi makes the whole top-level key secret, which is allowed only for those. A secret on any other",
+    "key is refused: its value reaches Docker in plain text (names, ports, flags).",
     "An invalid value stops `npm run up` before anything starts, with the file, the key and what is allowed.",
     "",
     "## Top-level keys",

@@ -1,12 +1,13 @@
 /**
  * Runs the Pulumi program under Pulumi's mocks, with no CLI, no engine and no Docker, and records every
  * resource it declares: type, name, parent, inputs, and the resource options the mocks themselves do not
- * pass on (dependsOn, deleteBeforeReplace, retainOnDelete, replaceOnChanges). Used by `npm run plan` and
+ * pass on (dependsOn, deleteBeforeReplace, retainOnDelete, replaceOnChanges, additionalSecretOutputs). Used by `npm run plan` and
  * by the program's tests.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
 import * as fs from "fs";
-import { parseStackFile } from "../config/stack-file";
+import { parseStackFile, ProgramConfig, programConfig } from "../config/stack-file";
 import * as path from "path";
 
 export const SECRET_MASK = "[secret]";
@@ -27,6 +28,7 @@ export interface RecordedResource {
   deleteBeforeReplace: boolean;
   retainOnDelete: boolean;
   replaceOnChanges: string[];
+  additionalSecretOutputs: string[];
 }
 
 export interface ProgramRun {
@@ -50,58 +52,44 @@ function replaceSecrets(value: unknown, replace: (secret: unknown) => unknown): 
 
 export const maskSecrets = (value: unknown) => replaceSecrets(value, () => SECRET_MASK);
 
+/** A deterministic `sha256:<64 hex>` for a mock, derived from what the real value depends on. */
+const fakeDigest = (...parts: unknown[]) => createHash("sha256").update(JSON.stringify(parts)).digest("hex");
+
 /**
- * Deterministic stand-ins for the outputs a provider would compute, so that values flowing from one
- * resource into another read naturally in a plan (a container's `image` shows the pinned reference).
+ * The outputs a provider computes, in the shape the real provider gives them, so that what flows from one
+ * resource into another reads in a plan as it will on a real engine: a container's `image` is an image id.
  */
-function computedOutputs(type: string, inputs: Record<string, unknown>): Record<string, unknown> {
+function computedOutputs(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
   switch (type) {
-    case "docker:index/remoteImage:RemoteImage":
-      return { imageId: inputs.name, repoDigest: inputs.name };
+    case "docker:index/remoteImage:RemoteImage": {
+      // imageId is the local image's id, as `docker inspect` shows it; repoDigest `<repository>@sha256:<digest>`.
+      const ref = String(inputs.name);
+      const repository = ref.replace(/@sha256:.*$/, "").replace(/:[^:/]+$/, "");
+      return { imageId: `sha256:${fakeDigest("image", ref)}`, repoDigest: `${repository}@sha256:${fakeDigest("manifest", ref)}` };
+    }
     case "docker:index/image:Image":
-      return { repoDigest: inputs.imageName, imageName: inputs.imageName };
-    case "random:index/randomPassword:RandomPassword":
-      return { result: "generated-password-0000", bcryptHash: "generated-hash" };
+      // Not pushed (skipPush): the provider sets repoDigest to the built image's id, and imageName to the input.
+      return { imageName: inputs.imageName, repoDigest: `sha256:${fakeDigest("build", inputs.imageName, inputs.build)}` };
+    case "command:local:Command":
+      // What the command prints; a generated password is 24 base64url characters.
+      return { stdout: createHash("sha256").update(name).digest("base64url").slice(0, 24), stderr: "" };
     default:
       return {};
   }
 }
 
-export interface StackConfig {
-  /** `<project>:<key>` to the string Pulumi would hand the program (objects JSON-encoded). */
-  values: Record<string, string>;
-  /** Keys whose value is a secret. */
-  secretKeys: string[];
-}
-
-const SECRET_PLACEHOLDER = "secret-placeholder-from-stack-config";
+export type StackConfig = ProgramConfig;
 
 /**
  * Reads `Pulumi.<stack>.yaml` the way the Pulumi CLI presents it to a program. Encrypted (`secure:`) values
- * cannot be decrypted without the passphrase; they become a placeholder, and their key stays a secret.
+ * cannot be decrypted without the passphrase; they become stand-ins that pass validation, and stay secrets.
  */
 export function loadStackConfig(file: string, project: string): StackConfig {
   if (!fs.existsSync(file)) {
     const stack = path.basename(file).replace(/^Pulumi\.|\.yaml$/g, "");
     throw new Error(`no stack configuration ${file}: create it with npm run stack:new -- ${stack}`);
   }
-  const { entries, secretPaths } = parseStackFile(fs.readFileSync(file, "utf8"), path.basename(file), project);
-  const values = { ...entries };
-  const secretKeys = new Set<string>();
-  for (const [key, ...inner] of secretPaths) {
-    const fullKey = `${project}:${key}`;
-    secretKeys.add(fullKey);
-    if (inner.length === 0) {
-      values[fullKey] = SECRET_PLACEHOLDER;
-      continue;
-    }
-    const object = JSON.parse(values[fullKey] ?? "{}") as Record<string, unknown>;
-    let at = object;
-    for (const part of inner.slice(0, -1)) at = (at[part] ??= {}) as Record<string, unknown>;
-    at[inner[inner.length - 1]] = SECRET_PLACEHOLDER;
-    values[fullKey] = JSON.stringify(object);
-  }
-  return { values, secretKeys: [...secretKeys].sort() };
+  return programConfig(parseStackFile(fs.readFileSync(file, "utf8"), path.basename(file), project), project);
 }
 
 /** Recursively sorts object keys so JSON output is byte-stable. */
@@ -128,6 +116,7 @@ interface RegisterRequest {
   getDeletebeforereplace(): boolean;
   getRetainondelete(): boolean;
   getReplaceonchangesList(): string[];
+  getAdditionalsecretoutputsList(): string[];
 }
 
 /**
@@ -145,7 +134,7 @@ export async function runProgramUnderMocks(options: {
     {
       newResource: (args: pulumi.runtime.MockResourceArgs) => {
         const inputs = args.inputs as Record<string, unknown>;
-        return { id: `${args.name}-id`, state: { ...inputs, ...computedOutputs(args.type, inputs) } };
+        return { id: `${args.name}-id`, state: { ...inputs, ...computedOutputs(args.type, args.name, inputs) } };
       },
       call: () => ({}),
     },
@@ -179,6 +168,7 @@ export async function runProgramUnderMocks(options: {
           deleteBeforeReplace: req.getDeletebeforereplace(),
           retainOnDelete: req.getRetainondelete(),
           replaceOnChanges: [...req.getReplaceonchangesList()].sort(),
+          additionalSecretOutputs: [...req.getAdditionalsecretoutputsList()].sort(),
         });
       }
       callback(err, res);

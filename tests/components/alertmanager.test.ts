@@ -21,7 +21,6 @@ describe("Alertmanager", () => {
     expectServiceContainer(named(run, "am-container"), {
       service: "alertmanager",
       containerName: "promemu-test-alertmanager",
-      image: "prom/alertmanager:v0.28.1",
       hostPort: 19093,
       internalPort: 9093,
       healthPath: "/-/healthy",

@@ -16,6 +16,7 @@ describe("Prometheus", () => {
         retentionTime: "3d",
         retentionSize: "2GB",
         externalUrl: "http://127.0.0.1:19090",
+        corsOrigin: "http://127\\.0\\.0\\.1:19090",
         startAfter: [gate],
       });
     });
@@ -26,7 +27,6 @@ describe("Prometheus", () => {
     expectServiceContainer(named(run, "prom-container"), {
       service: "prometheus",
       containerName: "promemu-test-prometheus",
-      image: "prom/prometheus:v3.5.0",
       hostPort: 19090,
       internalPort: 9090,
       healthPath: "/-/healthy",
@@ -35,15 +35,14 @@ describe("Prometheus", () => {
     });
   });
 
-  it("passes retention as flags, enables reload and the snapshot API, and links alerts to the host URL", () => {
+  it("passes retention as flags, links alerts to the host URL, limits CORS to the stack's origins, enables no admin or lifecycle API", () => {
     expect(named(run, "prom-container").inputs.command).toEqual([
       "--config.file=/etc/prometheus/prometheus.yml",
       "--storage.tsdb.path=/prometheus",
       "--storage.tsdb.retention.time=3d",
       "--storage.tsdb.retention.size=2GB",
-      "--web.enable-lifecycle",
-      "--web.enable-admin-api",
       "--web.external-url=http://127.0.0.1:19090",
+      "--web.cors.origin=http://127\\.0\\.0\\.1:19090",
     ]);
   });
 

@@ -21,7 +21,6 @@ describe("Pushgateway", () => {
     expectServiceContainer(named(run, "pg-container"), {
       service: "pushgateway",
       containerName: "promemu-test-pushgateway",
-      image: "prom/pushgateway:v1.11.1",
       hostPort: 19091,
       internalPort: 9091,
       healthPath: "/-/healthy",

@@ -1,6 +1,6 @@
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { RULE_FILE, renderPrometheusConfig, SCRAPE_JOBS, type ScrapeTargets } from "../../config/prometheus";
+import { RULE_FILE, renderPrometheusConfig, SCRAPE_JOBS, type ScrapeTargets, corsOriginPattern } from "../../config/prometheus";
 import { renderAlertRules } from "../../config/rules";
 import { ConfigError, parseSettings } from "../../config/settings";
 import { PROMETHEUS_CONFIG_PATH, PROMETHEUS_RULES_PATH } from "../../components/prometheus";
@@ -125,5 +125,17 @@ describeWith(["promtool"])("prometheus.yml on promtool (Prometheus 2.42)", () =>
     const result = runTool("promtool", ["check", "config", path.join(dir, "prometheus.yml")]);
     expect(result.status).not.toBe(0);
     expect(result.output).toContain("fallback_scrape_protocol");
+  });
+});
+
+describe("--web.cors.origin", () => {
+  it("matches exactly the given origins (Prometheus anchors the pattern), nothing else", () => {
+    const pattern = corsOriginPattern(["http://127.0.0.1:9090", "http://127.0.0.1:3000/d/promemu-overview"]);
+    const anchored = new RegExp(`^(?:${pattern})$`);
+    expect(anchored.test("http://127.0.0.1:9090")).toBe(true);
+    expect(anchored.test("http://127.0.0.1:3000")).toBe(true);
+    for (const other of ["http://127.0.0.1:8080", "http://127a0a0a1:9090", "https://evil.example", "http://127.0.0.1:90900"]) {
+      expect(anchored.test(other)).toBe(false);
+    }
   });
 });

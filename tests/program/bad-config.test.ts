@@ -81,11 +81,23 @@ describe("bad configuration", () => {
     },
   );
 
-  it("accepts images pinned by tag, registry or digest", () => {
+  it("accepts images pinned by tag, registry or digest, and local images pinned by tag", () => {
     const digest = `prom/prometheus@sha256:${"a".repeat(64)}`;
-    for (const image of ["quay.io/prometheus/prometheus:v3.5.0", "localhost:5000/team/prometheus:v3", digest]) {
+    for (const image of ["quay.io/prometheus/prometheus:v3.5.0", "localhost:5000/team/prometheus:v3", digest, "promemu-local/prometheus:2.42.0-debian12"]) {
       expect(settingsFromConfig({ "promemu:prometheus": JSON.stringify({ image }) }, "x").prometheus.image).toBe(image);
     }
+    expect(settingsFromConfig({ "promemu:emulator": '{"nodeImage":"promemu-local/node:20.20.2-debian12"}' }, "x").emulator.nodeImage).toBe(
+      "promemu-local/node:20.20.2-debian12",
+    );
+  });
+
+  it.each([["promemu-local/node"], ["promemu-local/node:latest"], ["node"]])("rejects the emulator's base image %j", (nodeImage) => {
+    expect(problems({ "promemu:emulator": JSON.stringify({ nodeImage }) })).toEqual([expect.stringMatching(/^promemu:emulator\.nodeImage: must be a pinned image reference/)]);
+  });
+
+  it("turns Grafana off with grafana.enabled, freeing its port", () => {
+    expect(settingsFromConfig({}, "x").grafana.enabled).toBe(true);
+    expect(() => settingsFromConfig({ "promemu:grafana": '{"enabled":false,"port":9090}' }, "x")).not.toThrow();
   });
 
   it.each([["localhost"], ["256.0.0.1"], ["127.0.0"], [""]])("rejects the bind address %j", (address) => {

@@ -140,6 +140,24 @@ describe("the dev stack", () => {
     });
   });
 
+  it("exports, per service, the image reference a person reads beside the id the container runs", () => {
+    const images = run.outputs.images as Record<string, { ref: string; id: string }>;
+    expect(Object.keys(images).sort()).toEqual(["alertmanager", "emulator", "grafana", "prometheus", "pushgateway"]);
+    expect(images.prometheus.ref).toBe("prom/prometheus:v3.5.0");
+    expect(images.emulator.ref).toBe("promemu-dev-emulator:local");
+    for (const [service, image] of Object.entries(images)) {
+      expect(image.id).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(container(service).inputs.image).toBe(image.id);
+    }
+  });
+
+  it("starts Prometheus without its admin and lifecycle APIs, readable only by the stack's own pages", () => {
+    const command = container("prometheus").inputs.command as string[];
+    expect(command).not.toContain("--web.enable-admin-api");
+    expect(command).not.toContain("--web.enable-lifecycle");
+    expect(command).toContain("--web.cors.origin=(http://127\\.0\\.0\\.1:3000|http://127\\.0\\.0\\.1:9090)");
+  });
+
   it("never shows the generated password in any input", () => {
     const password = (container("grafana").revealedInputs.envs as string[]).find((e) => e.startsWith("GF_SECURITY_ADMIN_PASSWORD="))!.split("=")[1];
     expect(password.length).toBeGreaterThan(8);

@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseStackFile, StackFileError } from "../../config/stack-file";
+import { settingsFromConfig } from "../../config/settings";
 import { loadStackConfig } from "../../scripts/mocked-program";
 
 const FILE = `
@@ -26,13 +27,14 @@ describe("Pulumi.<stack>.yaml", () => {
     });
   });
 
-  it("puts secret placeholders where the plan needs values, and marks their keys secret", () => {
+  it("puts stand-ins that pass each key's validation where the plan needs values, and marks their keys secret", () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "promemu-sf-")), "Pulumi.x.yaml");
     fs.writeFileSync(file, FILE);
     const config = loadStackConfig(file, "promemu");
     expect(config.secretKeys).toEqual(["promemu:alertmanager", "promemu:grafanaAdminPassword"]);
-    expect(config.values["promemu:grafanaAdminPassword"]).toMatch(/^secret-placeholder/);
-    expect(JSON.parse(config.values["promemu:alertmanager"])).toEqual({ enabled: true, webhookUrl: expect.stringMatching(/^secret-placeholder/) });
+    expect(config.values["promemu:grafanaAdminPassword"]).toBe("secret-stand-in-value");
+    expect(JSON.parse(config.values["promemu:alertmanager"])).toEqual({ enabled: true, webhookUrl: "https://secret.invalid/stand-in" });
+    expect(() => settingsFromConfig(config.values, "Pulumi.x.yaml", "promemu", config.secretKeys)).not.toThrow();
   });
 
   it("names the file when it is not YAML or not a stack configuration", () => {
