@@ -23,9 +23,6 @@ export interface EmulatorEnvironmentArgs {
 
 export function emulatorEnvironment({ settings, project, stack, pushgatewayUrl }: EmulatorEnvironmentArgs): Record<string, string> {
   const emulator = settings.emulator;
-  const overrides = Object.entries(emulator.set)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([key, value]) => `${key}=${value}`);
   return {
     PROMEMU_SCENARIO: emulator.scenario,
     PROMEMU_PUSHGATEWAY_URL: pushgatewayUrl,
@@ -35,7 +32,18 @@ export function emulatorEnvironment({ settings, project, stack, pushgatewayUrl }
     PROMEMU_LISTEN: `:${CONTAINER_PORTS.emulator}`,
     PROMEMU_JOB: EMULATOR_JOB,
     PROMEMU_OWNER: emulatorOwner(project, stack),
-    PROMEMU_SET: overrides.join(","),
+    PROMEMU_SET: encodeSet(emulator.set),
     PROMEMU_STATUS_INTERVAL: "60s",
+    ...(emulator.maxSeries === undefined ? {} : { PROMEMU_MAX_SERIES: String(emulator.maxSeries) }),
   };
+}
+
+/**
+ * `emulator.set` as PROMEMU_SET: a JSON object (keys sorted, so that the environment only changes
+ * with the values), which the emulator reads exactly: a value with a comma or a `=` survives, where
+ * the `k=v,k=v` form would split it. Empty when there are no overrides.
+ */
+export function encodeSet(set: Readonly<Record<string, string | number | boolean>>): string {
+  const keys = Object.keys(set).sort();
+  return keys.length === 0 ? "" : JSON.stringify(Object.fromEntries(keys.map((key) => [key, set[key]])));
 }

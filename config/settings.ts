@@ -6,9 +6,12 @@
  * `pulumi config set --path prometheus.retentionTime 3d`.
  */
 import { z } from "zod";
+import { DEFAULT_MAX_SERIES, MAX_SERIES_LIMIT, capacityProblem } from "../emulator/src/scenario/capacity";
+import { scenarioSize } from "../emulator/src/scenario/loader";
+import { MAX_TIMER_MS } from "../emulator/src/util/duration";
 
 /** The built-in scenarios of the emulator (emulator/scenarios/<name>.yaml); a test keeps the two in step. */
-export const BUILTIN_SCENARIOS = ["default", "hosts-load-with-peaks", "single-host-load"] as const;
+export const BUILTIN_SCENARIOS = ["default", "fleet-calm", "fleet-faults", "hosts-load-with-peaks", "single-host-load"] as const;
 
 /** Prometheus' own duration syntax (model.ParseDuration): units in descending order, no spaces. */
 const PROM_DURATION = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
@@ -129,6 +132,10 @@ export const SettingsSchema = z
       .prefault({}),
     grafana: z
       .object({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe("Run Grafana with the stack's dashboards. Off: no Grafana container, volume, scrape job, URL or admin password."),
         image: image("grafana/grafana:12.1.0"),
         port: port(3000, "Grafana"),
         adminUser: z
@@ -149,18 +156,30 @@ export const SettingsSchema = z
     emulator: z
       .object({
         enabled: z.boolean().default(true).describe("Run the metrics emulator container."),
+        nodeImage: image("node:26.13.0-alpine3.24").describe(
+          "Base image the emulator's image is built from (build argument NODE_IMAGE of emulator/Dockerfile); it must be present locally or pullable.",
+        ),
         scenario: z
           .enum(BUILTIN_SCENARIOS, { message: `must be one of the built-in scenarios: ${BUILTIN_SCENARIOS.join(", ")}` })
           .default("default")
           .describe("Built-in scenario the emulator plays (`npx promemu list`)."),
         pushInterval: duration("emulator.pushInterval").default("15s").describe("How often the emulator pushes to the Pushgateway."),
-        seed: z.number().int().min(0).default(42).describe("Random seed: the same seed plays the same series."),
+        seed: z.number().int().min(0).max(4294967295).default(42).describe("Random seed: the same seed plays the same series."),
         speed: z.number().positive().max(1000).default(1).describe("Scenario time runs this many times faster than the wall clock."),
         port: port(9464, "the emulator's health and metrics endpoint"),
         set: z
           .record(z.string().regex(/^[a-zA-Z0-9_.-]+$/, "must be a dotted parameter path"), z.union([z.string(), z.number(), z.boolean()]))
           .default({})
-          .describe("Scenario parameter overrides, as `--set key=value` (e.g. `hosts.count: 20`)."),
+          .describe("Scenario parameter overrides, as `--set key=value` (e.g. `hosts.count: 20`); any value, commas included."),
+        maxSeries: z
+          .number()
+          .int()
+          .min(1)
+          .max(MAX_SERIES_LIMIT)
+          .optional()
+          .describe(
+            `The scenario is refused above this many series, with its estimated memory (the emulator's \`--max-series\`; unset: ${DEFAULT_MAX_SERIES.toLocaleString("en-US")}).`,
+          ),
       })
       .strict()
       .prefault({}),
@@ -208,6 +227,51 @@ export function hostPorts(settings: Settings): Partial<Record<ServiceName, numbe
 }
 
 /**
+ * The keys whose value may be a credential (a token in a webhook URL, a password, a free-form label or scenario
+ * parameter): set with `pulumi config set --secret`, they stay secret in every resource input and output that
+ * carries them. Pulumi marks secrets per top-level key (`--path --secret alertmanager.webhookUrl` makes all of
+ * `promemu:alertmanager` secret), so a top-level key may be secret only when it holds one of these; any other
+ * value ends up in plain text in Docker (names, ports, flags), and a secret there would be a false promise.
+ */
+export const SECRET_CAPABLE_KEYS = ["grafanaAdminPassword", "alertmanager.webhookUrl", "emulator.set", "prometheus.externalLabels"] as const;
+
+/** Top-level keys that may be secret: those holding a secret-capable key. */
+export const SECRET_CAPABLE_SECTIONS: ReadonlySet<string> = new Set(SECRET_CAPABLE_KEYS.map((key) => key.split(".")[0]));
+
+/** One line per top-level key set as a secret that cannot stay one. */
+function secretKeyIssues(secretKeys: readonly string[], project: string): string[] {
+  const allowed = SECRET_CAPABLE_KEYS.map((k) => `${project}:${k}`).join(", ");
+  return secretKeys
+    .filter((full) => full.startsWith(`${project}:`) && !SECRET_CAPABLE_SECTIONS.has(full.slice(project.length + 1)))
+    .map((full) => `${full}: is set as a secret, but its value reaches Docker in plain text (names, ports, flags); only these keys can be secrets: ${allowed}`);
+}
+
+/** The zod schema of the key at `path` (e.g. ["alertmanager", "webhookUrl"]), under default/optional wrappers. */
+function schemaAt(path: readonly string[]): z.ZodType | undefined {
+  let node: z.ZodType | undefined = SettingsSchema;
+  for (const part of path) {
+    node = node && unwrap(node);
+    type Def = { type: string; shape?: Record<string, z.ZodType>; valueType?: z.ZodType };
+    const def: Def | undefined = (node as unknown as { def: Def } | undefined)?.def;
+    if (def?.type === "object") node = def.shape?.[part];
+    else if (def?.type === "record") node = def.valueType;
+    else return undefined;
+  }
+  return node;
+}
+
+const STAND_INS = ["secret-stand-in-value", "https://secret.invalid/stand-in"];
+
+/**
+ * A value that passes the validation of the key at `path`, for an encrypted value that cannot be read without
+ * the passphrase (the offline plan): a URL where a URL is wanted, a long string otherwise.
+ */
+export function secretStandIn(path: readonly string[]): string {
+  const schema = schemaAt(path);
+  return STAND_INS.find((candidate) => schema?.safeParse(candidate).success) ?? STAND_INS[0];
+}
+
+/**
  * Validates raw configuration (the `promemu:` keys without their prefix) and returns typed settings
  * with every default filled in. `source` names the file in messages, e.g. `Pulumi.dev.yaml`.
  */
@@ -241,28 +305,55 @@ export function parseSettings(raw: Record<string, unknown>, source: string, proj
   if (evaluation === 0 || parseDuration(settings.prometheus.scrapeInterval) === 0) {
     issues.push(`${project}:prometheus.scrapeInterval/evaluationInterval: must be longer than 0s`);
   }
-  if (parseDuration(settings.emulator.pushInterval) === 0) {
-    issues.push(`${project}:emulator.pushInterval: must be longer than 0s`);
-  }
+  issues.push(...emulatorIssues(settings.emulator, project));
   if (issues.length) throw new ConfigError(source, issues);
   return settings;
 }
 
-/** The zod type under any default/prefault/optional wrappers, to know how a raw config string is meant. */
-function baseType(schema: z.ZodType): string {
+/**
+ * What the emulator would refuse at start, found before anything is deployed: its push interval,
+ * and the scenario with its overrides (unknown or ill-typed parameters, and a size above the series
+ * limit, estimated by the emulator's own code without building anything).
+ */
+function emulatorIssues(emulator: Settings["emulator"], project: string): string[] {
+  const pushInterval = parseDuration(emulator.pushInterval)!;
+  if (pushInterval === 0) return [`${project}:emulator.pushInterval: must be longer than 0s`];
+  if (pushInterval > MAX_TIMER_MS) return [`${project}:emulator.pushInterval: must be at most 1d`];
+  if (!emulator.enabled) return [];
+  // A secret the offline plan cannot read arrives as a stand-in (secretStandIn): there is nothing to check then.
+  if (Object.values(emulator.set).some((value) => STAND_INS.includes(String(value)))) return [];
+  try {
+    const overrides = Object.entries(emulator.set).map(([key, value]) => [key, String(value)] as const);
+    const size = scenarioSize(emulator.scenario, overrides);
+    const problem = capacityProblem(emulator.scenario, size, emulator.maxSeries ?? DEFAULT_MAX_SERIES, `${project}:emulator.maxSeries`);
+    return problem ? [`${project}:emulator.set: ${problem}`] : [];
+  } catch (err) {
+    if ((err as Error).name !== "UsageError") throw err;
+    return [`${project}:emulator.set: ${(err as Error).message}`];
+  }
+}
+
+/** The zod schema under any default/prefault/optional wrappers. */
+function unwrap(schema: z.ZodType): z.ZodType {
   let current = schema as unknown as { def: { type: string; innerType?: z.ZodType } };
   while (current.def.innerType && ["default", "prefault", "optional"].includes(current.def.type)) {
     current = current.def.innerType as unknown as typeof current;
   }
-  return current.def.type;
+  return current as unknown as z.ZodType;
 }
+
+/** The zod type under any wrappers, to know how a raw config string is meant. */
+const baseType = (schema: z.ZodType): string => (unwrap(schema) as unknown as { def: { type: string } }).def.type;
 
 /**
  * Pulumi hands a program its configuration as strings (`{"promemu:portOffset": "0", "promemu:emulator": "{...}"}`):
  * objects, numbers and booleans JSON-encoded, strings as they are. This turns the `<project>:` entries back into
  * values, guided by the schema, and validates them; other namespaces (e.g. `docker:host`) are left alone.
+ * `secretKeys` are the full keys Pulumi holds as secrets; only secret-capable ones are accepted.
  */
-export function settingsFromConfig(entries: Record<string, string>, source: string, project = "promemu"): Settings {
+export function settingsFromConfig(entries: Record<string, string>, source: string, project = "promemu", secretKeys: readonly string[] = []): Settings {
+  const secretIssues = secretKeyIssues(secretKeys, project);
+  if (secretIssues.length) throw new ConfigError(source, secretIssues);
   const raw: Record<string, unknown> = {};
   const shape = SettingsSchema.shape as Record<string, z.ZodType>;
   for (const [fullKey, value] of Object.entries(entries)) {

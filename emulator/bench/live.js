@@ -7,6 +7,11 @@
 //
 //   node bench/live.js                      # 1000, 5000, 10000 hosts, auto shards, 6 cycles each
 //   BENCH_HOSTS=10000 BENCH_SHARDS=1,4,16,64 BENCH_CYCLES=3 node bench/live.js   # shard trade-off
+//   BENCH_HOSTS=15000 BENCH_SCENARIO=hosts-load-with-peaks BENCH_RESTART=0 node bench/live.js   # memory at 225,000 series
+//
+// BENCH_SCENARIO picks the scenario (its hosts.count is set to each BENCH_HOSTS), BENCH_EMULATOR
+// another build's bin/promemu.js (a copy from before a change, to compare), BENCH_NODE_OPTIONS the
+// Node options of the emulator process alone.
 "use strict";
 const { EMULATOR, freePort, machine, parseExposition, processUsage, sleep, start, startPushgateway, waitForUrl } = require("./lib");
 
@@ -15,6 +20,11 @@ const SHARDS = (process.env.BENCH_SHARDS ?? "auto").split(",");
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 6);
 const INTERVAL = process.env.BENCH_INTERVAL ?? "15s";
 const RESTART = process.env.BENCH_RESTART !== "0";
+const SCENARIO = process.env.BENCH_SCENARIO ?? "default";
+// Another build of the emulator to measure (e.g. a copy of bin/ and dist/ from before a change).
+const BIN = process.env.BENCH_EMULATOR ?? EMULATOR;
+// Node options of the emulator process only (e.g. --max-semi-space-size=4), not of this script.
+const NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS;
 
 async function scrape(url) {
   return parseExposition(await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) })).text());
@@ -22,9 +32,9 @@ async function scrape(url) {
 
 function startEmulator(pushgateway, hosts, shards, port) {
   return start(process.execPath, [
-    EMULATOR,
+    BIN,
     "run",
-    "--scenario=default",
+    `--scenario=${SCENARIO}`,
     `--set=hosts.count=${hosts}`,
     `--pushgateway-url=${pushgateway.url}`,
     `--push-interval=${INTERVAL}`,
@@ -32,7 +42,7 @@ function startEmulator(pushgateway, hosts, shards, port) {
     "--status-interval=0",
     "--owner=bench",
     `--shards=${shards}`,
-  ]);
+  ], NODE_OPTIONS === undefined ? {} : { env: { ...process.env, NODE_OPTIONS } });
 }
 
 /** Follows an emulator through `cycles` push cycles; returns per-cycle durations and usage figures. */
@@ -87,7 +97,7 @@ function row(hosts, shards, result, intervalSeconds) {
 async function main() {
   const intervalSeconds = Number(INTERVAL.replace(/s$/, ""));
   console.log(`machine: ${machine()}`);
-  console.log(`push interval ${INTERVAL}, ${CYCLES} cycles per run, Pushgateway with default flags\n`);
+  console.log(`scenario ${SCENARIO}, push interval ${INTERVAL}, ${CYCLES} cycles per run, Pushgateway with default flags\n`);
   console.log("| hosts | series per push | groups | cycles | cycle median | cycle max | within interval | emulator CPU (1 core) | emulator RSS max | Pushgateway CPU | failed pushes |");
   console.log("|---|---|---|---|---|---|---|---|---|---|---|");
   for (const hosts of HOSTS) {

@@ -6,11 +6,16 @@ import * as fs from "fs";
 import * as path from "path";
 import { Command, CommanderError, Option } from "commander";
 import { UsageError } from "./errors";
-import { type RawRunOptions, parseRunOptions } from "./cli/options";
+import { type RawRunOptions, type RunOptions, parseRunOptions } from "./cli/options";
+import { guardOutput } from "./cli/output";
 import { runCommand } from "./cli/run";
+import { collectSet } from "./cli/set";
 import { Terminal } from "./cli/status";
 import type { CompiledScenario } from "./model/types";
-import { builtinScenarios, loadScenario } from "./scenario/loader";
+import { DEFAULT_MAX_SERIES, MAX_SERIES_LIMIT } from "./scenario/capacity";
+import { seriesPerHost } from "./scenario/compile";
+import type { SetEntry } from "./scenario/params";
+import { type LoadedScenario, builtinScenarios, loadScenario } from "./scenario/loader";
 
 function version(): string {
   try {
@@ -20,18 +25,22 @@ function version(): string {
   }
 }
 
-/** `--set a=1 --set b=2` and `PROMEMU_SET=a=1,b=2` both arrive here. */
-function collectSet(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(",").map((pair) => pair.trim()).filter(Boolean)];
-}
-
 /** Sample lines one push carries when every host is up. */
 function seriesPerPush(scenario: CompiledScenario): number {
   let total = 0;
-  for (const host of scenario.hosts) {
-    for (const metric of host.shape.metrics) total += metric.spec.type === "histogram" ? metric.spec.buckets.length + 3 : 1;
-  }
+  for (const host of scenario.hosts) total += seriesPerHost(host.shape);
   return total;
+}
+
+const MAX_SERIES_HELP = `refuse a scenario above this many series (default ${DEFAULT_MAX_SERIES}; the message shows its estimated memory)`;
+
+/** `--max-series` of validate (run's goes through parseRunOptions with the other options). */
+function validateMaxSeries(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < 1 || n > MAX_SERIES_LIMIT) {
+    throw new UsageError(`--max-series "${value}": must be a whole number from 1 to ${MAX_SERIES_LIMIT} (the default is ${DEFAULT_MAX_SERIES})`);
+  }
+  return n;
 }
 
 function summary(scenario: CompiledScenario): string {
@@ -39,7 +48,13 @@ function summary(scenario: CompiledScenario): string {
   return `${scenario.hosts.length} host${scenario.hosts.length === 1 ? "" : "s"} in ${roles.size} role${roles.size > 1 ? "s" : ""} (${[...roles].join(", ")}), ${scenario.families.length} metrics, ${seriesPerPush(scenario)} series per push`;
 }
 
-export function buildProgram(out: (text: string) => void, terminal: Terminal, exit: { code: number }): Command {
+/** The exit code, and what a closed stdout or stderr does: a run stops as on SIGTERM; other commands just finish, unheard. */
+export interface ExitState {
+  code: number;
+  onOutputClosed?: () => void;
+}
+
+export function buildProgram(out: (text: string) => void, terminal: Terminal, exit: ExitState): Command {
   const program = new Command("promemu")
     .description("A scriptable Prometheus workload: emulated hosts, scenarios and events, pushed to a Pushgateway or scraped.")
     .version(version())
@@ -62,9 +77,11 @@ export function buildProgram(out: (text: string) => void, terminal: Terminal, ex
     .command("validate")
     .description("check a scenario file (or built-in name); exit 0 when valid, 2 with the problem otherwise")
     .argument("<file>", "scenario YAML file or built-in name")
-    .option("--set <key=value>", "override a scenario parameter (repeatable, or comma-separated)", collectSet, [])
-    .action((file: string, opts: { set: string[] }) => {
-      const { scenario } = loadScenario(file, opts.set);
+    .option("--set <key=value>", "override a scenario parameter (repeatable, comma-separated, or a JSON object)", collectSet, [])
+    .option("--max-series <n>", MAX_SERIES_HELP)
+    .action((file: string, opts: { set: SetEntry[]; maxSeries?: string }) => {
+      const maxSeries = opts.maxSeries === undefined ? DEFAULT_MAX_SERIES : validateMaxSeries(opts.maxSeries);
+      const { scenario } = loadScenario(file, opts.set, { maxSeries, override: "--max-series" });
       out(`${file}: valid scenario "${scenario.name}": ${summary(scenario)}\n`);
     });
 
@@ -77,21 +94,44 @@ export function buildProgram(out: (text: string) => void, terminal: Terminal, ex
     .addOption(new Option("--push-timeout <duration>", "timeout of each request to the Pushgateway").default("10s").env("PROMEMU_PUSH_TIMEOUT"))
     .addOption(new Option("--duration <duration>", "scenario time to play, then stop (default: until SIGINT/SIGTERM)").env("PROMEMU_DURATION"))
     .addOption(new Option("--seed <n>", "random seed: the same seed plays the same series").default("42").env("PROMEMU_SEED"))
-    .addOption(new Option("--set <key=value>", "override a scenario parameter (repeatable, or comma-separated)").argParser(collectSet).default([]).env("PROMEMU_SET"))
+    .addOption(
+      new Option("--set <key=value>", "override a scenario parameter (repeatable, comma-separated, or a JSON object such as '{\"hosts.count\": 50}')")
+        .argParser(collectSet)
+        .default([])
+        .env("PROMEMU_SET"),
+    )
     .addOption(new Option("--listen <[host]:port>", "serve /healthz, /metrics and /emulated, e.g. :9464").env("PROMEMU_LISTEN"))
     .addOption(new Option("--speed <factor>", "scenario time runs this many times faster than the wall clock").default("1").env("PROMEMU_SPEED"))
     .addOption(new Option("--job <name>", "Pushgateway job of the pushed groups").default("promemu").env("PROMEMU_JOB"))
     .addOption(new Option("--owner <id>", "ownership mark of our groups (default promemu-<hostname>)").env("PROMEMU_OWNER"))
     .addOption(new Option("--shards <n|auto>", "number of Pushgateway groups the hosts are spread over").default("auto").env("PROMEMU_SHARDS"))
     .addOption(new Option("--status-interval <duration>", "time between status lines on stderr (0: none)").default("60s").env("PROMEMU_STATUS_INTERVAL"))
+    .addOption(new Option("--max-series <n>", MAX_SERIES_HELP).env("PROMEMU_MAX_SERIES"))
     .action(async (raw: RawRunOptions, command: Command) => {
       // Name the variable when the bad value came from the environment, the flag otherwise.
       const nameOf = (key: keyof RawRunOptions) => {
         const option = command.options.find((o) => o.attributeName() === key)!;
         return command.getOptionValueSource(key) === "env" ? option.envVar! : option.long!;
       };
-      const options = parseRunOptions(raw, nameOf);
-      exit.code = await runCommand(options, terminal);
+      // Every problem with the command line at once: the options', then the scenario's.
+      const problems: string[] = [];
+      let options: RunOptions | undefined;
+      try {
+        options = parseRunOptions(raw, nameOf);
+      } catch (err) {
+        if (!(err instanceof UsageError)) throw err;
+        problems.push(err.message);
+      }
+      let loaded: LoadedScenario | undefined;
+      try {
+        const override = `${nameOf("maxSeries")}${command.getOptionValueSource("maxSeries") === "env" ? "" : " (PROMEMU_MAX_SERIES)"}`;
+        loaded = loadScenario(raw.scenario, raw.set, { maxSeries: options?.maxSeries ?? DEFAULT_MAX_SERIES, override });
+      } catch (err) {
+        if (!(err instanceof UsageError)) throw err;
+        problems.push(err.message);
+      }
+      if (problems.length > 0) throw new UsageError(problems.join("\n"));
+      exit.code = await runCommand(options!, loaded!.scenario, terminal, exit);
     });
 
   return program;
@@ -99,7 +139,10 @@ export function buildProgram(out: (text: string) => void, terminal: Terminal, ex
 
 /** Runs the CLI; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const exit = { code: 0 };
+  const exit: ExitState = { code: 0 };
+  // A reader that went away (`promemu list | head -1`) ends the command quietly, not with an EPIPE trace.
+  guardOutput(process.stdout, () => exit.onOutputClosed?.());
+  guardOutput(process.stderr, () => exit.onOutputClosed?.());
   const terminal = new Terminal(process.stderr);
   const program = buildProgram((text) => process.stdout.write(text), terminal, exit);
   try {
@@ -111,7 +154,8 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? 0 : 2;
     }
     if (err instanceof UsageError) {
-      process.stderr.write(`promemu: ${err.message}\n`);
+      // One problem per line, each marked as ours.
+      process.stderr.write(err.message.split("\n").map((line) => `promemu: ${line}\n`).join(""));
       return 2;
     }
     const message = process.env.PROMEMU_DEBUG ? ((err as Error).stack ?? String(err)) : `${(err as Error).message} (set PROMEMU_DEBUG=1 for details)`;

@@ -13,6 +13,7 @@ import { Pusher } from "./sinks/pusher";
 import { PushgatewayClient } from "./sinks/pushgateway";
 import type { Telemetry } from "./telemetry";
 import { formatDuration } from "./util/duration";
+import { redactUrl } from "./util/url";
 
 export interface PushgatewayTarget {
   url: string;
@@ -52,6 +53,12 @@ export interface RunnerStatus {
   readonly pushgateway: "disabled" | "ok" | "failing" | "waiting";
 }
 
+/** One target group of Prometheus' HTTP service discovery. */
+export interface ExporterTarget {
+  targets: string[];
+  labels: Record<string, string>;
+}
+
 /** Deletes on shutdown get this long each, so that `docker stop`'s 10 s grace period is enough. */
 const SHUTDOWN_TIMEOUT_MS = 3_000;
 
@@ -75,7 +82,7 @@ export class Runner {
 
   constructor(private readonly options: RunnerOptions) {
     this.now = options.now ?? Date.now;
-    this.engine = new Engine(options.scenario, { seed: options.seed });
+    this.engine = new Engine(options.scenario, { seed: options.seed, epochMs: this.now() });
     const target = options.pushgateway;
     if (target) {
       for (let i = 0; i < target.shards; i++) this.shardHosts.push([]);
@@ -117,6 +124,36 @@ export class Runner {
     return writer.bytes();
   }
 
+  /** One exporter host's exposition, as a scrape of `<host>:<port>` answers; undefined while it is stopped or down. */
+  renderExporter(hostName: string): Buffer | undefined {
+    this.catchUp();
+    const exporter = this.exporterHosts().get(hostName)?.exporter;
+    if (!exporter || !exporter.up) return undefined;
+    const writer = new BufferWriter();
+    exporter.renderTo(writer);
+    return writer.bytes();
+  }
+
+  /** Prometheus HTTP service discovery: a target per exporter host of a profile, scraped through `address` (ours). */
+  exporterTargets(profile: string, address: string): ExporterTarget[] {
+    return [...this.exporterHosts().values()]
+      .filter((host) => host.def.shape.exporter!.profile === profile)
+      .map((host) => ({
+        targets: [address],
+        labels: {
+          __metrics_path__: `/hosts/${encodeURIComponent(host.name)}/metrics`,
+          instance: `${host.name}:${host.def.shape.exporter!.port}`,
+          __meta_promemu_role: host.def.shape.role,
+        },
+      }));
+  }
+
+  private exporterHostIndex: Map<string, HostRuntime> | undefined;
+  private exporterHosts(): Map<string, HostRuntime> {
+    this.exporterHostIndex ??= new Map(this.engine.hosts.filter((h) => h.def.shape.exporter).map((h) => [h.name, h]));
+    return this.exporterHostIndex;
+  }
+
   status(): RunnerStatus {
     this.catchUp();
     const pushgateway = !this.pusher ? "disabled" : this.pusher.failing ? "failing" : this.stats.pushed ? "ok" : "waiting";
@@ -141,7 +178,7 @@ export class Runner {
       await this.cycle;
       if (this.pusher) {
         const errors = await this.pusher.removeAll(SHUTDOWN_TIMEOUT_MS);
-        if (errors.length === 0) this.options.log(`removed our ${this.pusher.shards} group(s) from ${this.options.pushgateway!.url}`);
+        if (errors.length === 0) this.options.log(`removed our ${this.pusher.shards} group(s) from ${redactUrl(this.options.pushgateway!.url)}`);
         else this.options.log(`could not remove ${errors.length} of our ${this.pusher.shards} group(s): ${errors[0]}`);
       }
       this.finished();

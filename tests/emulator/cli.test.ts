@@ -50,7 +50,7 @@ describe("promemu list and validate", () => {
   });
 
   it("an unknown scenario name lists the built-in ones", () => {
-    expectUsageError(promemu(["validate", "defualt"]), 'unknown scenario "defualt": the built-in scenarios are default, hosts-load-with-peaks, single-host-load');
+    expectUsageError(promemu(["validate", "defualt"]), `unknown scenario "defualt": the built-in scenarios are ${[...BUILTIN_SCENARIOS].sort().join(", ")}`);
   });
 });
 

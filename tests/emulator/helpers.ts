@@ -10,13 +10,15 @@ import { buildGenerator } from "../../emulator/src/generators/build";
 import type { BuildEnv, Generator, TickContext } from "../../emulator/src/generators/types";
 import type { CompiledScenario } from "../../emulator/src/model/types";
 import { parseScenario } from "../../emulator/src/scenario/loader";
+import type { SetEntry } from "../../emulator/src/scenario/params";
 import type { GeneratorSpec } from "../../emulator/src/scenario/schema";
 import { generator as generatorSchema } from "../../emulator/src/scenario/schema";
 import { Random } from "../../emulator/src/util/random";
 
-export const EMULATOR_BIN = path.resolve(__dirname, "../../emulator/bin/promemu.js");
+/** The built CLI; TEST_EMULATOR_BIN runs the suites against another build (e.g. a copy from before a change). */
+export const EMULATOR_BIN = process.env.TEST_EMULATOR_BIN ?? path.resolve(__dirname, "../../emulator/bin/promemu.js");
 
-export function compile(yaml: string, overrides: string[] = [], source = "test.yaml"): CompiledScenario {
+export function compile(yaml: string, overrides: SetEntry[] = [], source = "test.yaml"): CompiledScenario {
   return parseScenario(yaml, source, "test", overrides).scenario;
 }
 
@@ -31,7 +33,7 @@ export function scenarioError(yaml: string, overrides: string[] = [], source = "
   throw new Error("the scenario was accepted");
 }
 
-export function engineFor(yaml: string, seed = 7, overrides: string[] = []): Engine {
+export function engineFor(yaml: string, seed = 7, overrides: SetEntry[] = []): Engine {
   return new Engine(compile(yaml, overrides), { seed });
 }
 
@@ -72,7 +74,7 @@ export class GeneratorBench {
       now: this.options.now ?? 0,
       timeOfDay: this.options.timeOfDay ?? 0,
       seed: (k) => Random.seed(1, "bench-host", k),
-      subscribe: (filter, handler) => void this.bus.subscribe(filter, handler),
+      subscribe: (filter, listener, tag) => void this.bus.subscribe(filter, listener, tag),
       schedule: (at, action) => this.scheduler.schedule(at, action),
       emit: (name, at) => {
         const event = { name, source: "bench-host", role: "bench", time: at };

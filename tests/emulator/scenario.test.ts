@@ -81,7 +81,7 @@ describe("built-in scenarios", () => {
 
   it("an unknown name lists the built-in scenarios", () => {
     expect(() => resolveScenarioFile("defualt")).toThrow(
-      'unknown scenario "defualt": the built-in scenarios are default, hosts-load-with-peaks, single-host-load (or give the path of a YAML file)',
+      `unknown scenario "defualt": the built-in scenarios are ${[...BUILTIN_SCENARIOS].sort().join(", ")} (or give the path of a YAML file)`,
     );
     expect(() => resolveScenarioFile("./nowhere.yaml")).toThrow("scenario file ./nowhere.yaml does not exist");
   });
@@ -134,7 +134,9 @@ hosts: [{name: h, role: r, metrics: {c: 3, d: 3}}]`);
     expect(scenarioError(`hosts: [{name: w, count: 2, role: r, metrics: {x: 1}}]`)).toContain(
       "bad.yaml: hosts[0].name: must contain {{i}} when count is 2 (e.g. worker-{{i}})",
     );
-    expect(scenarioError(`hosts: [{name: "w{{i}}", count: 100001, role: r, metrics: {x: 1}}]`)).toContain("expands to more than 100000 hosts");
+    expect(scenarioError(`hosts: [{name: "w{{i}}", count: 1000001, role: r, metrics: {x: 1}}]`)).toContain(
+      "scenario bad expands to 1,000,001 hosts and 1,000,001 series, which would need about 760 MB of memory",
+    );
   });
 });
 

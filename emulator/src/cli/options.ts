@@ -5,7 +5,10 @@
  */
 import * as os from "os";
 import { UsageError } from "../errors";
-import { DURATION_HINT, parseDuration } from "../util/duration";
+import { DEFAULT_MAX_SERIES, MAX_SERIES_LIMIT } from "../scenario/capacity";
+import type { SetEntry } from "../scenario/params";
+import { DURATION_HINT, MAX_TIMER_MS, formatDuration, parseDuration } from "../util/duration";
+import { redactUrl } from "../util/url";
 import type { ListenAddress } from "../http/server";
 
 /** What commander hands over: every value still text, plus where each came from. */
@@ -16,18 +19,20 @@ export interface RawRunOptions {
   pushTimeout: string;
   duration?: string;
   seed: string;
-  set: string[];
+  set: SetEntry[];
   listen?: string;
   speed: string;
   job: string;
   owner?: string;
   shards: string;
   statusInterval: string;
+  /** Absent: the default (DEFAULT_MAX_SERIES). */
+  maxSeries?: string;
 }
 
 export interface RunOptions {
   scenario: string;
-  set: string[];
+  set: SetEntry[];
   pushgatewayUrl?: string;
   pushIntervalMs: number;
   pushTimeoutMs: number;
@@ -40,63 +45,82 @@ export interface RunOptions {
   /** undefined: chosen from the host count (see autoShardCount). */
   shards?: number;
   statusIntervalMs: number;
+  /** The scenario is refused above this many series (its estimated memory is in the message). */
+  maxSeries: number;
 }
+
 
 export function defaultOwner(): string {
   return `promemu-${os.hostname()}`;
 }
 
-/** `nameOf(key)` is how messages name an option: its flag, or its variable when the value came from there. */
+/**
+ * `nameOf(key)` is how messages name an option: its flag, or its variable when the value came from
+ * there. Every problem is reported, not only the first: the UsageError's message has one per line.
+ */
 export function parseRunOptions(raw: RawRunOptions, nameOf: (key: keyof RawRunOptions) => string = (key) => `--${kebab(key)}`): RunOptions {
-  const bad = (key: keyof RawRunOptions, value: string, problem: string): never => {
-    throw new UsageError(`${nameOf(key)} "${value}": ${problem}`);
+  const problems: string[] = [];
+  // Values are quoted as given, except that credentials in a URL are not shown.
+  const bad = (key: keyof RawRunOptions, value: string, problem: string): undefined => {
+    problems.push(`${nameOf(key)} "${redactUrl(value)}": ${problem}`);
+    return undefined;
   };
-  const duration = (key: keyof RawRunOptions, value: string, allowZero: boolean): number => {
+  const duration = (key: keyof RawRunOptions, value: string, allowZero: boolean): number | undefined => {
     const ms = parseDuration(value);
     if (ms === undefined) return bad(key, value, `must be ${DURATION_HINT}`);
     if (ms === 0 && !allowZero) return bad(key, value, "must be longer than 0s");
     return ms;
   };
+  const timer = (key: keyof RawRunOptions, value: string, allowZero: boolean): number | undefined => {
+    const ms = duration(key, value, allowZero);
+    if (ms !== undefined && ms > MAX_TIMER_MS) return bad(key, value, `must be at most ${formatDuration(MAX_TIMER_MS)}`);
+    return ms;
+  };
+  const whole = (key: keyof RawRunOptions, value: string, min: number, max: number, hint: string): number | undefined => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || n < min || n > max) return bad(key, value, hint);
+    return n;
+  };
 
-  const pushIntervalMs = duration("pushInterval", raw.pushInterval, false);
-  const pushTimeoutMs = duration("pushTimeout", raw.pushTimeout, false);
+  const pushIntervalMs = timer("pushInterval", raw.pushInterval, false);
+  const pushTimeoutMs = timer("pushTimeout", raw.pushTimeout, false);
   const durationMs = raw.duration === undefined || raw.duration === "" ? undefined : duration("duration", raw.duration, true) || undefined;
-  const statusIntervalMs = duration("statusInterval", raw.statusInterval, true);
+  const statusIntervalMs = timer("statusInterval", raw.statusInterval, true);
 
-  const seed = Number(raw.seed);
-  if (!/^\d+$/.test(raw.seed.trim()) || seed > 0xffffffff) bad("seed", raw.seed, "must be a whole number from 0 to 4294967295");
+  const seed = whole("seed", raw.seed, 0, 0xffffffff, "must be a whole number from 0 to 4294967295");
   const speed = Number(raw.speed);
   if (raw.speed.trim() === "" || !Number.isFinite(speed) || speed <= 0 || speed > 10_000) bad("speed", raw.speed, "must be a number above 0 and at most 10000 (2 plays the scenario twice as fast)");
-
-  let shards: number | undefined;
-  if (raw.shards !== "auto") {
-    shards = Number(raw.shards);
-    if (!/^\d+$/.test(raw.shards.trim()) || shards < 1 || shards > 1024) bad("shards", raw.shards, "must be auto or a whole number from 1 to 1024");
-  }
+  const shards = raw.shards === "auto" ? undefined : whole("shards", raw.shards, 1, 1024, "must be auto or a whole number from 1 to 1024");
+  const maxSeries =
+    raw.maxSeries === undefined || raw.maxSeries === ""
+      ? DEFAULT_MAX_SERIES
+      : whole("maxSeries", raw.maxSeries, 1, MAX_SERIES_LIMIT, `must be a whole number from 1 to ${MAX_SERIES_LIMIT} (the default is ${DEFAULT_MAX_SERIES})`);
 
   const pushgatewayUrl = raw.pushgatewayUrl ? parsePushgatewayUrl(raw.pushgatewayUrl, (problem) => bad("pushgatewayUrl", raw.pushgatewayUrl!, problem)) : undefined;
   const listen = raw.listen ? parseListen(raw.listen, (problem) => bad("listen", raw.listen!, problem)) : undefined;
-  if (!pushgatewayUrl && !listen) {
-    throw new UsageError("nothing to do: give --pushgateway-url (PROMEMU_PUSHGATEWAY_URL) to push, --listen (PROMEMU_LISTEN) to be scraped on /emulated, or both");
+  if (!raw.pushgatewayUrl && !raw.listen) {
+    problems.push("nothing to do: give --pushgateway-url (PROMEMU_PUSHGATEWAY_URL) to push, --listen (PROMEMU_LISTEN) to be scraped on /emulated, or both");
   }
   if (raw.job.trim() === "") bad("job", raw.job, "must not be empty");
   const owner = raw.owner ?? defaultOwner();
   if (owner.trim() === "") bad("owner", owner, "must not be empty");
 
+  if (problems.length > 0) throw new UsageError(problems.join("\n"));
   return {
     scenario: raw.scenario,
     set: raw.set,
     pushgatewayUrl,
-    pushIntervalMs,
-    pushTimeoutMs,
+    pushIntervalMs: pushIntervalMs!,
+    pushTimeoutMs: pushTimeoutMs!,
     durationMs,
-    seed,
+    seed: seed!,
     listen,
     speed,
     job: raw.job,
     owner,
     shards,
-    statusIntervalMs,
+    statusIntervalMs: statusIntervalMs!,
+    maxSeries: maxSeries!,
   };
 }
 
@@ -104,7 +128,7 @@ function kebab(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-function parsePushgatewayUrl(text: string, fail: (problem: string) => never): string {
+function parsePushgatewayUrl(text: string, fail: (problem: string) => undefined): string | undefined {
   let url: URL;
   try {
     url = new URL(text);
@@ -118,7 +142,7 @@ function parsePushgatewayUrl(text: string, fail: (problem: string) => never): st
 }
 
 /** `:9464`, `9464`, `127.0.0.1:9464`, `[::1]:9464`. */
-export function parseListen(text: string, fail: (problem: string) => never): ListenAddress {
+export function parseListen(text: string, fail: (problem: string) => undefined): ListenAddress | undefined {
   const match = /^(?:(\[[0-9a-fA-F:.]+\]|[^:[\]]*):)?(\d+)$/.exec(text.trim());
   if (!match) return fail("must be [host]:port, e.g. :9464 or 127.0.0.1:9464");
   const port = Number(match[2]);

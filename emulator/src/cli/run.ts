@@ -1,18 +1,24 @@
 /** `promemu run`: the scenario on the wall clock, pushed and/or served, until the duration ends or a signal arrives. */
 import { startHttpServer, type RunningHttpServer } from "../http/server";
+import type { CompiledScenario } from "../model/types";
 import { Runner } from "../runner";
-import { loadScenario } from "../scenario/loader";
 import { autoShardCount } from "../sinks/grouping";
 import { Telemetry } from "../telemetry";
 import { formatDuration } from "../util/duration";
+import { redactUrl } from "../util/url";
 import type { RunOptions } from "./options";
 import { type Terminal, formatProgress, formatStatus } from "./status";
 
 const PROGRESS_REFRESH_MS = 1_000;
 
-export async function runCommand(options: RunOptions, terminal: Terminal): Promise<number> {
-  const { scenario } = loadScenario(options.scenario, options.set);
-  const log = (line: string) => terminal.log(line);
+/** `exit.onOutputClosed` is set for the run: a closed stderr stops it as SIGTERM would, without a word. */
+export async function runCommand(options: RunOptions, scenario: CompiledScenario, terminal: Terminal, exit: { onOutputClosed?: () => void } = {}): Promise<number> {
+  let quiet = false;
+  const log = (line: string) => {
+    if (!quiet) terminal.log(line);
+  };
+  // The Pushgateway's URL as it may be shown: credentials stay in the requests' Authorization header.
+  const shownUrl = options.pushgatewayUrl === undefined ? undefined : redactUrl(options.pushgatewayUrl);
   const telemetry = new Telemetry();
   const shards = options.shards ?? autoShardCount(scenario.hosts.length);
   const runner = new Runner({
@@ -44,18 +50,20 @@ export async function runCommand(options: RunOptions, terminal: Terminal): Promi
             hostsActive: status.hostsActive,
             hostsTotal: status.hostsTotal,
             series: status.series,
-            pushgateway: { url: options.pushgatewayUrl ?? null, state: status.pushgateway, pushesOk: status.pushesOk, pushesFailed: status.pushesFailed },
+            pushgateway: { url: shownUrl ?? null, state: status.pushgateway, pushesOk: status.pushesOk, pushesFailed: status.pushesFailed },
           };
         },
         ownMetrics: async () => ({ contentType: telemetry.registry.contentType, body: await telemetry.registry.metrics() }),
         emulated: () => runner.renderAll(),
+        exporter: (host) => runner.renderExporter(host),
+        targets: (profile, address) => runner.exporterTargets(profile, address),
       },
       log,
     );
   }
 
   const target = options.pushgatewayUrl
-    ? `pushing to ${options.pushgatewayUrl} every ${formatDuration(options.pushIntervalMs)} (job ${options.job}, owner ${options.owner}, ${shards} group${shards > 1 ? "s" : ""})`
+    ? `pushing to ${shownUrl} every ${formatDuration(options.pushIntervalMs)} (job ${options.job}, owner ${options.owner}, ${shards} group${shards > 1 ? "s" : ""})`
     : "not pushing (no --pushgateway-url)";
   log(
     `scenario ${scenario.name}: ${scenario.hosts.length} hosts, seed ${options.seed}, speed ${options.speed}x, ` +
@@ -82,6 +90,11 @@ export async function runCommand(options: RunOptions, terminal: Terminal): Promi
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  exit.onOutputClosed = () => {
+    quiet = true;
+    terminal.mute();
+    void runner.stop();
+  };
 
   runner.start();
   await runner.done;
@@ -92,5 +105,6 @@ export async function runCommand(options: RunOptions, terminal: Terminal): Promi
   await server?.close();
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
+  exit.onOutputClosed = undefined;
   return 0;
 }

@@ -25,6 +25,7 @@ export function formatProgress(elapsedMs: number, totalMs: number, width = 30): 
 /** Log lines with a timestamp; when a progress bar is shown, lines are written above it. */
 export class Terminal {
   private progress: string | undefined;
+  private muted = false;
 
   constructor(
     private readonly stream: NodeJS.WriteStream,
@@ -35,23 +36,30 @@ export class Terminal {
     return this.stream.isTTY === true;
   }
 
+  /** Writes nothing more (its reader has gone). */
+  mute(): void {
+    this.muted = true;
+  }
+
   log(line: string): void {
     const stamp = this.clock().toISOString().replace(/\.\d{3}Z$/, "Z");
     this.write(`${stamp} promemu: ${line}\n`);
   }
 
   showProgress(text: string): void {
+    if (this.muted) return;
     this.progress = text;
     this.stream.write(`\r\x1b[2K${text}`);
   }
 
   clearProgress(): void {
-    if (this.progress === undefined) return;
+    if (this.progress === undefined || this.muted) return;
     this.progress = undefined;
     this.stream.write("\r\x1b[2K");
   }
 
   private write(text: string): void {
+    if (this.muted) return;
     if (this.progress === undefined) {
       this.stream.write(text);
       return;

@@ -12,7 +12,12 @@ import { Scheduler } from "./scheduler";
 export interface EngineOptions {
   /** The same seed plays the same series. */
   seed: number;
+  /** The emulated wall clock (ms since the Unix epoch) at scenario time 0; exporters' clocks read it. Default: DEFAULT_EPOCH_MS. */
+  epochMs?: number;
 }
+
+/** A fixed start of the emulated clock, so that runs on the injected clock are the same every time: 2026-01-05T00:00:00Z. */
+export const DEFAULT_EPOCH_MS = Date.UTC(2026, 0, 5);
 
 export class Engine {
   readonly hosts: readonly HostRuntime[];
@@ -33,6 +38,7 @@ export class Engine {
       timeOfDay: scenario.timeOfDay,
       familyCount: scenario.families.length,
       stats: this.stats,
+      epochMs: options.epochMs ?? DEFAULT_EPOCH_MS,
     };
     this.headers = scenario.families.map(familyHeader);
     this.hosts = scenario.hosts.map((def) => new HostRuntime(def, services));

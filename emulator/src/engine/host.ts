@@ -10,9 +10,12 @@ import { labelText } from "../exposition/text";
 import type { HostDef, HostShape } from "../model/types";
 import type { GeneratorSpec } from "../scenario/schema";
 import { HOST_STARTED, HOST_STOPPED } from "../scenario/compile";
-import { Random } from "../util/random";
+import { Random, RandomStream } from "../util/random";
+import { HostEvents } from "./host-events";
 import type { Scheduler, Timer } from "./scheduler";
-import { type Series, createSeries, seriesPrefixes } from "./series";
+import { type Series, createSeries } from "./series";
+import { createExporter } from "../profiles/registry";
+import type { ExporterRuntime } from "../profiles/types";
 
 /** What the engine lends each host. */
 export interface HostServices {
@@ -23,6 +26,8 @@ export interface HostServices {
   readonly familyCount: number;
   /** Running total of samples generated (the benchmark's measure). */
   readonly stats: { samples: number };
+  /** The emulated wall clock (ms since the Unix epoch) at scenario time 0, for exporters' clocks. */
+  readonly epochMs: number;
 }
 
 /** What the hosts of one shape share: metric indexes and stateless generators. */
@@ -35,6 +40,8 @@ export class HostRuntime {
   /** The same series indexed by family, for rendering family by family. */
   byFamily: (Series | undefined)[] = [];
   readonly labels: string;
+  /** The exporter this host runs while active (hosts with an `exporter` profile). */
+  exporter: ExporterRuntime | undefined;
 
   private epoch = 0;
   private starts = 0;
@@ -42,9 +49,9 @@ export class HostRuntime {
   private samplesPerTick = 0;
   private load: Generator | undefined;
   private ctx: TickContext = { startedAt: 0, load: 0, values: [] };
-  private disposers: (() => void)[] = [];
-  private prefixes: string[][] | undefined;
-  private readonly tickRandom: Random;
+  /** This run's event subscriptions, ended when the host stops. */
+  private events: HostEvents | undefined;
+  private readonly tickRandom: RandomStream;
   private readonly tickSpec: { readonly interval: number; readonly jitter: number };
 
   constructor(
@@ -52,7 +59,7 @@ export class HostRuntime {
     private readonly services: HostServices,
   ) {
     this.labels = labelText(def.labels);
-    this.tickRandom = Random.stream(services.seed, def.name, "tick");
+    this.tickRandom = RandomStream.stream(services.seed, def.name, "tick");
     this.tickSpec = def.shape.tick;
   }
 
@@ -66,10 +73,7 @@ export class HostRuntime {
     this.active = true;
     this.epoch++;
     this.starts++;
-    this.prefixes ??= shape.metrics.map((m) => seriesPrefixes(m, this.labels));
-    const env = this.environment(t);
-    this.load = shape.load ? buildGenerator(shape.load, env, "load") : undefined;
-    this.series = shape.metrics.map((m, i) => createSeries(m, this.prefixes![i], env));
+    this.buildSeries(t);
     this.byFamily = new Array(this.services.familyCount);
     this.samplesPerTick = 0;
     for (const series of this.series) {
@@ -79,21 +83,42 @@ export class HostRuntime {
     this.ctx = { startedAt: t, load: 0, values: new Array<number>(this.series.length).fill(0) };
     this.lastTick = t;
     if (shape.ttl !== undefined) this.later(t + shape.ttl, () => this.stop(t + shape.ttl!));
-    const epoch = this.epoch;
-    const ticks: Timer = { at: t, fire: () => this.epoch === epoch && this.tick(ticks) };
-    this.tick(ticks);
+    this.tick(new TickTimer(this, this.epoch, t));
     this.emit(HOST_STARTED, t);
+  }
+
+  /**
+   * The generators and series of a run. Kept apart from start() so that no closure of start()'s
+   * (the TTL timer) holds the build environment, and with it a context per host, for the whole run.
+   */
+  private buildSeries(t: number): void {
+    const { shape } = this.def;
+    this.events = new HostEvents();
+    const env = this.environment(t);
+    this.load = shape.load ? buildGenerator(shape.load, env, "load") : undefined;
+    const series = new Array<Series>(shape.metrics.length);
+    for (let i = 0; i < series.length; i++) series[i] = createSeries(shape.metrics[i], env);
+    this.series = series;
+    this.exporter = shape.exporter ? createExporter(shape.exporter, this.def.name, env, this.services.epochMs) : undefined;
+    // After everything that may subscribe has been built.
+    this.events.open(this.services.bus, shape);
+  }
+
+  /** Runs a tick of the run `epoch` (a timer of an earlier run does nothing). */
+  tickIfCurrent(timer: TickTimer): void {
+    if (timer.epoch === this.epoch) this.tick(timer);
   }
 
   stop(t: number): void {
     if (!this.active) return;
     this.active = false;
     this.epoch++;
-    for (const dispose of this.disposers) dispose();
-    this.disposers = [];
+    this.events?.close(this.services.bus);
+    this.events = undefined;
     this.series = [];
     this.byFamily = [];
     this.load = undefined;
+    this.exporter = undefined;
     this.emit(HOST_STOPPED, t);
   }
 
@@ -105,6 +130,10 @@ export class HostRuntime {
     for (let i = 0; i < series.length; i++) {
       series[i].sample(t, dt, ctx);
       ctx.values[i] = series[i].value;
+    }
+    if (this.exporter) {
+      this.exporter.sample(t, dt, ctx);
+      this.services.stats.samples += this.exporter.seriesCount;
     }
     this.lastTick = t;
     this.services.stats.samples += this.samplesPerTick;
@@ -125,7 +154,7 @@ export class HostRuntime {
   }
 
   private environment(now: number): BuildEnv {
-    const { seed, timeOfDay, bus } = this.services;
+    const { seed, timeOfDay } = this.services;
     const { shape } = this.def;
     let perShape = sharedByShape.get(shape);
     if (!perShape) sharedByShape.set(shape, (perShape = { indexes: new Map(shape.metrics.map((m, i) => [m.name, i])), generators: new Map() }));
@@ -135,11 +164,24 @@ export class HostRuntime {
       now,
       timeOfDay,
       seed: (key) => Random.seed(seed, this.def.name, run, key),
-      subscribe: (filter, handler) => this.disposers.push(bus.subscribe(filter, handler)),
+      subscribe: (filter, listener, tag) => this.events!.add(filter, listener, tag ?? 0),
       schedule: (at, action) => this.later(at, action),
       emit: (name, at) => this.emit(name, at),
       metricIndex: (name) => indexes.get(name)!,
       shared: generators,
     };
+  }
+}
+
+/** A host's tick timer: rescheduled after every tick, one object per run (no closure, no context). */
+class TickTimer implements Timer {
+  constructor(
+    private readonly host: HostRuntime,
+    readonly epoch: number,
+    public at: number,
+  ) {}
+
+  fire(): void {
+    this.host.tickIfCurrent(this);
   }
 }

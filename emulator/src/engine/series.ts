@@ -1,6 +1,8 @@
 /**
  * The runtime of one metric on one host: it samples its generator at each tick and writes its
- * exposition lines from prefixes built once per host (`name{labels} `).
+ * exposition lines as pieces: `name{` (one string per metric, shared by every host), the host's
+ * label text (one per host), `} `, the value. A prefix string per series (`name{labels} `) would
+ * cost some 100 bytes of every series' memory, and an array per metric and host to hold them.
  */
 import { sampler } from "../generators/distribution";
 import { buildGenerator } from "../generators/build";
@@ -18,16 +20,36 @@ export interface Series {
   readonly samples: number;
   /** dt: seconds since the host's previous tick (0 at its first). */
   sample(t: number, dt: number, ctx: TickContext): void;
-  /** Writes this series' lines as pieces (prefix, value, newline): no string per line is built. */
-  renderTo(out: TextSink): void;
+  /** Writes this series' lines as pieces (see above) under the host's label text: no string per line is built. */
+  renderTo(out: TextSink, labels: string): void;
 }
 
-/** The line prefixes of a metric on a host: one for gauges and counters; buckets, +Inf, sum and count for histograms. */
-export function seriesPrefixes(def: MetricDef, labels: string): string[] {
+/**
+ * The text around the host's labels in each line of a metric, built once per metric definition:
+ * `opens[j]` before the labels, `closes[j]` after them. One line for gauges and counters; buckets,
+ * +Inf, sum and count for histograms. A host's label text is never empty (host, role, address).
+ */
+export interface LineText {
+  readonly opens: readonly string[];
+  readonly closes: readonly string[];
+}
+const lineTexts = new WeakMap<MetricDef, LineText>();
+
+export function lineText(def: MetricDef): LineText {
+  let text = lineTexts.get(def);
+  if (text) return text;
   const { name, spec } = def;
-  if (spec.type !== "histogram") return [`${name}{${labels}} `];
-  const le = (bound: string) => `${name}_bucket{${labels},le="${escapeLabelValue(bound)}"} `;
-  return [...spec.buckets.map((b) => le(formatValue(b))), le("+Inf"), `${name}_sum{${labels}} `, `${name}_count{${labels}} `];
+  if (spec.type !== "histogram") {
+    text = { opens: [`${name}{`], closes: ["} "] };
+  } else {
+    const bounds = [...spec.buckets.map(formatValue), "+Inf"];
+    text = {
+      opens: [...bounds.map(() => `${name}_bucket{`), `${name}_sum{`, `${name}_count{`],
+      closes: [...bounds.map((b) => `,le="${escapeLabelValue(b)}"} `), "} ", "} "],
+    };
+  }
+  lineTexts.set(def, text);
+  return text;
 }
 
 /** 10^decimals, or 0 for no rounding. */
@@ -47,19 +69,21 @@ interface GaugeLimits {
 }
 const gaugeLimits = new WeakMap<MetricDef, GaugeLimits>();
 
-/** A gauge or a counter: one line, `prefix value`. */
+/** A gauge or a counter: one line, `name{labels} value`. */
 abstract class SingleSeries implements Series {
   value = 0;
   constructor(
     readonly def: MetricDef,
-    private readonly prefix: string,
+    private readonly open: string,
   ) {}
   get samples(): number {
     return 1;
   }
   abstract sample(t: number, dt: number, ctx: TickContext): void;
-  renderTo(out: TextSink): void {
-    out.write(this.prefix);
+  renderTo(out: TextSink, labels: string): void {
+    out.write(this.open);
+    out.write(labels);
+    out.write("} ");
     out.write(formatValue(this.value));
     out.write("\n");
   }
@@ -68,11 +92,11 @@ abstract class SingleSeries implements Series {
 class GaugeSeries extends SingleSeries {
   constructor(
     def: MetricDef,
-    prefix: string,
+    open: string,
     private readonly generator: Generator,
     private readonly limits: GaugeLimits,
   ) {
-    super(def, prefix);
+    super(def, open);
   }
   sample(t: number, _dt: number, ctx: TickContext): void {
     const raw = this.generator.value(t, ctx);
@@ -86,11 +110,11 @@ class CounterSeries extends SingleSeries {
   private total = 0;
   constructor(
     def: MetricDef,
-    prefix: string,
+    open: string,
     private readonly rate: Generator,
     private readonly factor: number,
   ) {
-    super(def, prefix);
+    super(def, open);
   }
   sample(t: number, dt: number, ctx: TickContext): void {
     const rate = this.rate.value(t, ctx);
@@ -118,7 +142,7 @@ class HistogramSeries implements Series {
 
   constructor(
     readonly def: MetricDef,
-    private readonly prefixes: readonly string[],
+    private readonly text: LineText,
     private readonly bounds: readonly number[],
     private readonly rate: Generator,
     private readonly draw: () => number,
@@ -177,33 +201,36 @@ class HistogramSeries implements Series {
     }
   }
 
-  renderTo(out: TextSink): void {
-    const { prefixes, cumulative } = this;
+  renderTo(out: TextSink, labels: string): void {
+    const { opens, closes } = this.text;
+    const { cumulative } = this;
     const last = cumulative.length;
-    const lines = [...Array.from(cumulative, String), String(this.count), formatValue(this.sum), String(this.count)];
     for (let j = 0; j <= last + 2; j++) {
-      out.write(prefixes[j]);
-      out.write(lines[j]);
+      out.write(opens[j]);
+      out.write(labels);
+      out.write(closes[j]);
+      out.write(j < last ? String(cumulative[j]) : j === last + 1 ? formatValue(this.sum) : String(this.count));
       out.write("\n");
     }
   }
 }
 
 /** Builds the runtime of `def` for a host that is starting. */
-export function createSeries(def: MetricDef, prefixes: readonly string[], env: BuildEnv): Series {
+export function createSeries(def: MetricDef, env: BuildEnv): Series {
   const { spec, name } = def;
+  const text = lineText(def);
   switch (spec.type) {
     case "gauge": {
       let limits = gaugeLimits.get(def);
       if (!limits) gaugeLimits.set(def, (limits = { min: spec.min ?? -Infinity, max: spec.max ?? Infinity, factor: roundingFactor(spec.decimals) }));
-      return new GaugeSeries(def, prefixes[0], buildGenerator(spec.generator, env, name), limits);
+      return new GaugeSeries(def, text.opens[0], buildGenerator(spec.generator, env, name), limits);
     }
     case "counter":
-      return new CounterSeries(def, prefixes[0], buildGenerator(spec.rate, env, name), roundingFactor(spec.decimals));
+      return new CounterSeries(def, text.opens[0], buildGenerator(spec.rate, env, name), roundingFactor(spec.decimals));
     case "histogram":
       return new HistogramSeries(
         def,
-        prefixes,
+        text,
         spec.buckets,
         buildGenerator(spec.observations.rate, env, `${name}.rate`),
         sampler(spec.observations.distribution, new Random(env.seed(`${name}.observations`))),

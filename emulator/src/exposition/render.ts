@@ -26,7 +26,7 @@ export function renderHosts(headers: readonly string[], hosts: readonly HostRunt
         out.write(headers[f]);
         started = true;
       }
-      metric.renderTo(out);
+      metric.renderTo(out, host.labels);
       series += metric.samples;
     }
   }

@@ -1,5 +1,5 @@
 /** Generators without state of their own: they read the clock, the host or other generators. */
-import { Random } from "../util/random";
+import { Random, RandomStream } from "../util/random";
 import type { Generator, TickContext } from "./types";
 
 export class Constant implements Generator {
@@ -9,7 +9,7 @@ export class Constant implements Generator {
   }
 }
 
-export class Uniform extends Random implements Generator {
+export class Uniform extends RandomStream implements Generator {
   constructor(
     private readonly min: number,
     private readonly max: number,

@@ -1,9 +1,9 @@
 /** Generators with a random state that evolves between ticks. Each keeps its own last time, so gaps of any length are handled. */
-import { Random } from "../util/random";
+import { Random, RandomStream } from "../util/random";
 import type { Generator } from "./types";
 
 /** Weighted discrete values (e.g. 4, 8 or 16 workers); with `hold`, a drawn value stays at least that long. */
-export class Steps extends Random implements Generator {
+export class Steps extends RandomStream implements Generator {
   private readonly cumulative: number[];
   private readonly total: number;
   private current = 0;

@@ -2,7 +2,7 @@
  * What a generator is and what it may use. Generators are built when their host starts and asked
  * for a value at each of the host's ticks, in scenario time (milliseconds since the scenario began).
  */
-import type { EmulatorEvent } from "../events/bus";
+import type { Listener } from "../events/bus";
 import type { EventFilter, GeneratorSpec } from "../scenario/schema";
 
 /** Per-host state a tick shares with the generators of that host. */
@@ -27,8 +27,8 @@ export interface BuildEnv {
   readonly timeOfDay: number;
   /** Seed of a random stream private to this host, metric and place in the generator tree. */
   seed(key: string): number;
-  /** Subscriptions end when the host stops. */
-  subscribe(filter: EventFilter, handler: (event: EmulatorEvent) => void): void;
+  /** Subscriptions end when the host stops; `tag` tells the listener which of its subscriptions matched. */
+  subscribe(filter: EventFilter, listener: Listener, tag?: number): void;
   /** Timers are cancelled when the host stops. */
   schedule(at: number, action: () => void): void;
   /** Emits an event from this host. */

@@ -16,6 +16,10 @@ export interface Endpoints {
   health(): object;
   ownMetrics(): Promise<{ contentType: string; body: string }>;
   emulated(): string | Buffer;
+  /** An exporter host's exposition (/hosts/<host>/metrics); undefined: unknown, stopped or down (503). */
+  exporter?(host: string): Buffer | undefined;
+  /** Prometheus HTTP service discovery of a profile's exporter hosts (/sd/<profile>), scraped through `address`. */
+  targets?(profile: string, address: string): object[];
 }
 
 export interface RunningHttpServer {
@@ -24,7 +28,9 @@ export interface RunningHttpServer {
   close(): Promise<void>;
 }
 
-const ROUTES = "/healthz, /metrics, /emulated";
+const ROUTES = "/healthz, /metrics, /emulated, /sd/<profile>, /hosts/<host>/metrics";
+const HOST_METRICS = /^\/hosts\/([^/]+)\/metrics$/;
+const SERVICE_DISCOVERY = /^\/sd\/([a-z]+)$/;
 
 export async function startHttpServer(listen: ListenAddress, endpoints: Endpoints, log: (line: string) => void): Promise<RunningHttpServer> {
   const server = http.createServer((req, res) => {
@@ -61,6 +67,18 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, endpo
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.writeHead(405, { Allow: "GET, HEAD", "Content-Type": "text/plain" });
     res.end("only GET and HEAD\n");
+    return;
+  }
+  const hostPath = HOST_METRICS.exec(path);
+  if (hostPath && endpoints.exporter) {
+    const body = endpoints.exporter(decodeURIComponent(hostPath[1]));
+    if (body) send(res, req, 200, CONTENT_TYPE, body);
+    else send(res, req, 503, "text/plain", "this emulated host is not running now\n");
+    return;
+  }
+  const sdPath = SERVICE_DISCOVERY.exec(path);
+  if (sdPath && endpoints.targets) {
+    send(res, req, 200, "application/json", JSON.stringify(endpoints.targets(sdPath[1], req.headers.host ?? "127.0.0.1")) + "\n");
     return;
   }
   switch (path) {

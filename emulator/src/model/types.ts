@@ -2,6 +2,7 @@
  * The compiled scenario: what the engine runs. Produced by scenario/compile.ts from a validated
  * scenario file; every host is expanded and every cross-reference already checked.
  */
+import type { ExporterSpec } from "../profiles/schema";
 import type { EventFilter, GeneratorSpec, MetricSpec, TickSpec } from "../scenario/schema";
 
 export type MetricType = "gauge" | "counter" | "histogram";
@@ -32,6 +33,8 @@ export interface HostShape {
   readonly ttl?: number;
   readonly startOn?: EventFilter;
   readonly stopOn?: EventFilter;
+  /** An exporter profile the hosts run, served at /hosts/<host>/metrics (docs/exporter-profiles.md). */
+  readonly exporter?: ExporterSpec;
 }
 
 export interface HostDef {

@@ -5,10 +5,15 @@
  */
 import { UsageError, formatPath } from "../errors";
 import type { CompiledScenario, Family, HostDef, HostShape, MetricDef } from "../model/types";
+import type { ExporterSpec } from "../profiles/schema";
+import { type ScenarioSize, capacityProblem } from "./capacity";
 import type { EventFilter, GeneratorSpec, HostSpec, MetricSpec, Scenario } from "./schema";
 
-/** The most hosts one scenario may expand to; beyond this the process would not fit its memory goal. */
-export const MAX_HOSTS = 100_000;
+/** The series limit a compilation enforces, and the option that raises it (named in the message). */
+export interface SeriesLimit {
+  readonly maxSeries: number;
+  readonly override: string;
+}
 
 export const HOST_STARTED = "host_started";
 export const HOST_STOPPED = "host_stopped";
@@ -52,17 +57,32 @@ class Compiler {
     throw new UsageError(`${this.source}: ${formatPath(path)}: ${message}`);
   }
 
-  compile(name: string): CompiledScenario {
+  /** Hosts and series with every host up, from the shapes: nothing is expanded. */
+  measure(): { shapes: HostShape[]; size: ScenarioSize } {
+    const shapes = this.scenario.hosts.map((spec, i) => this.shape(spec, i));
+    let hosts = 0;
+    let series = 0;
+    shapes.forEach((shape, i) => {
+      const count = this.scenario.hosts[i].count;
+      hosts += count;
+      series += count * seriesPerHost(shape);
+    });
+    return { shapes, size: { hosts, series } };
+  }
+
+  compile(name: string, limit: SeriesLimit | undefined): CompiledScenario {
+    // Measured before anything is expanded: `hosts.count=1e9` must be refused, not built.
+    const { shapes, size } = this.measure();
+    const problem = limit && capacityProblem(name, size, limit.maxSeries, limit.override);
+    if (problem) throw new UsageError(problem);
     const hosts: HostDef[] = [];
     const seen = new Map<string, Path>();
     this.scenario.hosts.forEach((spec, i) => {
-      const shape = this.shape(spec, i);
-      for (const host of this.expand(spec, i, shape, hosts.length)) {
+      for (const host of this.expand(spec, i, shapes[i], hosts.length)) {
         const earlier = seen.get(host.name);
         if (earlier) this.fail(["hosts", i, "name"], `host "${host.name}" is already declared by ${formatPath(earlier)}`);
         seen.set(host.name, ["hosts", i]);
         hosts.push(host);
-        if (hosts.length > MAX_HOSTS) this.fail(["hosts", i, "count"], `the scenario expands to more than ${MAX_HOSTS} hosts`);
       }
     });
     this.checkSubscriptions(new Set(seen.keys()), new Set(this.scenario.hosts.map((h) => h.role)));
@@ -86,7 +106,8 @@ class Compiler {
     add(this.scenario.metrics, ["metrics"]);
     add(role?.metrics, ["roles", spec.role, "metrics"]);
     add(spec.metrics, ["hosts", index, "metrics"]);
-    if (merged.size === 0) this.fail(["hosts", index], `host "${spec.name}" (role ${spec.role}) has no metrics: add some under metrics, roles.${spec.role}.metrics or the host itself`);
+    const exporter = spec.exporter ?? role?.exporter;
+    if (merged.size === 0 && !exporter) this.fail(["hosts", index], `host "${spec.name}" (role ${spec.role}) has no metrics: add some under metrics, roles.${spec.role}.metrics or the host itself`);
 
     const load = spec.load ?? role?.load;
     const loadPath: Path = spec.load ? ["hosts", index, "load"] : ["roles", spec.role, "load"];
@@ -119,8 +140,11 @@ class Compiler {
       metrics.set(metricName, { name: metricName, spec: metric, path, family: this.family(metricName, metric, path) });
     }
 
+    if (exporter) this.checkDrivers(exporter, spec.exporter ? ["hosts", index, "exporter"] : ["roles", spec.role, "exporter"], load !== undefined, index, spec.role);
+
     const tick = spec.tick ?? role?.tick ?? this.scenario.tick;
     return {
+      exporter,
       role: spec.role,
       metrics: this.evaluationOrder(metrics, dependencies),
       load,
@@ -130,6 +154,18 @@ class Compiler {
       startOn: this.subscribe(spec.startOn, ["hosts", index, "startOn"]),
       stopOn: this.subscribe(spec.stopOn, ["hosts", index, "stopOn"]),
     };
+  }
+
+  /** An exporter's drivers come before any metric: no derived values; the host's load only where it has one. */
+  private checkDrivers(exporter: ExporterSpec, path: Path, hasLoad: boolean, index: number, role: string): void {
+    for (const [name, driver] of Object.entries(exporter.drivers)) {
+      if (!driver) continue;
+      forEachGenerator(driver, [...path, "drivers", name], (g, gPath) => {
+        if (g.type === "derived") this.fail(gPath, "an exporter's driver cannot use the derived generator (drivers are computed before any metric)");
+        if (g.type === "load" && !hasLoad) this.fail(gPath, `uses the host's load, but hosts[${index}] (role ${role}) has no load`);
+        this.noteEvents(g, gPath);
+      });
+    }
   }
 
   /** Sources before the metrics derived from them; a cycle is an error naming its members. */
@@ -245,6 +281,19 @@ function intToIpv4(value: number): string | undefined {
   return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join(".");
 }
 
-export function compileScenario(scenario: Scenario, source: string, name: string): CompiledScenario {
-  return new Compiler(scenario, source).compile(scenario.name ?? name);
+/** Sample lines one host of this shape writes per push (a histogram: buckets, +Inf, sum, count). */
+export function seriesPerHost(shape: HostShape): number {
+  let total = 0;
+  for (const metric of shape.metrics) total += metric.spec.type === "histogram" ? metric.spec.buckets.length + 3 : 1;
+  return total;
+}
+
+/** Without a limit nothing is refused for its size. */
+export function compileScenario(scenario: Scenario, source: string, name: string, limit?: SeriesLimit): CompiledScenario {
+  return new Compiler(scenario, source).compile(scenario.name ?? name, limit);
+}
+
+/** The size of a validated scenario, without expanding its hosts. */
+export function measureScenario(scenario: Scenario, source: string): ScenarioSize {
+  return new Compiler(scenario, source).measure().size;
 }

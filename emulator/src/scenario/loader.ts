@@ -8,9 +8,10 @@ import * as yaml from "js-yaml";
 import type { z } from "zod";
 import { UsageError, formatPath } from "../errors";
 import type { CompiledScenario } from "../model/types";
-import { compileScenario } from "./compile";
-import { type ParamValue, flattenParams, overrideParams, substituteParams } from "./params";
-import { scenarioSchema } from "./schema";
+import { DEFAULT_MAX_SERIES, type ScenarioSize } from "./capacity";
+import { type SeriesLimit, compileScenario, measureScenario } from "./compile";
+import { type ParamValue, type SetEntry, flattenParams, overrideParams, substituteParams } from "./params";
+import { type Scenario, scenarioSchema } from "./schema";
 
 /** emulator/scenarios, both from src/ (tests) and from dist/ (the built CLI and the container). */
 export const BUILTIN_DIR = path.resolve(__dirname, "..", "..", "scenarios");
@@ -43,19 +44,40 @@ export function resolveScenarioFile(ref: string): { file: string; name: string }
   return { file: path.join(BUILTIN_DIR, `${ref}.yaml`), name: ref };
 }
 
-export function loadScenario(ref: string, overrides: readonly string[] = []): LoadedScenario {
+/** The limit when none is given: the CLI's default, and its option. */
+export const DEFAULT_LIMIT: SeriesLimit = { maxSeries: DEFAULT_MAX_SERIES, override: "--max-series (PROMEMU_MAX_SERIES)" };
+
+function readScenario(ref: string): { text: string; file: string; name: string } {
   const { file, name } = resolveScenarioFile(ref);
-  let text: string;
   try {
-    text = fs.readFileSync(file, "utf8");
+    return { text: fs.readFileSync(file, "utf8"), file, name };
   } catch (err) {
     throw new UsageError(`cannot read scenario ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  return parseScenario(text, file, name, overrides);
+}
+
+/** A scenario above `limit` (hosts x series per host, before anything is built) is refused with its estimated size. */
+export function loadScenario(ref: string, overrides: readonly SetEntry[] = [], limit: SeriesLimit = DEFAULT_LIMIT): LoadedScenario {
+  const { text, file, name } = readScenario(ref);
+  return parseScenario(text, file, name, overrides, limit);
+}
+
+/** Hosts and series of a scenario with its overrides, validated but not built (the stack's configuration check uses it). */
+export function scenarioSize(ref: string, overrides: readonly SetEntry[] = []): ScenarioSize {
+  const { text, file, name } = readScenario(ref);
+  const scenario = validate(text, file, name, overrides);
+  return measureScenario(scenario, file);
 }
 
 /** `source` only names the document in messages. */
-export function parseScenario(text: string, source: string, name: string, overrides: readonly string[] = []): LoadedScenario {
+export function parseScenario(text: string, source: string, name: string, overrides: readonly SetEntry[] = [], limit: SeriesLimit = DEFAULT_LIMIT): LoadedScenario {
+  const params = new Map<string, ParamValue>();
+  const scenario = validate(text, source, name, overrides, params);
+  return { scenario: compileScenario(scenario, source, name, limit), params };
+}
+
+/** Parses, applies the overrides and checks the schema; `paramsOut` receives the parameters in force. */
+function validate(text: string, source: string, name: string, overrides: readonly SetEntry[], paramsOut?: Map<string, ParamValue>): Scenario {
   let doc: unknown;
   try {
     doc = yaml.load(text, { filename: source, schema: yaml.CORE_SCHEMA });
@@ -74,9 +96,10 @@ export function parseScenario(text: string, source: string, name: string, overri
     throw new UsageError(`${source}: params: must be a map of parameter defaults`);
   }
   const params = overrideParams(flattenParams(rawParams as Record<string, unknown>, source), overrides, name);
+  for (const [key, value] of params) paramsOut?.set(key, value);
   const result = scenarioSchema.safeParse(substituteParams(doc, params, source));
   if (!result.success) throw new UsageError(formatIssues(result.error.issues, source));
-  return { scenario: compileScenario(result.data, source, name), params };
+  return result.data;
 }
 
 const SHOWN_ISSUES = 5;

@@ -27,9 +27,13 @@ export function flattenParams(params: Record<string, unknown>, source: string): 
   return flat;
 }
 
+/** An override: `key=value` text, or a key and its exact value (from a JSON --set or PROMEMU_SET). */
+export type SetEntry = string | readonly [string, string];
+
 /** Splits `key=value` pairs; PROMEMU_SET and repeated --set arrive here alike. */
-export function parseSetPairs(pairs: readonly string[]): [string, string][] {
+export function parseSetPairs(pairs: readonly SetEntry[]): [string, string][] {
   return pairs.map((pair) => {
+    if (typeof pair !== "string") return [pair[0], pair[1]];
     const eq = pair.indexOf("=");
     if (eq <= 0) throw new UsageError(`--set "${pair}": must be key=value, e.g. --set hosts.count=50`);
     return [pair.slice(0, eq).trim(), pair.slice(eq + 1).trim()];
@@ -41,7 +45,7 @@ function describe(params: Map<string, ParamValue>): string {
 }
 
 /** Applies overrides on top of the defaults; each value is read as the type of its default. */
-export function overrideParams(params: Map<string, ParamValue>, pairs: readonly string[], scenario: string): Map<string, ParamValue> {
+export function overrideParams(params: Map<string, ParamValue>, pairs: readonly SetEntry[], scenario: string): Map<string, ParamValue> {
   const result = new Map(params);
   for (const [key, text] of parseSetPairs(pairs)) {
     const fallback = params.get(key);

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { DURATION_HINT, parseDuration } from "../util/duration";
+import { exporterSchema } from "../profiles/schema";
 
 export const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 export const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -284,8 +285,11 @@ const tick = z
     if (v.jitter >= v.interval) ctx.addIssue({ code: "custom", path: ["jitter"], message: "must be shorter than interval" });
   });
 
+/** An exporter profile the host runs (see docs/exporter-profiles.md). */
+const exporter = exporterSchema(generator);
+
 const role = z
-  .object({ labels: labels.optional(), load: generator.optional(), tick: tick.optional(), metrics: metrics.optional() })
+  .object({ labels: labels.optional(), load: generator.optional(), tick: tick.optional(), metrics: metrics.optional(), exporter: exporter.optional() })
   .strict();
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
@@ -305,6 +309,7 @@ const host = z
     tick: tick.optional(),
     load: generator.optional(),
     metrics: metrics.optional(),
+    exporter: exporter.optional(),
   })
   .strict()
   .superRefine((v, ctx) => {

@@ -7,6 +7,7 @@ import { CONTENT_TYPE } from "../exposition/text";
 import { GroupLabelsScanner } from "./group-scanner";
 import { type HttpResult, httpRequest } from "./http-request";
 import { type GroupingKey, groupPath } from "./grouping";
+import { type Endpoint, splitCredentials } from "../util/url";
 
 export class PushError extends Error {
   constructor(
@@ -20,7 +21,7 @@ export class PushError extends Error {
 }
 
 export interface PushgatewayClientOptions {
-  /** Base URL, e.g. http://pushgateway:9091 (a path prefix is kept). */
+  /** Base URL, e.g. http://pushgateway:9091 (a path prefix is kept; user:password@ is sent as basic authentication). */
   url: string;
   job: string;
   timeoutMs: number;
@@ -30,14 +31,15 @@ export interface PushgatewayClientOptions {
 export type GroupLabels = Record<string, string>;
 
 export class PushgatewayClient {
-  private readonly base: string;
+  private readonly endpoint: Endpoint;
 
   constructor(private readonly options: PushgatewayClientOptions) {
-    this.base = options.url.replace(/\/+$/, "");
+    this.endpoint = splitCredentials(options.url);
   }
 
+  /** The base URL as it may be shown: credentials redacted. */
   get url(): string {
-    return this.base;
+    return this.endpoint.display;
   }
 
   get job(): string {
@@ -70,19 +72,22 @@ export class PushgatewayClient {
     onChunk?: (chunk: Uint8Array) => void,
   ): Promise<string> {
     const timeout = AbortSignal.timeout(timeoutMs);
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers["Content-Type"] = CONTENT_TYPE;
+    if (this.endpoint.authorization) headers.Authorization = this.endpoint.authorization;
     let result: HttpResult;
     try {
-      result = await httpRequest(this.base + path, {
+      result = await httpRequest(this.endpoint.base + path, {
         method,
         body,
-        headers: body === undefined ? undefined : { "Content-Type": CONTENT_TYPE },
+        headers,
         signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
         onChunk,
       });
     } catch (err) {
       if (signal?.aborted) throw signal.reason ?? err;
       if (timeout.aborted) throw new PushError(`${method} ${path} timed out after ${timeoutMs} ms`, true);
-      if (err instanceof SyntaxError) throw new PushError(`${method} ${this.base}${path} did not return the Pushgateway's JSON (${err.message})`, false);
+      if (err instanceof SyntaxError) throw new PushError(`${method} ${this.url}${path} did not return the Pushgateway's JSON (${err.message})`, false);
       throw new PushError(`${method} ${path}: ${networkReason(err)}`, true);
     }
     if (result.status < 200 || result.status >= 300) {

@@ -14,6 +14,13 @@ const UNITS: ReadonlyArray<[string, number]> = [
 const AMOUNT = "(\\d+(?:\\.\\d+)?)";
 const DURATION = new RegExp(`^${UNITS.map(([unit]) => `(?:${AMOUNT}${unit})?`).join("")}$`);
 
+/**
+ * The longest wall-clock interval a timer is given (push interval and timeout, status interval): a
+ * day. Node's timers hold at most 2^31-1 ms (24.8 days) and fire at once beyond that, which would
+ * push or log in a busy loop.
+ */
+export const MAX_TIMER_MS = 86_400_000;
+
 export const DURATION_HINT = "a duration such as 500ms, 15s, 4m, 1h30m or 14.5s (units y, w, d, h, m, s, ms, largest first)";
 
 /** Milliseconds of a duration; undefined when the text is not one. `0` alone means zero. */

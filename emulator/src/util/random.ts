@@ -15,13 +15,12 @@ export function hashString(text: string, basis = 0x811c9dc5): number {
 
 /**
  * mulberry32 (Tommy Ettinger): one 32-bit word of state, fast, and plenty for workload noise. One
- * word matters at 10,000 hosts x a dozen streams: every number field of an object costs a box.
- * Random generators extend this class, so that a generator and its stream are one object.
+ * word matters at 15,000 hosts x a dozen streams: every number field of an object costs memory, a
+ * double field a box of its own. Random generators extend this class (or Random, for Gaussian
+ * draws), so that a generator and its stream are one object.
  */
-export class Random {
+export class RandomStream {
   private state: number;
-  /** NaN when empty: a field that stays a number keeps V8 from boxing every write. */
-  private spare = NaN;
 
   constructor(seed: number) {
     this.state = seed | 0;
@@ -37,8 +36,8 @@ export class Random {
     return hash ^ (hash >>> 16);
   }
 
-  static stream(seed: number, ...names: string[]): Random {
-    return new Random(Random.seed(seed, ...names));
+  static stream(seed: number, ...names: string[]): RandomStream {
+    return new RandomStream(RandomStream.seed(seed, ...names));
   }
 
   /** Uniform in [0, 1). */
@@ -51,6 +50,16 @@ export class Random {
 
   uniform(min: number, max: number): number {
     return min + (max - min) * this.next();
+  }
+}
+
+/** A stream that also draws from the standard normal distribution (it keeps the spare of each pair). */
+export class Random extends RandomStream {
+  /** NaN when empty: a field that stays a number keeps V8 from changing its representation. */
+  private spare = NaN;
+
+  static override stream(seed: number, ...names: string[]): Random {
+    return new Random(RandomStream.seed(seed, ...names));
   }
 
   /** Standard normal (Box-Muller; the second value of each pair is kept for the next call). */
