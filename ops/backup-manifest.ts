@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
 import { SERVICES } from "../config/settings";
-import { OpsError, UsageError } from "./errors";
+import { fileSystemError, OpsError, UsageError } from "./errors";
 
 export const MANIFEST_FILE = "manifest.json";
 export const MANIFEST_FORMAT = "promemu-backup/1";
@@ -16,14 +16,19 @@ export const ManifestEntrySchema = z.object({
   service: z.enum(SERVICES),
   volume: z.string(),
   container: z.string(),
-  /** Image reference the container ran, e.g. prom/prometheus:v3.5.0. */
+  /** The image for people: its reference, e.g. prom/prometheus:v3.5.0 (the id when Docker had no name for it). */
   image: z.string(),
+  /** The image's id (sha256:...): what restore compares, since a tag can move. */
   imageId: z.string(),
   /** Version the service reported over HTTP (absent when it did not answer). */
   version: z.string().optional(),
   /** Where the volume is mounted in the container. */
   dataPath: z.string(),
-  /** tsdb-snapshot: Prometheus wrote a snapshot and it was copied; paused-copy: the volume copied while the container was paused. */
+  /**
+   * paused-copy: the volume copied while the container was paused (every backup since the stack's
+   * Prometheus lost its admin API). tsdb-snapshot: older backups of Prometheus, copied from a snapshot;
+   * still restorable, the archive is a TSDB directory as well.
+   */
   method: z.enum(["tsdb-snapshot", "paused-copy"]),
   archive: z.string().regex(/^[a-z0-9.-]+\.tar$/, "must be a plain file name ending in .tar"),
   bytes: z.number().int().nonnegative(),
@@ -37,7 +42,10 @@ export const ManifestSchema = z.object({
   createdAt: z.string(),
   /** Version of this CLI (package.json) that wrote the backup. */
   promemu: z.string(),
-  services: z.array(ManifestEntrySchema).min(1),
+  services: z
+    .array(ManifestEntrySchema)
+    .min(1)
+    .refine((entries) => new Set(entries.map((e) => e.service)).size === entries.length, "each service may appear only once"),
 });
 
 export type Manifest = z.infer<typeof ManifestSchema>;
@@ -54,6 +62,7 @@ export async function fileDigest(file: string): Promise<{ bytes: number; sha256:
   return { bytes, sha256: hash.digest("hex") };
 }
 
+/** Written last: a backup directory without it is incomplete. */
 export function writeManifest(dir: string, manifest: Manifest): void {
   fs.writeFileSync(path.join(dir, MANIFEST_FILE), `${JSON.stringify(ManifestSchema.parse(manifest), null, 2)}\n`);
 }
@@ -64,9 +73,15 @@ export function readManifest(dir: string): Manifest {
   if (!fs.existsSync(file)) {
     throw new UsageError(`${dir} is not a backup: it has no ${MANIFEST_FILE} (backups are in backups/<stack>/<timestamp>/)`);
   }
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    throw fileSystemError(err, file) ?? err;
+  }
   let value: unknown;
   try {
-    value = JSON.parse(fs.readFileSync(file, "utf8"));
+    value = JSON.parse(text);
   } catch (err) {
     throw new UsageError(`${file} is not valid JSON: ${(err as Error).message}`);
   }
@@ -86,7 +101,9 @@ export async function verifyArchives(dir: string, manifest: Manifest): Promise<v
       problems.push(`${entry.archive} is missing`);
       continue;
     }
-    const actual = await fileDigest(file);
+    const actual = await fileDigest(file).catch((err: unknown) => {
+      throw fileSystemError(err, file) ?? err;
+    });
     if (actual.bytes !== entry.bytes) problems.push(`${entry.archive} has ${actual.bytes} bytes, the manifest says ${entry.bytes}`);
     else if (actual.sha256 !== entry.sha256) problems.push(`${entry.archive} has sha256 ${actual.sha256}, the manifest says ${entry.sha256}`);
   }

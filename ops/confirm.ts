@@ -7,6 +7,7 @@ export async function confirm(ctx: OpsContext, warning: string, stack: string, y
   if (yes) return;
   if (!ctx.interactive) throw new UsageError(`${warning} Nothing was changed: pass --yes to confirm without a prompt.`);
   note(ctx, warning);
-  const answer = await ctx.ask(`Type the stack name (${stack}) to continue, anything else cancels: `);
+  // Ctrl-C at the prompt ends the command there: nothing has been changed yet.
+  const answer = await ctx.interrupt.race(ctx.ask(`Type the stack name (${stack}) to continue, anything else cancels: `));
   if (answer.trim() !== stack) throw new OpsError("cancelled: nothing was changed");
 }

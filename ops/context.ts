@@ -3,6 +3,7 @@
  * working directory, PATH (fake docker/pulumi first), output buffers, clock and answers to prompts.
  */
 import * as readline from "readline";
+import { Interruption } from "./interrupt";
 
 export interface OpsContext {
   /** Project root: Pulumi.yaml and Pulumi.<stack>.yaml live here, backups/ goes here. */
@@ -18,9 +19,12 @@ export interface OpsContext {
   readonly ask: (question: string) => Promise<string>;
   /** Milliseconds between polls while waiting for services (shorter in tests). */
   readonly pollMs: number;
+  /** Ctrl-C, SIGTERM or a closed output: what the runner, prompts and waits stop on. */
+  readonly interrupt: Interruption;
 }
 
 export function processContext(): OpsContext {
+  const interrupt = new Interruption();
   return {
     cwd: process.cwd(),
     env: process.env,
@@ -31,12 +35,18 @@ export function processContext(): OpsContext {
     ask: (question) =>
       new Promise((resolve) => {
         const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+        // A terminal in readline's raw mode turns Ctrl-C into this event instead of a signal.
+        rl.on("SIGINT", () => interrupt.trigger("SIGINT"));
+        // An open prompt would keep the process alive after the interruption has ended the command.
+        const stop = interrupt.onInterrupt(() => rl.close());
         rl.question(question, (answer) => {
+          stop();
           rl.close();
           resolve(answer);
         });
       }),
     pollMs: 1000,
+    interrupt,
   };
 }
 

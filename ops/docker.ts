@@ -13,7 +13,10 @@ export interface ContainerInfo {
   state: string;
   /** Docker's health check verdict (starting, healthy, unhealthy) when the container has one. */
   health?: string;
-  /** The reference the container was created from, e.g. prom/prometheus:v3.5.0. */
+  /**
+   * What the container was created from (`Config.Image`): a reference such as prom/prometheus:v3.5.0, or,
+   * for the stack's containers (Pulumi passes RemoteImage.imageId), the `sha256:` id. See imageNames.
+   */
   image: string;
   /** sha256:... of that image: what helper containers run, so they have the same tools and user. */
   imageId: string;
@@ -21,6 +24,8 @@ export interface ContainerInfo {
   user: string;
   /** Named volumes and where they are mounted. */
   volumes: { name: string; destination: string }[];
+  /** Published ports as configured (present also while the container is stopped); hostIp "" is every interface. */
+  ports: { hostIp: string; hostPort: string; containerPort: string }[];
 }
 
 const Inspect = z.array(
@@ -34,6 +39,14 @@ const Inspect = z.array(
         .array(z.object({ Type: z.string(), Name: z.string().optional(), Destination: z.string() }).loose())
         .nullish()
         .transform((m) => m ?? []),
+      HostConfig: z
+        .object({
+          PortBindings: z
+            .record(z.string(), z.array(z.object({ HostIp: z.string().default(""), HostPort: z.string().default("") }).loose()).nullish())
+            .nullish(),
+        })
+        .loose()
+        .nullish(),
     })
     .loose(),
 );
@@ -63,6 +76,9 @@ export async function inspectContainers(ctx: OpsContext, names: string[]): Promi
       imageId: c.Image,
       user: c.Config.User,
       volumes: c.Mounts.filter((m) => m.Type === "volume" && m.Name).map((m) => ({ name: m.Name!, destination: m.Destination })),
+      ports: Object.entries(c.HostConfig?.PortBindings ?? {}).flatMap(([containerPort, bindings]) =>
+        (bindings ?? []).map((b) => ({ hostIp: b.HostIp, hostPort: b.HostPort, containerPort })),
+      ),
     });
   }
   return found;
@@ -99,8 +115,9 @@ export async function stopContainers(ctx: OpsContext, names: string[]): Promise<
   if (names.length) await docker(ctx, ["stop", ...names], { timeoutMs: 120_000 });
 }
 
+/** Starts stopped containers: the undo of a restore's stop, so it runs after an interruption too. */
 export async function startContainers(ctx: OpsContext, names: string[]): Promise<void> {
-  if (names.length) await docker(ctx, ["start", ...names], { timeoutMs: 120_000 });
+  if (names.length) await docker(ctx, ["start", ...names], { timeoutMs: 120_000, cleanup: true });
 }
 
 /** Freezes a container's processes so that its files stop changing while they are copied. */
@@ -108,12 +125,51 @@ export async function pauseContainer(ctx: OpsContext, name: string): Promise<voi
   await docker(ctx, ["pause", name]);
 }
 
+/**
+ * The undo of pauseContainer, also after an interruption. A container that is not paused is fine: an
+ * interrupted `docker pause` may or may not have reached the daemon.
+ */
 export async function unpauseContainer(ctx: OpsContext, name: string): Promise<void> {
-  await docker(ctx, ["unpause", name]);
+  const args = ["unpause", name];
+  const result = await docker(ctx, args, { cleanup: true, allowFailure: true, timeoutMs: 60_000 });
+  if (result.code !== 0 && !/is not paused/i.test(result.stderr)) throw explainFailure("docker", args, result);
+}
+
+/** Whether Docker shows an image by its id (what Pulumi gives the stack's containers) rather than by a name. */
+export function isImageId(image: string): boolean {
+  return /^(sha256:)?[a-f0-9]{64}$/.test(image);
+}
+
+const ImageInspect = z.array(z.object({ Id: z.string(), RepoTags: z.array(z.string()).nullish(), RepoDigests: z.array(z.string()).nullish() }).loose());
+
+/**
+ * A name people know (`prom/prometheus:v3.5.0`, else `repo@sha256:...`) for each image id, from `docker
+ * image inspect`; ids Docker has no name for are absent.
+ */
+export async function imageNames(ctx: OpsContext, ids: string[]): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return names;
+  const args = ["image", "inspect", ...unique];
+  const result = await docker(ctx, args, { allowFailure: true, timeoutMs: 30_000 });
+  const otherErrors = result.stderr.split("\n").filter((line) => line.trim() && !/no such (image|object)/i.test(line));
+  if (result.code !== 0 && otherErrors.length) throw explainFailure("docker", args, result);
+  const parsed = ImageInspect.safeParse(JSON.parse(result.stdout.trim() || "[]"));
+  if (!parsed.success) throw new OpsError(`docker image inspect printed an unexpected shape: ${z.prettifyError(parsed.error)}`);
+  for (const image of parsed.data) {
+    const name = image.RepoTags?.[0] ?? image.RepoDigests?.[0];
+    if (name) names.set(image.Id, name);
+  }
+  return names;
 }
 
 /** A helper container on a service's data volume: its image, its user, the volume at its data path, no network. */
 export interface HelperArgs {
+  /**
+   * Container name (`<service container>-backup`): what an interruption removes, and what makes a second
+   * backup or restore of the same stack at the same time fail instead of interleaving.
+   */
+  name: string;
   volume: string;
   mountPath: string;
   imageId: string;
@@ -123,7 +179,7 @@ export interface HelperArgs {
 
 function helperRun(args: HelperArgs, mode: "" | ":ro", entrypoint: string, flags: string[] = []): string[] {
   const user = args.user ? ["--user", args.user] : [];
-  return ["run", "--rm", ...flags, "--network", "none", ...user, "-v", `${args.volume}:${args.mountPath}${mode}`, "--entrypoint", entrypoint, args.imageId];
+  return ["run", "--rm", "--name", args.name, ...flags, "--network", "none", ...user, "-v", `${args.volume}:${args.mountPath}${mode}`, "--entrypoint", entrypoint, args.imageId];
 }
 
 /**
@@ -131,17 +187,21 @@ function helperRun(args: HelperArgs, mode: "" | ":ro", entrypoint: string, flags
  * image (busybox tar, same user as the data's owner) with the volume read-only at the service's data path.
  */
 export async function tarFromVolume(ctx: OpsContext, args: HelperArgs & { dir: string; file: string }): Promise<void> {
-  await docker(ctx, [...helperRun(args, ":ro", "tar"), "-C", args.dir, "-cf", "-", "."], { stdoutFile: args.file, timeoutMs: 60 * 60_000 });
+  await docker(ctx, [...helperRun(args, ":ro", "tar"), "-C", args.dir, "-cf", "-", "."], {
+    stdoutFile: args.file,
+    timeoutMs: 60 * 60_000,
+    stopWith: ["rm", "-f", args.name],
+  });
 }
 
 /** Empties a volume and unpacks a tar file into it, with the service's own image and user. */
 export async function tarIntoVolume(ctx: OpsContext, args: HelperArgs & { file: string }): Promise<void> {
   // A fixed script with the path as a positional parameter: nothing from outside is parsed by the shell.
-  const script = 'find "$1" -mindepth 1 -delete && tar -xf - -C "$1"';
-  await docker(ctx, [...helperRun(args, "", "sh", ["-i"]), "-c", script, "restore", args.mountPath], { stdinFile: args.file, timeoutMs: 60 * 60_000 });
-}
-
-/** Runs a command in a running container (removing a Prometheus snapshot once copied). */
-export async function execIn(ctx: OpsContext, container: string, command: string[]): Promise<void> {
-  await docker(ctx, ["exec", container, ...command]);
+  // `-exec rm -rf {} +` rather than `-delete`: Debian's busybox find (the stand-in images) has no -delete.
+  const script = 'find "$1" -mindepth 1 -maxdepth 1 -exec rm -rf {} + && tar -xf - -C "$1"';
+  await docker(ctx, [...helperRun(args, "", "sh", ["-i"]), "-c", script, "restore", args.mountPath], {
+    stdinFile: args.file,
+    timeoutMs: 60 * 60_000,
+    stopWith: ["rm", "-f", args.name],
+  });
 }

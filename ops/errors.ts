@@ -52,3 +52,50 @@ export class StackNotFoundError extends OpsError {
     this.name = "StackNotFoundError";
   }
 }
+
+/** What each file-system error means for the person who has to fix it. */
+const FS_REASONS: Readonly<Record<string, string>> = {
+  ENOTDIR: "a part of the path is a file, not a directory",
+  EISDIR: "it is a directory",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  ENOENT: "no such file or directory",
+  EEXIST: "it exists already",
+  ENOSPC: "no space left on the device",
+  EDQUOT: "disk quota exceeded",
+  EROFS: "the file system is read-only",
+  ENAMETOOLONG: "the name is too long",
+  ELOOP: "too many symbolic links",
+  EMFILE: "too many open files",
+  EBUSY: "the file is busy",
+};
+
+const FS_VERBS: Readonly<Record<string, string>> = {
+  mkdir: "cannot create the directory",
+  open: "cannot open",
+  read: "cannot read",
+  write: "cannot write",
+  scandir: "cannot list the directory",
+  rmdir: "cannot remove",
+  rm: "cannot remove",
+  unlink: "cannot remove",
+  rename: "cannot rename",
+  stat: "cannot read",
+  lstat: "cannot read",
+  copyfile: "cannot copy",
+};
+
+/**
+ * A file-system error (a backup directory under a file, a full disk, no permission) as the plain message
+ * it deserves: the path, what went wrong, no stack trace. Undefined for anything else (a bug stays a bug).
+ */
+export function fileSystemError(err: unknown, path?: string): OpsError | undefined {
+  // Shape, not instanceof: errors from Node's own modules may come from another realm (jest's sandbox).
+  if (typeof err !== "object" || err === null) return undefined;
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e.code !== "string" || !Object.hasOwn(FS_REASONS, e.code)) return undefined;
+  const where = path ?? e.path;
+  if (!where && !e.syscall) return undefined;
+  const verb = (e.syscall && Object.hasOwn(FS_VERBS, e.syscall) ? FS_VERBS[e.syscall] : undefined) ?? "cannot use";
+  return new OpsError(`${verb} ${where ?? "a file"}: ${FS_REASONS[e.code]} (${e.code})`);
+}

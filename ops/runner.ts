@@ -6,7 +6,9 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import type { OpsContext } from "./context";
-import { OpsError, PortInUseError, StackNotFoundError, ToolMissingError } from "./errors";
+import { note } from "./context";
+import { fileSystemError, OpsError, PortInUseError, StackNotFoundError, ToolMissingError } from "./errors";
+import { InterruptedError } from "./interrupt";
 
 export type Tool = "docker" | "pulumi";
 
@@ -23,6 +25,17 @@ export interface RunOptions {
   allowFailure?: boolean;
   /** Kill the child after this long and fail. */
   timeoutMs?: number;
+  /**
+   * A clean-up call (unpause, start again, remove a helper): it still runs after an interruption, which
+   * it does not stop. Every other call is refused once interrupted, and stopped when one comes.
+   */
+  cleanup?: boolean;
+  /**
+   * Arguments of a second call of the same tool that stops what this one started, run when it is
+   * interrupted: `docker rm -f <helper>` (the CLI of `docker run` passes the signal on to the
+   * container's PID 1, which ignores it).
+   */
+  stopWith?: string[];
 }
 
 export interface RunResult {
@@ -46,27 +59,66 @@ function appendTail(current: string, chunk: Buffer): string {
   return next.length > TAIL_BYTES ? next.slice(-TAIL_BYTES) : next;
 }
 
+/**
+ * How each tool is asked to stop on an interruption: pulumi with SIGINT, its documented graceful cancel
+ * (a second one forces it), so the state stays consistent; docker's CLI with SIGTERM.
+ */
+const STOP_SIGNALS: Record<Tool, NodeJS.Signals> = { docker: "SIGTERM", pulumi: "SIGINT" };
+
 export async function run(ctx: OpsContext, tool: Tool, args: string[], options: RunOptions = {}): Promise<RunResult> {
+  // After Ctrl-C or SIGTERM only the clean-up calls start; the step that was about to begin fails here.
+  if (!options.cleanup) ctx.interrupt.check(`${tool} ${args[0] ?? ""} was not started`);
   const echo = options.stream === true ? { stdout: ctx.stdout, stderr: ctx.stderr } : options.stream || undefined;
   const result = await new Promise<RunResult>((resolve, reject) => {
     const child = spawn(tool, args, {
       cwd: ctx.cwd,
       env: { ...ctx.env, ...options.env },
       stdio: [options.stdinFile ? "pipe" : "ignore", "pipe", "pipe"],
+      // Its own process group: Ctrl-C in the terminal reaches this CLI only, which stops each child the
+      // way that child needs (below) instead of every one at once in the middle of its work.
+      detached: true,
     });
     let stdout = "";
     let stderr = "";
     let timedOut = false;
+    let failure: Error | undefined;
+    let interrupted = false;
+    let undo: Promise<unknown> = Promise.resolve();
     const timer = options.timeoutMs
       ? setTimeout(() => {
           timedOut = true;
           child.kill("SIGKILL");
         }, options.timeoutMs)
       : undefined;
+    const stopOnInterrupt = options.cleanup
+      ? () => undefined
+      : ctx.interrupt.onInterrupt((_signal, repeated) => {
+          if (repeated) {
+            child.kill(tool === "pulumi" ? STOP_SIGNALS.pulumi : "SIGKILL");
+            return;
+          }
+          interrupted = true;
+          child.kill(STOP_SIGNALS[tool]);
+          if (options.stopWith) {
+            const stopWith = options.stopWith;
+            undo = run(ctx, tool, stopWith, { cleanup: true, allowFailure: true, timeoutMs: 60_000 }).catch((err: Error) =>
+              note(ctx, `warning: ${tool} ${stopWith.join(" ")} failed: ${err.message}`),
+            );
+          }
+        });
     const sink = options.stdoutFile ? fs.createWriteStream(options.stdoutFile) : undefined;
-    const sinkClosed = sink ? new Promise<void>((done, fail) => sink.once("close", done).once("error", fail)) : Promise.resolve();
-    if (sink) child.stdout!.pipe(sink);
-    else
+    const sinkClosed = sink ? new Promise<void>((done) => sink.once("close", done)) : Promise.resolve();
+    if (sink) {
+      // A full disk or a path that cannot be written: stop the child, which would otherwise block on a
+      // pipe nobody reads any more, and report the file.
+      sink.once("error", (err) => {
+        failure ??= fileSystemError(err, options.stdoutFile) ?? err;
+        child.kill("SIGKILL");
+        // Drained, so that the pipe closes and the child's close event comes.
+        child.stdout!.resume();
+      });
+      child.stdout!.pipe(sink);
+    } else
       child.stdout!.on("data", (chunk: Buffer) => {
         stdout = echo ? appendTail(stdout, chunk) : stdout + chunk.toString("utf8");
         echo?.stdout.write(chunk);
@@ -78,8 +130,8 @@ export async function run(ctx: OpsContext, tool: Tool, args: string[], options: 
     if (options.stdinFile && child.stdin) {
       const input = fs.createReadStream(options.stdinFile);
       input.on("error", (err) => {
-        child.kill();
-        reject(err);
+        failure ??= fileSystemError(err, options.stdinFile) ?? err;
+        child.kill("SIGKILL");
       });
       // The child may exit before reading everything (it failed); its error matters, not EPIPE.
       child.stdin.on("error", () => undefined);
@@ -87,20 +139,21 @@ export async function run(ctx: OpsContext, tool: Tool, args: string[], options: 
     }
     child.once("error", (err: NodeJS.ErrnoException) => {
       if (timer) clearTimeout(timer);
+      stopOnInterrupt();
       reject(err.code === "ENOENT" ? new ToolMissingError(tool, INSTALL_HINTS[tool]) : err);
     });
     child.once("close", (code, signal) => {
       if (timer) clearTimeout(timer);
-      sinkClosed.then(
-        () => {
-          if (timedOut) {
-            reject(new OpsError(`${tool} ${args.join(" ")} did not finish within ${Math.round(options.timeoutMs! / 1000)} s`));
-          } else {
-            resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
-          }
-        },
-        reject,
-      );
+      stopOnInterrupt();
+      Promise.all([sinkClosed, undo]).then(() => {
+        const exit = code ?? (signal ? 128 : 1);
+        if (failure) reject(failure);
+        else if (interrupted && exit !== 0) {
+          reject(new InterruptedError(ctx.interrupt.signal!, `${tool} ${args[0]} was stopped${options.stopWith ? ` (${tool} ${options.stopWith.join(" ")})` : ""}`));
+        } else if (timedOut) {
+          reject(new OpsError(`${tool} ${args.join(" ")} did not finish within ${Math.round(options.timeoutMs! / 1000)} s`));
+        } else resolve({ code: exit, stdout, stderr });
+      }, reject);
     });
   });
   if (result.code !== 0 && !options.allowFailure) throw explainFailure(tool, args, result);
@@ -126,6 +179,12 @@ export function explainFailure(tool: Tool, args: string[], result: RunResult): O
   }
   const stack = /no stack named '([^']+)' found/i.exec(output);
   if (stack) return new StackNotFoundError(stack[1]);
+  const helper = /container name "\/?([^"]+)" is already in use/i.exec(output);
+  if (helper) {
+    return new OpsError(
+      `a container named ${helper[1]} exists already: another backup or restore of this stack is running, or an interrupted one left it behind (if none is running, remove it with docker rm -f ${helper[1]})`,
+    );
+  }
   const exists = /stack '([^']+)' already exists/i.exec(output);
   if (exists) {
     return new OpsError(`stack ${exists[1]} exists already in the Pulumi backend: pick another name, or remove it with pulumi stack rm ${exists[1]}`);

@@ -1,6 +1,7 @@
 /**
- * The few HTTP API calls the operations make to the services: Prometheus' scrape targets, alerts and
- * TSDB snapshot, and each service's version for the backup manifest. Answers are validated, so a
+ * The few HTTP API calls the operations make to the services: Prometheus' scrape targets and alerts,
+ * and each service's version for the backup manifest. All are reads: the stack's Prometheus runs without
+ * its admin and lifecycle APIs. Answers are validated, so a
  * changed API shows up as a clear error rather than as `undefined` further down.
  */
 import { z } from "zod";
@@ -80,26 +81,6 @@ export async function firingAlerts(prometheusUrl: string): Promise<FiringAlert[]
       return { name: alertname ?? "(unnamed)", labels: rest, activeAt };
     })
     .sort((a, b) => a.name.localeCompare(b.name) || JSON.stringify(a.labels).localeCompare(JSON.stringify(b.labels)));
-}
-
-/**
- * Asks Prometheus for a TSDB snapshot (hard links of the immutable blocks plus the head written as a
- * block): a consistent copy, unlike files copied while Prometheus writes them. Needs --web.enable-admin-api.
- * Returns the directory name under <data>/snapshots/.
- */
-export async function tsdbSnapshot(prometheusUrl: string): Promise<string> {
-  const url = `${prometheusUrl}/api/v1/admin/tsdb/snapshot`;
-  let answer: unknown;
-  try {
-    answer = await requestJson(url, { method: "POST", timeoutMs: 120_000 });
-  } catch (err) {
-    const message = (err as Error).message;
-    if (/HTTP (404|405)|admin APIs disabled|Method Not Allowed/i.test(message)) {
-      throw new Error(`${message}\nPrometheus refuses snapshots: it must run with --web.enable-admin-api (the stack's Prometheus does; run npm run up to update it)`);
-    }
-    throw err;
-  }
-  return parse(Envelope(z.object({ name: z.string().min(1) })), answer, url).data.name;
 }
 
 /** Where each service tells its version, and how to read it from the answer. */

@@ -1,7 +1,9 @@
 /**
  * `backup`: a consistent copy of every data volume of a running stack into backups/<stack>/<timestamp>/.
- * Prometheus writes a TSDB snapshot through its admin API (no copy of files it is writing); the other
- * services' volumes are copied while their container is paused, so no file changes mid-copy.
+ * Every volume, Prometheus' included, is copied while its container is paused: the frozen processes
+ * change no file mid-copy, so the copy is the state at one instant, as after a power cut, which each
+ * service recovers from (Prometheus replays its write-ahead log). Prometheus' TSDB snapshot API would need
+ * --web.enable-admin-api, which lets any web page the developer visits delete series.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -10,11 +12,12 @@ import { version as promemuVersion } from "../../package.json";
 import { fileDigest, Manifest, ManifestEntry, MANIFEST_FORMAT, writeManifest } from "../backup-manifest";
 import type { OpsContext } from "../context";
 import { note, say } from "../context";
-import { ContainerInfo, execIn, HelperArgs, inspectContainers, pauseContainer, tarFromVolume, unpauseContainer } from "../docker";
-import { OpsError, UsageError } from "../errors";
+import { ContainerInfo, HelperArgs, inspectContainers, pauseContainer, tarFromVolume, unpauseContainer } from "../docker";
+import { fileSystemError, OpsError, UsageError } from "../errors";
+import { withUndo } from "../interrupt";
 import { progress } from "../progress";
-import { serviceVersion, tsdbSnapshot } from "../service-api";
-import { chooseStack, deployedOutputs, StackOutputs } from "../stack";
+import { serviceVersion } from "../service-api";
+import { chooseStack, containerImages, deployedOutputs, StackOutputs } from "../stack";
 import { formatBytes } from "../text";
 
 /** A timestamp safe in a directory name on every OS: 2025-01-31T120501Z. */
@@ -28,6 +31,8 @@ export interface VolumeToCopy {
   container: ContainerInfo;
   /** Where the container mounts the volume (the data path of the image). */
   mountPath: string;
+  /** The container's image: reference for people, id for comparisons. */
+  image: { ref: string; id: string };
 }
 
 /**
@@ -49,42 +54,50 @@ export async function volumesOf(ctx: OpsContext, outputs: StackOutputs, mustRun:
       `stack ${outputs.stack} is not running (${notRunning.join(", ")}): start it with npm run up -- --stack ${outputs.stack} and try again`,
     );
   }
-  return services.map((service) => {
+  const found = services.map((service) => ({ service, info: containers.get(outputs.containers[service]!)! }));
+  const images = await containerImages(ctx, outputs, found);
+  return found.map(({ service, info: container }) => {
     const volume = outputs.volumes[service]!;
-    const container = containers.get(outputs.containers[service]!)!;
     const mount = container.volumes.find((v) => v.name === volume);
     if (!mount) {
       throw new OpsError(`container ${container.name} does not mount the volume ${volume}: run npm run up -- --stack ${outputs.stack} to repair the stack`);
     }
-    return { service, volume, container, mountPath: mount.destination };
+    return { service, volume, container, mountPath: mount.destination, image: images.get(service)! };
   });
 }
 
 /** How a helper container reaches this volume: the service's image and user, the volume at its data path. */
-export function helperOf(target: VolumeToCopy): HelperArgs {
-  return { volume: target.volume, mountPath: target.mountPath, imageId: target.container.imageId, user: target.container.user };
+export function helperOf(target: VolumeToCopy, purpose: "backup" | "restore"): HelperArgs {
+  return {
+    name: `${target.container.name}-${purpose}`,
+    volume: target.volume,
+    mountPath: target.mountPath,
+    imageId: target.container.imageId,
+    user: target.container.user,
+  };
 }
 
-async function copyPrometheus(ctx: OpsContext, target: VolumeToCopy, url: string, file: string): Promise<string> {
-  const snapshot = await tsdbSnapshot(url);
-  const dir = `${target.mountPath}/snapshots/${snapshot}`;
-  try {
-    await tarFromVolume(ctx, { ...helperOf(target), dir, file });
-  } finally {
-    // The snapshot is hard links inside the TSDB volume; leaving it would pin old blocks on disk forever.
-    await execIn(ctx, target.container.name, ["rm", "-rf", dir]).catch((err: Error) =>
-      note(ctx, `warning: could not remove the snapshot ${dir} in ${target.container.name}: ${err.message}`),
-    );
-  }
-  return snapshot;
-}
-
+/** Pause, copy, unpause: the unpause also after a failure or an interruption (a paused service answers nothing). */
 async function copyPaused(ctx: OpsContext, target: VolumeToCopy, file: string): Promise<void> {
-  await pauseContainer(ctx, target.container.name);
+  await withUndo(
+    ctx,
+    async () => {
+      await pauseContainer(ctx, target.container.name);
+      await tarFromVolume(ctx, { ...helperOf(target, "backup"), dir: target.mountPath, file });
+    },
+    () => unpauseContainer(ctx, target.container.name),
+  );
+}
+
+/** Creates the backup directory; a path that cannot be one is the user's to fix, said plainly. */
+function makeBackupDir(dir: string, option: string | undefined): void {
+  if (fs.existsSync(dir)) throw new UsageError(`${dir} exists already: wait a second or pass another --output`);
   try {
-    await tarFromVolume(ctx, { ...helperOf(target), dir: target.mountPath, file });
-  } finally {
-    await unpauseContainer(ctx, target.container.name);
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    const plain = fileSystemError(err, dir);
+    if (!plain) throw err;
+    throw new OpsError(`${plain.message}${option !== undefined ? ` (from --output ${option})` : ""}: choose a directory you can write to`);
   }
 }
 
@@ -95,32 +108,30 @@ export async function backupCommand(ctx: OpsContext, options: { stack?: string; 
   const createdAt = ctx.now();
   const base = path.resolve(ctx.cwd, options.output ?? "backups");
   const dir = path.join(base, outputs.stack, backupTimestamp(createdAt));
-  if (fs.existsSync(dir)) throw new UsageError(`${dir} exists already: wait a second or pass another --output`);
-  fs.mkdirSync(dir, { recursive: true });
+  makeBackupDir(dir, options.output);
   const steps = progress(ctx, targets.length + 1);
   const entries: ManifestEntry[] = [];
   try {
     for (const target of targets) {
+      ctx.interrupt.check();
       const archive = `${target.service}.tar`;
       const file = path.join(dir, archive);
       const url = outputs.urls[target.service];
-      const prometheus = target.service === "prometheus";
-      steps.step(`${target.service}: ${prometheus ? "TSDB snapshot, then copy" : "pause, copy, resume"} (volume ${target.volume})`);
-      if (prometheus && !url) throw new OpsError(`stack ${outputs.stack} has no Prometheus URL in its outputs: run npm run up to update it`);
+      steps.step(`${target.service}: pause, copy, resume (volume ${target.volume})`);
+      // Asked before the pause: a paused service does not answer.
       const version = url ? await serviceVersion(target.service, url).catch(() => undefined) : undefined;
-      if (prometheus) await copyPrometheus(ctx, target, url!, file);
-      else await copyPaused(ctx, target, file);
+      await copyPaused(ctx, target, file);
       const digest = await fileDigest(file);
       steps.detail(`${archive}: ${formatBytes(digest.bytes)}, sha256 ${digest.sha256.slice(0, 12)}…`);
       entries.push({
         service: target.service,
         volume: target.volume,
         container: target.container.name,
-        image: target.container.image,
-        imageId: target.container.imageId,
+        image: target.image.ref,
+        imageId: target.image.id,
         version,
         dataPath: target.mountPath,
-        method: prometheus ? "tsdb-snapshot" : "paused-copy",
+        method: "paused-copy",
         archive,
         ...digest,
       });
@@ -136,9 +147,15 @@ export async function backupCommand(ctx: OpsContext, options: { stack?: string; 
     };
     writeManifest(dir, manifest);
   } catch (err) {
-    // A backup without its manifest cannot be restored: do not leave one lying around.
-    fs.rmSync(dir, { recursive: true, force: true });
-    throw err;
+    // A backup without its manifest cannot be restored: do not leave one lying around (failure or interruption).
+    const shown = path.relative(ctx.cwd, dir) || dir;
+    try {
+      fs.rmSync(dir, { recursive: true, force: true });
+      note(ctx, `the incomplete backup ${shown} was removed`);
+    } catch (rmErr) {
+      note(ctx, `warning: could not remove the incomplete backup ${shown} (${(rmErr as Error).message}): delete it, it cannot be restored`);
+    }
+    throw fileSystemError(err) ?? err;
   }
   const total = entries.reduce((sum, e) => sum + e.bytes, 0);
   say(ctx, `Backup of stack ${outputs.stack} written to ${path.relative(ctx.cwd, dir) || dir} (${entries.length} volumes, ${formatBytes(total)}).`);

@@ -9,7 +9,8 @@ import { confirm } from "../confirm";
 import { removeVolumes, volumesWithLabels } from "../docker";
 import { StackNotFoundError } from "../errors";
 import { progress } from "../progress";
-import { pulumi, rawStackOutputs } from "../pulumi";
+import { rawStackOutputs } from "../pulumi";
+import { pulumiChange } from "./lifecycle";
 import { chooseStack, stackLabels } from "../stack";
 
 export async function cleanupCommand(ctx: OpsContext, options: { stack?: string; yes?: boolean }): Promise<number> {
@@ -37,7 +38,7 @@ export async function cleanupCommand(ctx: OpsContext, options: { stack?: string;
   );
   const steps = progress(ctx, 2);
   steps.step(stackExists ? `pulumi destroy --stack ${choice.stack}` : `stack ${choice.stack} does not exist in the backend: nothing to destroy`);
-  if (stackExists) await pulumi(ctx, ["destroy", "--yes", "--stack", choice.stack], { stream: true });
+  if (stackExists) await pulumiChange(ctx, choice, ["destroy", "--yes", "--stack", choice.stack]);
   steps.step(volumes.length ? `deleting ${volumes.length} volumes` : "no volumes to delete");
   const removed = await removeVolumes(ctx, volumes);
   for (const v of volumes.filter((x) => !removed.includes(x))) note(ctx, `  ${v} was already gone`);

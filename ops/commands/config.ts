@@ -7,22 +7,32 @@ import * as path from "path";
 import { hostPorts } from "../../config/settings";
 import type { OpsContext } from "../context";
 import { say } from "../context";
-import { chooseStack } from "../stack";
+import { StackNotFoundError } from "../errors";
+import { chooseStack, creatableStack, stackInBackend } from "../stack";
 import { stackSettings } from "../stack-files";
 
 export const MASK = "[secret]";
 
+/**
+ * Masks the value at a key path read from the stack file. Only own properties are followed: a key such
+ * as `__proto__` in the file must not reach Object.prototype.
+ */
 function setPath(target: Record<string, unknown>, at: string[], value: unknown): void {
   let node = target;
   for (const key of at.slice(0, -1)) {
-    if (typeof node[key] !== "object" || node[key] === null) node[key] = {};
+    if (!Object.hasOwn(node, key) || typeof node[key] !== "object" || node[key] === null) {
+      Object.defineProperty(node, key, { value: {}, enumerable: true, writable: true, configurable: true });
+    }
     node = node[key] as Record<string, unknown>;
   }
-  node[at[at.length - 1]] = value;
+  Object.defineProperty(node, at[at.length - 1], { value, enumerable: true, writable: true, configurable: true });
 }
 
 export async function configCommand(ctx: OpsContext, options: { stack?: string; json?: boolean }): Promise<number> {
   const choice = await chooseStack(ctx, options.stack);
+  // Defaults for a stack that does not exist would look like its configuration: say it does not exist,
+  // as status does. A stack `up` would create (it has a stack file, or it is dev) is shown.
+  if (!creatableStack(ctx, choice.stack) && !(await stackInBackend(ctx, choice.stack))) throw new StackNotFoundError(choice.stack);
   const { settings, config } = stackSettings(ctx, choice.project, choice.stack);
   const masked = structuredClone(settings) as unknown as Record<string, unknown>;
   // Plain-text or encrypted, a password is never printed.

@@ -2,31 +2,49 @@
  * `up`, `down` and `restart`: thin wrappers around `pulumi up` / `pulumi destroy` that validate the
  * stack configuration first, create the stack when it is new, and explain what went wrong.
  */
-import * as fs from "fs";
 import { hostPorts, SERVICES } from "../../config/settings";
 import type { OpsContext } from "../context";
 import { note, say } from "../context";
-import { OpsError, PortInUseError, StackNotFoundError, UsageError } from "../errors";
+import { OpsError, PortInUseError, StackNotFoundError } from "../errors";
+import { InterruptedError } from "../interrupt";
 import { explainPortClash, isPortFree } from "../ports";
 import { announcePassphrase, containerResources, initStack, listStacks, pulumi, rawStackOutputs } from "../pulumi";
-import { chooseStack, DEFAULT_STACK, deployedOutputs, StackChoice } from "../stack";
+import { chooseStack, creatableStack, deployedOutputs, deployedService, StackChoice } from "../stack";
 import { stackSettings } from "../stack-files";
 import { table } from "../text";
 
-/** Creates the stack in the backend when it does not exist yet and its configuration file does (or it is `dev`). */
-async function ensureStack(ctx: OpsContext, choice: StackChoice, file: string): Promise<void> {
+/** Creates the stack in the backend when it does not exist yet and `up` may create it (see creatableStack). */
+async function ensureStack(ctx: OpsContext, choice: StackChoice): Promise<void> {
   const stacks = await listStacks(ctx);
   if (stacks.some((s) => s.name === choice.stack)) return;
-  if (!fs.existsSync(file) && choice.stack !== DEFAULT_STACK) throw new StackNotFoundError(choice.stack);
+  if (!creatableStack(ctx, choice.stack)) throw new StackNotFoundError(choice.stack);
   note(ctx, `creating stack ${choice.stack} (local backend, passphrase secrets provider)`);
   await initStack(ctx, choice.stack);
+}
+
+/**
+ * Runs `pulumi up` or `destroy` with its progress on the terminal. An interruption has asked Pulumi to
+ * cancel (SIGINT), which it does between resource operations, keeping its state consistent: say what then.
+ */
+export async function pulumiChange(ctx: OpsContext, choice: StackChoice, args: string[]): Promise<void> {
+  try {
+    await pulumi(ctx, args, { stream: true });
+  } catch (err) {
+    if (err instanceof InterruptedError) {
+      throw new InterruptedError(
+        err.signal,
+        `pulumi ${args[0]} was cancelled part-way; run the command again to finish (should Pulumi report pending operations, run pulumi refresh --stack ${choice.stack} first)`,
+      );
+    }
+    throw err;
+  }
 }
 
 /** Runs a pulumi command that creates containers, turning a port clash into the key to change. */
 async function pulumiWithPorts(ctx: OpsContext, choice: StackChoice, args: string[]): Promise<void> {
   const { settings, config } = stackSettings(ctx, choice.project, choice.stack);
   try {
-    await pulumi(ctx, args, { stream: true });
+    await pulumiChange(ctx, choice, args);
   } catch (err) {
     if (err instanceof PortInUseError) throw explainPortClash(err, settings, config.file, choice.project);
     throw err;
@@ -51,7 +69,7 @@ export async function upCommand(ctx: OpsContext, options: { stack?: string }): P
   // Invalid configuration fails here, naming the file and key, before Pulumi starts anything.
   const { settings, config } = stackSettings(ctx, choice.project, choice.stack);
   announcePassphrase(ctx);
-  await ensureStack(ctx, choice, config.file);
+  await ensureStack(ctx, choice);
   // A stack with nothing deployed holds no port, so any taken port belongs to someone else: say so now.
   if (Object.keys(await rawStackOutputs(ctx, choice.stack)).length === 0) {
     for (const port of Object.values(hostPorts(settings))) {
@@ -69,7 +87,7 @@ export async function downCommand(ctx: OpsContext, options: { stack?: string }):
   const choice = await chooseStack(ctx, options.stack);
   const { settings } = stackSettings(ctx, choice.project, choice.stack);
   const before = await rawStackOutputs(ctx, choice.stack);
-  await pulumi(ctx, ["destroy", "--yes", "--stack", choice.stack], { stream: true });
+  await pulumiChange(ctx, choice, ["destroy", "--yes", "--stack", choice.stack]);
   say(ctx);
   const volumes = Object.values((before.volumes ?? {}) as Record<string, string>);
   if (settings.keepData && volumes.length) {
@@ -82,10 +100,7 @@ export async function downCommand(ctx: OpsContext, options: { stack?: string }):
 export async function restartCommand(ctx: OpsContext, service: string | undefined, options: { stack?: string }): Promise<number> {
   const choice = await chooseStack(ctx, options.stack);
   const outputs = await deployedOutputs(ctx, choice);
-  const wanted = service ? outputs.containers[service as keyof typeof outputs.containers] : undefined;
-  if (service && !wanted) {
-    throw new UsageError(`unknown service '${service}': stack ${choice.stack} runs ${Object.keys(outputs.containers).join(", ")}`);
-  }
+  const wanted = service !== undefined ? outputs.containers[deployedService(outputs, service)] : undefined;
   const resources = (await containerResources(ctx, choice.stack)).filter((r) => (wanted ? r.name === wanted : true));
   if (resources.length === 0) throw new OpsError(`stack ${choice.stack} has no containers in its state: run npm run up -- --stack ${choice.stack}`);
   note(ctx, `replacing ${resources.map((r) => r.name).join(", ")} (their data volumes stay)`);

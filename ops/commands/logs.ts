@@ -5,9 +5,8 @@
 import { Writable } from "stream";
 import type { ServiceName } from "../../config/settings";
 import type { OpsContext } from "../context";
-import { UsageError } from "../errors";
 import { run } from "../runner";
-import { chooseStack, deployedOutputs, deployedServices } from "../stack";
+import { chooseStack, deployedOutputs, deployedService, deployedServices } from "../stack";
 
 /** A stream that writes each complete line to `target` behind a prefix. */
 export function prefixLines(prefix: string, target: NodeJS.WritableStream): Writable {
@@ -37,17 +36,14 @@ export async function logsCommand(ctx: OpsContext, service: string | undefined, 
   const choice = await chooseStack(ctx, options.stack);
   const outputs = await deployedOutputs(ctx, choice);
   const services = deployedServices(outputs);
-  if (service && !services.includes(service as ServiceName)) {
-    throw new UsageError(`unknown service '${service}': stack ${choice.stack} runs ${services.join(", ")}`);
-  }
-  if (options.tail !== undefined && !/^(\d+|all)$/.test(options.tail)) throw new UsageError(`--tail must be a number of lines or 'all', not '${options.tail}'`);
+  const one = service !== undefined ? deployedService(outputs, service) : undefined;
   const flags = [
     ...(options.follow ? ["--follow"] : []),
-    ...(options.tail ? ["--tail", options.tail] : []),
-    ...(options.since ? ["--since", options.since] : []),
+    ...(options.tail !== undefined ? ["--tail", options.tail] : []),
+    ...(options.since !== undefined ? ["--since", options.since] : []),
   ];
-  if (service) {
-    await run(ctx, "docker", ["logs", ...flags, outputs.containers[service as ServiceName]!], { stream: true });
+  if (one) {
+    await run(ctx, "docker", ["logs", ...flags, outputs.containers[one]!], { stream: true });
     return 0;
   }
   const width = Math.max(...services.map((s) => s.length));

@@ -11,6 +11,7 @@ import type { OpsContext } from "../context";
 import { note, say } from "../context";
 import { inspectContainers, startContainers, stopContainers, tarIntoVolume } from "../docker";
 import { OpsError } from "../errors";
+import { withUndo } from "../interrupt";
 import { probe } from "../http";
 import { progress } from "../progress";
 import { chooseStack, deployedOutputs, StackOutputs } from "../stack";
@@ -22,6 +23,7 @@ export async function waitHealthy(ctx: OpsContext, outputs: StackOutputs, contai
   const deadline = Date.now() + timeoutMs;
   let waitingFor: string[] = [];
   for (;;) {
+    ctx.interrupt.check("the services were started again but not yet seen healthy");
     const info = await inspectContainers(ctx, containers);
     waitingFor = [];
     for (const service of services) {
@@ -35,7 +37,7 @@ export async function waitHealthy(ctx: OpsContext, outputs: StackOutputs, contai
     }
     if (waitingFor.length === 0) return;
     if (Date.now() >= deadline) break;
-    await new Promise((resolve) => setTimeout(resolve, ctx.pollMs));
+    await ctx.interrupt.sleep(ctx.pollMs);
   }
   throw new OpsError(
     `the services did not become healthy within ${timeoutMs / 1000} s: ${waitingFor.join(", ")}; see npm run logs -- <service> --stack ${outputs.stack}`,
@@ -54,8 +56,10 @@ export async function restoreCommand(ctx: OpsContext, dir: string, options: { st
       note(ctx, `warning: stack ${outputs.stack} has no ${entry.service}: its archive is skipped`);
       return [];
     }
-    if (target.container.image !== entry.image) {
-      note(ctx, `warning: ${entry.service} was backed up from ${entry.image} and is restored into ${target.container.image}`);
+    // Ids, not names: a tag can move to another image, and the stack's containers show ids anyway.
+    if (target.image.id !== entry.imageId) {
+      const named = (ref: string, id: string) => (ref === id ? id : `${ref} (${id.slice(0, 19)}…)`);
+      note(ctx, `warning: ${entry.service} was backed up from ${named(entry.image, entry.imageId)} and is restored into ${named(target.image.ref, target.image.id)}`);
     }
     return [{ entry, target }];
   });
@@ -73,26 +77,40 @@ export async function restoreCommand(ctx: OpsContext, dir: string, options: { st
   );
 
   const containers = plan.map((p) => p.target.container.name);
-  steps.step(`stopping ${containers.join(", ")}`);
-  await stopContainers(ctx, containers);
-  let failure: unknown;
+  const restored: string[] = [];
+  let replacing: string | undefined;
   try {
-    for (const { entry, target } of plan) {
-      steps.step(`${entry.service}: replacing the content of ${target.volume} with ${entry.archive}`);
-      await tarIntoVolume(ctx, { ...helperOf(target), file: path.join(backupDir, entry.archive) });
+    await withUndo(
+      ctx,
+      async () => {
+        steps.step(`stopping ${containers.join(", ")}`);
+        await stopContainers(ctx, containers);
+        for (const { entry, target } of plan) {
+          steps.step(`${entry.service}: replacing the content of ${target.volume} with ${entry.archive}`);
+          replacing = entry.service;
+          await tarIntoVolume(ctx, { ...helperOf(target, "restore"), file: path.join(backupDir, entry.archive) });
+          restored.push(entry.service);
+          replacing = undefined;
+        }
+      },
+      // Whatever happened (a failure, Ctrl-C), the stack must not be left stopped.
+      async () => {
+        steps.step(`starting ${containers.join(", ")}${ctx.interrupt.signal ? "" : " and waiting until they are healthy"}`);
+        await startContainers(ctx, SERVICES.map((s) => outputs.containers[s] ?? "").filter((c) => containers.includes(c)));
+      },
+    );
+  } catch (err) {
+    if (replacing) {
+      const untouched = plan.map((p) => p.entry.service).filter((s) => s !== replacing && !restored.includes(s));
+      note(
+        ctx,
+        `the restore stopped while replacing ${replacing}'s data, which is now incomplete` +
+          `${restored.length ? `; restored: ${restored.join(", ")}` : ""}${untouched.length ? `; not touched: ${untouched.join(", ")}` : ""}. ` +
+          `Run the same restore again to finish it.`,
+      );
     }
-  } catch (err) {
-    failure = err;
+    throw err;
   }
-  // Whatever happened, the stack must not be left stopped.
-  steps.step(`starting ${containers.join(", ")} and waiting until they are healthy`);
-  try {
-    await startContainers(ctx, SERVICES.map((s) => outputs.containers[s] ?? "").filter((c) => containers.includes(c)));
-  } catch (err) {
-    if (!failure) throw err;
-    note(ctx, `warning: could not start the containers again: ${(err as Error).message}`);
-  }
-  if (failure) throw failure;
   await waitHealthy(ctx, outputs, containers, (options.timeout ?? 180) * 1000);
   say(ctx, `Restored ${plan.length} volumes of stack ${outputs.stack} from ${path.relative(ctx.cwd, backupDir) || backupDir}; the services are healthy.`);
   return 0;

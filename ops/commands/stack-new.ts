@@ -18,6 +18,8 @@ import { table } from "../text";
 /** Lower case, digits and dashes: the name ends up in Docker container, volume and network names. */
 const DEVELOPER_STACK = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$|^[a-z]$/;
 export const OFFSET_STEP = 100;
+/** The largest portOffset the configuration schema accepts. */
+export const MAX_PORT_OFFSET = 50000;
 
 export interface OffsetChoice {
   offset: number;
@@ -37,7 +39,7 @@ export async function chooseOffset(
 ): Promise<OffsetChoice> {
   const skipped: string[] = [];
   const base = Object.values(hostPorts({ ...template, portOffset: 0 }));
-  const candidates = explicit !== undefined ? [explicit] : Array.from({ length: 50000 / OFFSET_STEP + 1 }, (_, i) => i * OFFSET_STEP);
+  const candidates = explicit !== undefined ? [explicit] : Array.from({ length: MAX_PORT_OFFSET / OFFSET_STEP + 1 }, (_, i) => i * OFFSET_STEP);
   for (const offset of candidates) {
     const ports = base.map((p) => p + offset);
     if (ports.some((p) => p > 65535)) break;
@@ -61,7 +63,7 @@ export async function chooseOffset(
   }
   const why = skipped.length ? ` (${skipped.slice(-3).join("; ")})` : "";
   if (explicit !== undefined) throw new UsageError(`portOffset ${explicit} cannot be used${why}`);
-  throw new OpsError(`no free portOffset up to 50000${why}`);
+  throw new OpsError(`no free portOffset up to ${MAX_PORT_OFFSET}${why}`);
 }
 
 /** Host port -> stack name, for every other stack file in the project. */
@@ -78,18 +80,15 @@ function claimedPorts(ctx: OpsContext, project: string, except: string): Map<num
   return claimed;
 }
 
-export async function stackNewCommand(ctx: OpsContext, name: string, options: { offset?: string; bindAddress?: string }): Promise<number> {
+export async function stackNewCommand(ctx: OpsContext, name: string, options: { offset?: number; bindAddress?: string }): Promise<number> {
   if (!DEVELOPER_STACK.test(name)) {
     throw new UsageError(`invalid stack name '${name}': use 1-32 lower-case letters, digits and dashes, starting with a letter (it becomes part of Docker names)`);
   }
   const project = projectName(ctx);
   const file = stackFile(ctx, name);
   if (fs.existsSync(file)) throw new UsageError(`${path.basename(file)} exists already: pick another name, or bring that stack up with npm run up -- --stack ${name}`);
-  const explicit = options.offset === undefined ? undefined : Number(options.offset);
-  if (explicit !== undefined && (!Number.isInteger(explicit) || explicit < 0 || explicit > 50000)) {
-    throw new UsageError(`--offset must be a whole number from 0 to 50000, not '${options.offset}'`);
-  }
-  const raw: Record<string, unknown> = options.bindAddress ? { bindAddress: options.bindAddress } : {};
+  const explicit = options.offset;
+  const raw: Record<string, unknown> = options.bindAddress !== undefined ? { bindAddress: options.bindAddress } : {};
   let template: Settings;
   try {
     template = parseSettings(raw, "--bind-address", project);
@@ -99,7 +98,7 @@ export async function stackNewCommand(ctx: OpsContext, name: string, options: { 
   const { offset, skipped } = await chooseOffset(template, claimedPorts(ctx, project, name), (p) => isPortFree(template.bindAddress, p), explicit);
   for (const s of skipped) note(ctx, `offset ${s}`);
 
-  const config = { config: { [`${project}:portOffset`]: offset, ...(options.bindAddress ? { [`${project}:bindAddress`]: options.bindAddress } : {}) } };
+  const config = { config: { [`${project}:portOffset`]: offset, ...(options.bindAddress !== undefined ? { [`${project}:bindAddress`]: options.bindAddress } : {}) } };
   const header = `# Developer stack ${name}, created by npm run stack:new. Every key is optional: docs/configuration.md.\n`;
   fs.writeFileSync(file, header + yaml.dump(config));
   announcePassphrase(ctx);

@@ -3,13 +3,15 @@
  * and firing alerts. Exit code 1 when anything is unhealthy, so scripts can wait on it.
  */
 import { HEALTH_PATHS } from "../../config/health";
-import type { ServiceName } from "../../config/settings";
+import { exposureWarning, isLoopback } from "../../config/exposure";
+import { parseSettings, ServiceName, Settings } from "../../config/settings";
 import type { OpsContext } from "../context";
-import { say } from "../context";
+import { note, say } from "../context";
 import { ContainerInfo, inspectContainers } from "../docker";
 import { probe, Probe } from "../http";
 import { FiringAlert, firingAlerts, ScrapeTarget, scrapeTargets } from "../service-api";
 import { chooseStack, deployedOutputs, deployedServices, StackOutputs } from "../stack";
+import { stackSettings } from "../stack-files";
 import { table } from "../text";
 
 export interface ServiceStatus {
@@ -28,6 +30,8 @@ export interface StackStatus {
   project: string;
   stack: string;
   healthy: boolean;
+  /** What other machines can reach when the ports are published beyond loopback: a warning, not a health problem. */
+  exposure?: string;
   services: ServiceStatus[];
   prometheus: { targets: ScrapeTarget[]; firingAlerts: FiringAlert[]; error?: string };
   /** One line per thing that is wrong. */
@@ -39,6 +43,25 @@ function serviceStatus(service: ServiceName, container: string, info: ContainerI
   const dockerHealth = info?.health;
   const healthy = state === "running" && (dockerHealth === undefined || dockerHealth === "healthy") && (http?.ok ?? true);
   return { service, container, state, dockerHealth, url, http, healthy };
+}
+
+/**
+ * The warning `up` prints for a bindAddress other than loopback (config/exposure.ts, one wording), when
+ * Docker publishes any of the stack's ports beyond loopback. Docker's bindings decide, since the stack
+ * file may have changed since the last `up`; the file gives the rest of the settings (its defaults when
+ * it cannot be read, which `up` and `config` report).
+ */
+function exposure(ctx: OpsContext, outputs: StackOutputs, services: ServiceName[], containers: Map<string, ContainerInfo>): string | undefined {
+  const published = services.flatMap((s) => containers.get(outputs.containers[s]!)?.ports ?? []);
+  const address = published.map((p) => p.hostIp || "0.0.0.0").find((ip) => !isLoopback(ip));
+  if (address === undefined) return undefined;
+  let settings: Settings;
+  try {
+    settings = stackSettings(ctx, outputs.project, outputs.stack).settings;
+  } catch {
+    settings = parseSettings({}, `Pulumi.${outputs.stack}.yaml`, outputs.project);
+  }
+  return exposureWarning({ ...settings, bindAddress: address });
 }
 
 /** Collects the status of a deployed stack (no printing). */
@@ -80,12 +103,24 @@ export async function collectStatus(ctx: OpsContext, outputs: StackOutputs): Pro
     problems.push(`scrape target ${t.job} (${t.url}) is ${t.health}${t.lastError ? `: ${t.lastError}` : ""}`);
   }
   if (prometheus.error) problems.push(prometheus.error);
-  return { project: outputs.project, stack: outputs.stack, healthy: problems.length === 0, services: statuses, prometheus, problems };
+  return {
+    project: outputs.project,
+    stack: outputs.stack,
+    healthy: problems.length === 0,
+    exposure: exposure(ctx, outputs, services, containers),
+    services: statuses,
+    prometheus,
+    problems,
+  };
 }
 
 function printStatus(ctx: OpsContext, status: StackStatus): void {
   say(ctx, `Stack ${status.stack} (project ${status.project})`);
   say(ctx);
+  if (status.exposure) {
+    say(ctx, `WARNING: ${status.exposure}`);
+    say(ctx);
+  }
   const rows = status.services.map((s) => [
     s.service,
     s.container,
@@ -122,7 +157,10 @@ export async function statusCommand(ctx: OpsContext, options: { stack?: string; 
   const choice = await chooseStack(ctx, options.stack);
   const outputs = await deployedOutputs(ctx, choice);
   const status = await collectStatus(ctx, outputs);
-  if (options.json) say(ctx, JSON.stringify(status, null, 2));
-  else printStatus(ctx, status);
+  if (options.json) {
+    say(ctx, JSON.stringify(status, null, 2));
+    // Scripts read the JSON; the person running them still sees the warning.
+    if (status.exposure) note(ctx, `WARNING: ${status.exposure}`);
+  } else printStatus(ctx, status);
   return status.healthy ? 0 : 1;
 }

@@ -1,7 +1,8 @@
 /**
- * backup and restore end to end on the real servers: Prometheus writes a TSDB snapshot through its admin
- * API, the fake docker runs the helper containers' tar on host directories standing in for the volumes,
- * and after a restore a fresh Prometheus and Pushgateway read the data back.
+ * backup and restore end to end on the real servers: the fake docker's `pause` really freezes the server
+ * processes (SIGSTOP, SIGCONT on unpause), runs the helper containers' tar on host directories standing in
+ * for the volumes, and after a restore a fresh Prometheus (replaying the copied write-ahead log) and
+ * Pushgateway read the data back.
  */
 import { createHash } from "crypto";
 import { spawnSync } from "child_process";
@@ -23,7 +24,7 @@ import {
   waitForUrl,
 } from "../support/servers";
 import { FakeRule, FakeTools } from "./support/fake-tools";
-import { DATA_PATHS, inspectJson, makeProject, runOps, stackOutputs } from "./support/harness";
+import { DATA_PATHS, imageId, imageInspectJson, imageRef, inspectJson, makeProject, runOps, stackOutputs } from "./support/harness";
 
 const sha256 = (file: string) => createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 const BACKUP = "backups/src/2025-01-31T120501Z";
@@ -48,17 +49,27 @@ describeWith(["prometheus", "prometheus-pushgateway", "prometheus-alertmanager"]
     emulator: "http://127.0.0.1:1",
   });
 
-  /** The fake docker of a stack: inspect, pause/stop/start, and run/exec on the host directories. */
+  /**
+   * The fake docker of a stack: inspect, pause/unpause (freezing the real server processes of stack src),
+   * stop/start, and run on the host directories. Stack src exports its image references; dst does not,
+   * so its images are named by `docker image inspect`, as for stacks deployed before that output.
+   */
   function dockerRules(stack: string, states: Parameters<typeof inspectJson>[1] = {}): FakeRule[] {
+    const servers = stack === "src" ? { pushgateway, prometheus, alertmanager } : {};
+    const freeze = Object.entries(servers).flatMap(([service, server]): FakeRule[] => [
+      { tool: "docker", args: ["pause", `promemu-${stack}-${service}`], signal: { pid: server.process.pid!, name: "SIGSTOP" } },
+      { tool: "docker", args: ["unpause", `promemu-${stack}-${service}`], signal: { pid: server.process.pid!, name: "SIGCONT" } },
+    ]);
     return [
-      { tool: "pulumi", args: ["stack", "output", "--json", "--stack", stack], stdout: JSON.stringify(stackOutputs(stack, urls())) },
+      { tool: "pulumi", args: ["stack", "output", "--json", "--stack", stack], stdout: JSON.stringify(stackOutputs(stack, urls(), { images: stack === "src" })) },
       { tool: "docker", args: ["container", "inspect"], stdout: inspectJson(stack, states, Object.keys(DATA_PATHS)) },
+      { tool: "docker", args: ["image", "inspect"], stdout: imageInspectJson() },
+      ...freeze,
       { tool: "docker", args: ["pause"] },
       { tool: "docker", args: ["unpause"] },
       { tool: "docker", args: ["stop"] },
       { tool: "docker", args: ["start"] },
       { tool: "docker", args: ["run"], volumes },
-      { tool: "docker", args: ["exec"], mounts: { [`promemu-${stack}-prometheus`]: { "/prometheus": volumes[`promemu-${stack}-prometheus-data`] } } },
     ];
   }
 
@@ -136,11 +147,11 @@ describeWith(["prometheus", "prometheus-pushgateway", "prometheus-alertmanager"]
     expect(fakes.commandLines("docker").filter((l) => !l.startsWith("container inspect"))).toEqual([]);
   });
 
-  test("backup: Prometheus through a TSDB snapshot, the others paused while copied, a manifest with versions, sizes and checksums", async () => {
+  test("backup: every volume copied while its container is paused, a manifest with image references and ids, versions, sizes and checksums", async () => {
     fakes.on(...dockerRules("src"));
     const run = await runOps(["backup", "--stack", "src"], { fakes, cwd: project });
     expect(run.stderr).toContain("[1/5] pushgateway: pause, copy, resume (volume promemu-src-pushgateway-data)");
-    expect(run.stderr).toContain("[2/5] prometheus: TSDB snapshot, then copy");
+    expect(run.stderr).toContain("[2/5] prometheus: pause, copy, resume (volume promemu-src-prometheus-data)");
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`Backup of stack src written to ${BACKUP} (4 volumes`);
 
@@ -152,39 +163,60 @@ describeWith(["prometheus", "prometheus-pushgateway", "prometheus-alertmanager"]
     expect(manifest).toMatchObject({ format: "promemu-backup/1", project: "promemu", stack: "src", createdAt: "2025-01-31T12:05:01.250Z" });
     expect(manifest.services.map((s) => [s.service, s.version, s.method, s.volume, s.dataPath])).toEqual([
       ["pushgateway", pgVersion, "paused-copy", "promemu-src-pushgateway-data", "/data"],
-      ["prometheus", promVersion, "tsdb-snapshot", "promemu-src-prometheus-data", "/prometheus"],
+      ["prometheus", promVersion, "paused-copy", "promemu-src-prometheus-data", "/prometheus"],
       ["alertmanager", amVersion, "paused-copy", "promemu-src-alertmanager-data", "/alertmanager"],
       ["grafana", "12.1.0", "paused-copy", "promemu-src-grafana-data", "/var/lib/grafana"],
     ]);
+    // Docker shows the containers' image as an id; the manifest names it for people too (from the stack's images output).
+    expect(manifest.services.map((s) => [s.image, s.imageId])).toEqual(Object.keys(DATA_PATHS).map((s) => [imageRef(s), imageId(s)]));
     for (const entry of manifest.services) {
       const file = path.join(dir, entry.archive);
       expect([entry.archive, entry.bytes, entry.sha256]).toEqual([`${entry.service}.tar`, fs.statSync(file).size, sha256(file)]);
     }
 
-    // The Prometheus archive is the snapshot: whole blocks, no WAL; the snapshot itself is removed afterwards.
+    // The Prometheus archive is its whole data directory: blocks and the write-ahead log it replays on start.
     const listing = spawnSync("tar", ["-tf", path.join(dir, "prometheus.tar")], { encoding: "utf8" }).stdout;
-    expect(listing).toMatch(/^\.\/[0-9A-Z]{26}\/meta\.json$/m);
-    expect(listing).not.toMatch(/wal\//);
-    expect(fs.readdirSync(path.join(prometheus.dataDir, "snapshots"))).toEqual([]);
+    expect(listing).toMatch(/^\.\/wal\/\d+$/m);
+    expect(listing).not.toMatch(/snapshots\//);
 
-    const docker = fakes.commandLines("docker");
-    const image = (s: string) => `sha256:${s.padEnd(64, "0").slice(0, 64)}`;
-    const snapshotRun = docker.find((l) => l.includes("/prometheus/snapshots/"))!;
-    const snapshot = /\/prometheus\/snapshots\/(\S+)/.exec(snapshotRun)![1];
-    expect(docker).toEqual([
+    const helper = (s: string) => `run --rm --name promemu-src-${s}-backup --network none ${s === "grafana" ? "--user 472:0 " : ""}-v promemu-src-${s}-data:${DATA_PATHS[s]}:ro --entrypoint tar ${imageId(s)} -C ${DATA_PATHS[s]} -cf - .`;
+    expect(fakes.commandLines("docker")).toEqual([
       "container inspect promemu-src-pushgateway promemu-src-prometheus promemu-src-alertmanager promemu-src-grafana",
-      "pause promemu-src-pushgateway",
-      `run --rm --network none -v promemu-src-pushgateway-data:/data:ro --entrypoint tar ${image("pushgateway")} -C /data -cf - .`,
-      "unpause promemu-src-pushgateway",
-      `run --rm --network none -v promemu-src-prometheus-data:/prometheus:ro --entrypoint tar ${image("prometheus")} -C /prometheus/snapshots/${snapshot} -cf - .`,
-      `exec promemu-src-prometheus rm -rf /prometheus/snapshots/${snapshot}`,
-      "pause promemu-src-alertmanager",
-      `run --rm --network none -v promemu-src-alertmanager-data:/alertmanager:ro --entrypoint tar ${image("alertmanager")} -C /alertmanager -cf - .`,
-      "unpause promemu-src-alertmanager",
-      "pause promemu-src-grafana",
-      `run --rm --network none --user 472:0 -v promemu-src-grafana-data:/var/lib/grafana:ro --entrypoint tar ${image("grafana")} -C /var/lib/grafana -cf - .`,
-      "unpause promemu-src-grafana",
+      ...Object.keys(DATA_PATHS).flatMap((s) => [`pause promemu-src-${s}`, helper(s), `unpause promemu-src-${s}`]),
     ]);
+    // Every server runs again (a frozen one would not answer).
+    for (const server of [prometheus, pushgateway, alertmanager]) expect((await fetch(`${server.url}/-/healthy`)).status).toBe(200);
+  });
+
+  test("a backup that fails half-way unpauses the container and removes the incomplete backup", async () => {
+    fakes.on(
+      { tool: "docker", args: ["run", "--rm", "--name", "promemu-src-prometheus-backup"], exit: 1, stderr: "tar: ./wal/00000002: Input/output error\n" },
+      ...dockerRules("src"),
+    );
+    const run = await runOps(["backup", "--stack", "src", "--output", "failed"], { fakes, cwd: project });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("tar: ./wal/00000002: Input/output error");
+    expect(run.stderr).toContain("the incomplete backup failed/src/2025-01-31T120501Z was removed");
+    expect(fs.readdirSync(path.join(project, "failed", "src"))).toEqual([]);
+    expect(fakes.commandLines("docker").filter((l) => /^(un)?pause/.test(l))).toEqual([
+      "pause promemu-src-pushgateway",
+      "unpause promemu-src-pushgateway",
+      "pause promemu-src-prometheus",
+      "unpause promemu-src-prometheus",
+    ]);
+    expect((await fetch(`${prometheus.url}/-/healthy`)).status).toBe(200);
+  });
+
+  test("a backup directory that cannot be created is named plainly, with the option it came from", async () => {
+    fakes.on(...dockerRules("src"));
+    const file = path.join(project, "a-file");
+    fs.writeFileSync(file, "");
+    const run = await runOps(["backup", "--stack", "src", "--output", `${file}/x`], { fakes, cwd: project });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      `error: cannot create the directory ${file}/x/src/2025-01-31T120501Z: a part of the path is a file, not a directory (ENOTDIR) (from --output ${file}/x): choose a directory you can write to\n`,
+    );
+    expect(fakes.commandLines("docker").filter((l) => !/^(container|image) inspect/.test(l))).toEqual([]);
   });
 
   test("restore refuses a damaged backup before touching anything, and asks before replacing data", async () => {
@@ -195,7 +227,10 @@ describeWith(["prometheus", "prometheus-pushgateway", "prometheus-alertmanager"]
     const run = await runOps(["restore", "backups/damaged", "--stack", "dst", "--yes"], { fakes, cwd: project });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/error: backup .*damaged is damaged, nothing was restored:\n {2}- grafana\.tar has \d+ bytes, the manifest says \d+\n/);
-    expect(fakes.commandLines("docker")).toEqual(["container inspect promemu-dst-pushgateway promemu-dst-prometheus promemu-dst-alertmanager promemu-dst-grafana"]);
+    expect(fakes.commandLines("docker")).toEqual([
+      "container inspect promemu-dst-pushgateway promemu-dst-prometheus promemu-dst-alertmanager promemu-dst-grafana",
+      `image inspect ${Object.keys(DATA_PATHS).map(imageId).join(" ")}`,
+    ]);
 
     const scripted = await runOps(["restore", BACKUP, "--stack", "dst"], { fakes, cwd: project });
     expect(scripted.code).toBe(2);
@@ -207,7 +242,7 @@ describeWith(["prometheus", "prometheus-pushgateway", "prometheus-alertmanager"]
     expect(cancelled.questions).toEqual(["Type the stack name (dst) to continue, anything else cancels: "]);
     expect(cancelled.code).toBe(1);
     expect(cancelled.stderr).toContain("error: cancelled: nothing was changed");
-    expect(fakes.commandLines("docker").filter((l) => !l.startsWith("container inspect"))).toEqual([]);
+    expect(fakes.commandLines("docker").filter((l) => !/^(container|image) inspect/.test(l))).toEqual([]);
   });
 
   test("restore into another stack: stop, replace each volume, start, wait for health; the servers read the data back", async () => {
@@ -217,9 +252,9 @@ describeWith(["prometheus", "prometheus-pushgateway", "prometheus-alertmanager"]
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`Restored 4 volumes of stack dst from ${BACKUP}; the services are healthy.`);
 
-    const docker = fakes.calls("docker").filter((c) => c.args[0] !== "container");
+    const docker = fakes.calls("docker").filter((c) => !["container", "image"].includes(c.args[0]));
     const restoreRun = (s: string) =>
-      `run --rm -i --network none ${s === "grafana" ? "--user 472:0 " : ""}-v promemu-dst-${s}-data:${DATA_PATHS[s]} --entrypoint sh sha256:${s.padEnd(64, "0").slice(0, 64)} -c find "$1" -mindepth 1 -delete && tar -xf - -C "$1" restore ${DATA_PATHS[s]}`;
+      `run --rm --name promemu-dst-${s}-restore -i --network none ${s === "grafana" ? "--user 472:0 " : ""}-v promemu-dst-${s}-data:${DATA_PATHS[s]} --entrypoint sh ${imageId(s)} -c find "$1" -mindepth 1 -maxdepth 1 -exec rm -rf {} + && tar -xf - -C "$1" restore ${DATA_PATHS[s]}`;
     expect(docker.map((c) => c.args.join(" "))).toEqual([
       "stop promemu-dst-pushgateway promemu-dst-prometheus promemu-dst-alertmanager promemu-dst-grafana",
       restoreRun("pushgateway"),
@@ -247,6 +282,45 @@ describeWith(["prometheus", "prometheus-pushgateway", "prometheus-alertmanager"]
     const pg = await startPushgateway({ persistenceFile: path.join(work, "pushgateway-dst", "pushgateway.db") });
     await waitForUrl(`${pg.url}/metrics`);
     expect(await (await fetch(`${pg.url}/metrics`)).text()).toMatch(/^backup_marker\{instance="",job="backup"\} 42$/m);
+  });
+
+  test("restore compares image ids and shows people the image references", async () => {
+    const other = path.join(project, "backups/other-image");
+    fs.cpSync(path.join(project, BACKUP), other, { recursive: true });
+    const manifest = JSON.parse(fs.readFileSync(path.join(other, "manifest.json"), "utf8")) as Manifest;
+    // Same tag, another image (the tag moved), and another tag altogether.
+    manifest.services[0].imageId = `sha256:${"1".repeat(64)}`;
+    Object.assign(manifest.services[1], { image: "prom/prometheus:v3.4.0", imageId: `sha256:${"2".repeat(64)}` });
+    fs.writeFileSync(path.join(other, "manifest.json"), JSON.stringify(manifest));
+    fakes.on(...dockerRules("dst"));
+    const run = await runOps(["restore", "backups/other-image", "--stack", "dst", "--yes"], { fakes, cwd: project });
+    expect(run.code).toBe(0);
+    expect(run.stderr.split("\n").filter((l) => l.startsWith("warning:"))).toEqual([
+      `warning: pushgateway was backed up from prom/pushgateway:test (sha256:111111111111…) and is restored into prom/pushgateway:test (${imageId("pushgateway").slice(0, 19)}…)`,
+      `warning: prometheus was backed up from prom/prometheus:v3.4.0 (sha256:222222222222…) and is restored into prom/prometheus:test (${imageId("prometheus").slice(0, 19)}…)`,
+    ]);
+  });
+
+  test("a stack without Grafana: backup copies the other volumes, restore skips Grafana's archive", async () => {
+    const services = ["pushgateway", "prometheus", "alertmanager", "emulator"];
+    const { grafana: _none, ...otherUrls } = urls();
+    const withoutGrafana = (stack: string): FakeRule[] => [
+      { tool: "pulumi", args: ["stack", "output"], stdout: JSON.stringify(stackOutputs(stack, otherUrls, { services })) },
+      { tool: "docker", args: ["container", "inspect"], stdout: inspectJson(stack, {}, services) },
+      ...dockerRules(stack).filter((r) => !(r.args[0] === "container" || r.args[1] === "output")),
+    ];
+    fakes.on(...withoutGrafana("src"));
+    const backup = await runOps(["backup", "--stack", "src", "--output", "no-grafana"], { fakes, cwd: project });
+    expect(backup.code).toBe(0);
+    expect(backup.stdout).toContain("(3 volumes");
+    expect(fakes.commandLines("docker").some((l) => l.includes("grafana"))).toBe(false);
+
+    fakes.remove();
+    fakes = new FakeTools().on(...withoutGrafana("dst"));
+    const restore = await runOps(["restore", BACKUP, "--stack", "dst", "--yes"], { fakes, cwd: project });
+    expect(restore.code).toBe(0);
+    expect(restore.stderr).toContain("warning: stack dst has no grafana: its archive is skipped");
+    expect(restore.stdout).toContain("Restored 3 volumes of stack dst");
   });
 
   test("restore fails with the services still unhealthy after --timeout, naming them", async () => {

@@ -6,16 +6,12 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { FakeTools } from "./support/fake-tools";
-import { makeProject } from "./support/harness";
+import { makeProject, OPS_ENTRY } from "./support/harness";
 
 const ROOT = path.resolve(__dirname, "../..");
 
 function ops(args: string[], cwd: string, env: NodeJS.ProcessEnv) {
-  const result = spawnSync(
-    process.execPath,
-    [require.resolve("ts-node/dist/bin"), "--transpile-only", "-P", path.join(ROOT, "tsconfig.json"), path.join(ROOT, "ops/cli.ts"), ...args],
-    { cwd, env, encoding: "utf8", timeout: 60_000 },
-  );
+  const result = spawnSync(process.execPath, [...OPS_ENTRY, ...args], { cwd, env, encoding: "utf8", timeout: 60_000 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -10,7 +10,7 @@ import * as path from "path";
 import type { StackStatus } from "../../ops/commands/status";
 import { describeWith, freePort, RunningServer, sleep, startPrometheus, startPushgateway, stopAllServers } from "../support/servers";
 import { FakeTools } from "./support/fake-tools";
-import { inspectJson, makeProject, runOps, stackOutputs } from "./support/harness";
+import { inspectJson, makeProject, runOps, stackOutputs, useSandbox } from "./support/harness";
 
 /** Grafana is not packaged in Debian: a stand-in that answers its health endpoint like Grafana 12 does. */
 function grafanaStandIn(): Promise<http.Server> {
@@ -164,5 +164,49 @@ describeWith(["prometheus", "prometheus-pushgateway"])("ops status against real 
     expect(down.code).toBe(1);
     expect(down.stdout).toBe("");
     expect(down.stderr).toBe("error: Docker is not running: start it (Docker Desktop, or `sudo systemctl start docker`) and try again\n");
+  });
+});
+
+describe("ops status without servers", () => {
+  const sb = useSandbox();
+  const DEAD = { pushgateway: "http://127.0.0.1:1", prometheus: "http://127.0.0.1:1", alertmanager: "http://127.0.0.1:1", grafana: "http://127.0.0.1:1" };
+
+  test("ports published beyond loopback get a loud warning naming what is reachable; loopback ones do not", async () => {
+    sb.fakes.on(
+      { tool: "pulumi", args: ["stack", "output"], stdout: JSON.stringify(stackOutputs("t", DEAD)) },
+      { tool: "docker", args: ["container", "inspect"], stdout: inspectJson("t", {}, undefined, { bindAddress: "0.0.0.0" }) },
+    );
+    const run = await runOps(["status", "--stack", "t"], sb);
+    expect(run.code).toBe(1);
+    const warning = run.stdout.split("\n").find((l) => l.startsWith("WARNING: "))!;
+    expect(warning).toContain("bindAddress is 0.0.0.0, not loopback");
+    for (const reachable of ["Grafana (port 3000): every dashboard without a login", "the Pushgateway (port 9091): anyone can push", "Alertmanager (port 9093)", "silences", "the emulator (port 9464)"]) {
+      expect(warning).toContain(reachable);
+    }
+    const json = await runOps(["status", "--stack", "t", "--json"], sb);
+    expect((JSON.parse(json.stdout) as StackStatus).exposure).toBe(warning.slice("WARNING: ".length));
+    expect(json.stderr).toContain(warning);
+
+    sb.fakes.remove();
+    sb.fakes = new FakeTools().on(
+      { tool: "pulumi", args: ["stack", "output"], stdout: JSON.stringify(stackOutputs("t", DEAD)) },
+      { tool: "docker", args: ["container", "inspect"], stdout: inspectJson("t") },
+    );
+    const loopback = await runOps(["status", "--stack", "t", "--json"], sb);
+    expect((JSON.parse(loopback.stdout) as StackStatus).exposure).toBeUndefined();
+    expect(loopback.stderr).not.toContain("WARNING");
+  });
+
+  test("a stack without Grafana: status lists the services it runs", async () => {
+    const services = ["pushgateway", "prometheus", "alertmanager", "emulator"];
+    const { grafana: _none, ...urls } = DEAD;
+    sb.fakes.on(
+      { tool: "pulumi", args: ["stack", "output"], stdout: JSON.stringify(stackOutputs("t", urls, { services })) },
+      { tool: "docker", args: ["container", "inspect"], stdout: inspectJson("t", {}, services) },
+    );
+    const run = await runOps(["status", "--stack", "t", "--json"], sb);
+    expect(run.stderr).toBe("");
+    expect((JSON.parse(run.stdout) as StackStatus).services.map((s) => s.service)).toEqual(services);
+    expect(sb.fakes.commandLines("docker")).toEqual(["container inspect promemu-t-pushgateway promemu-t-prometheus promemu-t-alertmanager promemu-t-emulator"]);
   });
 });

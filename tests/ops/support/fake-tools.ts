@@ -30,6 +30,20 @@ export interface FakeRule {
   volumes?: Record<string, string>;
   /** docker exec: container name -> { container path: host directory }. */
   mounts?: Record<string, Record<string, string>>;
+  /**
+   * Never finish on its own, like a long copy or `pulumi up`: wait for a signal, record it (see
+   * signals()), and exit as a process killed by it would (128 + its number).
+   */
+  block?: boolean;
+  /** Send this signal to this process, as `docker pause` (SIGSTOP) and `unpause` (SIGCONT) freeze a container's processes. */
+  signal?: { pid: number; name: "SIGSTOP" | "SIGCONT" };
+}
+
+/** A signal a blocking fake received. */
+export interface FakeSignal {
+  tool: FakeTool;
+  args: string[];
+  signal: string;
 }
 
 export interface FakeCall {
@@ -39,6 +53,8 @@ export interface FakeCall {
   env: Record<string, string>;
   /** Standard input the call received, when it was given one. */
   stdin?: string;
+  /** The fake's process id (to end a blocking one a test left behind). */
+  pid: number;
 }
 
 const SCRIPT = `
@@ -54,7 +70,7 @@ const used = fs.existsSync(usedFile) ? JSON.parse(fs.readFileSync(usedFile, "utf
 const matches = (r) => r.tool === tool && (r.exact ? r.args.length === args.length : r.args.length <= args.length) && r.args.every((a, i) => a === "*" || a === args[i]);
 const index = rules.findIndex((r, i) => matches(r) && !(r.once && used.includes(i)));
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith("PULUMI_")));
-const call = { tool, args, env };
+const call = { tool, args, env, pid: process.pid };
 const record = () => fs.appendFileSync(path.join(dir, "calls.jsonl"), JSON.stringify(call) + "\\n");
 if (index < 0) {
   record();
@@ -82,7 +98,7 @@ function emulate() {
         map[target] = rule.volumes[volume];
       } else if (flag === "--entrypoint") entrypoint = args[++i];
       // The host cannot switch users; the argv assertions check the flag instead.
-      else if (flag === "--network" || flag === "--user") i++;
+      else if (flag === "--network" || flag === "--user" || flag === "--name") i++;
     }
     command = [entrypoint, ...args.slice(i + 1)];
   }
@@ -102,11 +118,26 @@ function emulate() {
 }
 
 if (rule.volumes || rule.mounts) emulate();
+if (rule.block) {
+  // Listening before the call is recorded: a test sends its signal once it sees the call.
+  const codes = { SIGINT: 130, SIGTERM: 143 };
+  for (const signal of Object.keys(codes)) {
+    process.on(signal, () => {
+      fs.appendFileSync(path.join(dir, "signals.jsonl"), JSON.stringify({ tool, args, signal }) + "\\n");
+      process.exit(codes[signal]);
+    });
+  }
+  setInterval(() => undefined, 1000);
+}
 record();
-if (rule.stdoutFile) process.stdout.write(fs.readFileSync(rule.stdoutFile));
-if (rule.stdout) process.stdout.write(rule.stdout);
-if (rule.stderr) process.stderr.write(rule.stderr);
-process.exitCode = rule.exit || 0;
+if (rule.signal) process.kill(rule.signal.pid, rule.signal.name);
+// A blocking fake stays alive (its interval) until a signal ends it.
+if (!rule.block) {
+  if (rule.stdoutFile) process.stdout.write(fs.readFileSync(rule.stdoutFile));
+  if (rule.stdout) process.stdout.write(rule.stdout);
+  if (rule.stderr) process.stderr.write(rule.stderr);
+  process.exitCode = rule.exit || 0;
+}
 `;
 
 export class FakeTools {
@@ -161,6 +192,17 @@ export class FakeTools {
       .filter(Boolean)
       .map((line) => JSON.parse(line) as FakeCall)
       .filter((c) => !tool || c.tool === tool);
+  }
+
+  /** The signals blocking fakes received, in order. */
+  signals(): FakeSignal[] {
+    const file = path.join(this.dir, "signals.jsonl");
+    if (!fs.existsSync(file)) return [];
+    return fs
+      .readFileSync(file, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as FakeSignal);
   }
 
   /** The argv of every call of a tool, joined by spaces (for readable assertions). */
