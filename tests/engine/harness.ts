@@ -1,0 +1,234 @@
+/**
+ * The real engine, as a user meets it: the Pulumi CLI and provider plugins built from Go modules
+ * (scripts/offline-toolchain), a Docker daemon (the one reachable, or a private one that
+ * scripts/local-images/dockerd.sh starts and this harness stops), the local stand-in images
+ * (scripts/local-images/build.sh), and a copy of the project in a temporary folder whose HOME holds the
+ * file backend (`file://~` in Pulumi.yaml), so nothing the suite does lands in the checkout or in the
+ * developer's own ~/.pulumi.
+ */
+import { spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import * as os from "os";
+import * as path from "path";
+import { LABEL_KEYS } from "../../config/labels";
+
+export const ROOT = path.resolve(__dirname, "../..");
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr, for failure messages. */
+  output: string;
+}
+
+/** Runs a command to its end (no shell), with a time limit; never throws for a non-zero exit. */
+export function runCommand(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {},
+): Promise<CommandResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let output = "";
+    child.stdout.on("data", (c: Buffer) => {
+      stdout += c.toString();
+      output += c.toString();
+    });
+    child.stderr.on("data", (c: Buffer) => {
+      stderr += c.toString();
+      output += c.toString();
+    });
+    child.stdin.end(options.input ?? "");
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 600_000);
+    child.once("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr, output });
+    });
+  });
+}
+
+/** `KEY=value` lines of a script's standard output. */
+export function keyValues(stdout: string): Record<string, string> {
+  const found: Record<string, string> = {};
+  for (const line of stdout.split("\n")) {
+    const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+    if (match) found[match[1]] = match[2];
+  }
+  return found;
+}
+
+/** What the suite needs, or why it cannot run. */
+export type Engine =
+  | { ready: true; env: NodeJS.ProcessEnv; images: Record<string, string>; startedDaemon: boolean }
+  | { ready: false; reason: string };
+
+function dockerAnswers(env: NodeJS.ProcessEnv): boolean {
+  return spawnSync("docker", ["info", "--format", "{{.ServerVersion}}"], { env, stdio: "ignore", timeout: 20_000 }).status === 0;
+}
+
+/**
+ * Brings the toolchain, a daemon and the images. The scripts are idempotent: in CI `.ci/run` has run
+ * them already and they take seconds here; on a developer's machine the first call builds.
+ */
+export async function prepareEngine(): Promise<Engine> {
+  const toolchain = await runCommand("bash", [path.join(ROOT, "scripts/offline-toolchain/build.sh")], { timeoutMs: 3_600_000 });
+  const bin = keyValues(toolchain.stdout).PULUMI_TOOLCHAIN_BIN;
+  if (toolchain.code !== 0 || !bin) return { ready: false, reason: `the Pulumi toolchain could not be built:\n${toolchain.output.slice(-3000)}` };
+
+  let env: NodeJS.ProcessEnv = { ...process.env };
+  let startedDaemon = false;
+  if (!dockerAnswers(env)) {
+    if (spawnSync("which", ["dockerd"]).status !== 0) return { ready: false, reason: "no Docker daemon answers and dockerd is not installed (apt-get install docker.io)" };
+    const started = await runCommand("bash", [path.join(ROOT, "scripts/local-images/dockerd.sh"), "start"], { timeoutMs: 120_000 });
+    if (started.code !== 0) return { ready: false, reason: `dockerd could not be started:\n${started.output.slice(-3000)}` };
+    startedDaemon = !/already running/i.test(started.output);
+    const vars = keyValues((await runCommand("bash", [path.join(ROOT, "scripts/local-images/dockerd.sh"), "env"])).stdout.replace(/^export /gm, ""));
+    env = { ...env, ...vars };
+    if (!dockerAnswers(env)) return { ready: false, reason: `dockerd started but does not answer at ${env.DOCKER_HOST}` };
+  }
+  const built = await runCommand("bash", [path.join(ROOT, "scripts/local-images/build.sh")], { env, timeoutMs: 1_800_000 });
+  if (built.code !== 0) return { ready: false, reason: `the local images could not be built:\n${built.output.slice(-3000)}` };
+  const images = keyValues(built.stdout);
+
+  env = {
+    ...env,
+    PATH: `${bin}${path.delimiter}${env.PATH}`,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_CONFIG_PASSPHRASE: "engine-suite-passphrase",
+    // No colours or progress animations in what the tests read.
+    PULUMI_SKIP_CONFIRMATIONS: "true",
+    NO_COLOR: "1",
+    FORCE_COLOR: "0",
+  };
+  delete env.PULUMI_BACKEND_URL;
+  delete env.PULUMI_ACCESS_TOKEN;
+  return { ready: true, env, images, startedDaemon };
+}
+
+export async function stopEngine(engine: Engine): Promise<void> {
+  if (engine.ready && engine.startedDaemon) {
+    await runCommand("bash", [path.join(ROOT, "scripts/local-images/dockerd.sh"), "stop"], { env: engine.env, timeoutMs: 120_000 });
+  }
+}
+
+/** Files a user's checkout has: tracked and not ignored, less what the program never reads. */
+function projectFiles(): string[] {
+  const listed = spawnSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" });
+  if (listed.status !== 0) throw new Error(`git ls-files failed: ${listed.stderr}`);
+  const skip = /^(tests|docs|\.github|\.ci)\//;
+  return listed.stdout
+    .split("\n")
+    .filter((f) => f && !skip.test(f) && !/^Pulumi\.(?!yaml$).+\.yaml$/.test(f) && fs.existsSync(path.join(ROOT, f)));
+}
+
+export interface Project {
+  dir: string;
+  home: string;
+  env: NodeJS.ProcessEnv;
+  writeStack(stack: string, config: Record<string, unknown>): string;
+  /** `npm run --silent <script> -- <args>` in the project, as a user types it. */
+  npm(script: string, args?: string[], timeoutMs?: number): Promise<CommandResult>;
+  pulumi(args: string[], timeoutMs?: number): Promise<CommandResult>;
+  remove(): void;
+}
+
+/**
+ * A copy of the checkout in a temporary folder. node_modules is linked; the emulator's is copied, because
+ * it is part of the emulator image's build context and a link would reach outside it.
+ */
+export function copyProject(engineEnv: NodeJS.ProcessEnv): Project {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), "promemu-engine-"));
+  const dir = path.join(base, "promemu");
+  const home = path.join(base, "home");
+  fs.mkdirSync(home, { recursive: true });
+  for (const file of projectFiles()) {
+    const target = path.join(dir, file);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.copyFileSync(path.join(ROOT, file), target);
+  }
+  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+  fs.cpSync(path.join(ROOT, "emulator/node_modules"), path.join(dir, "emulator/node_modules"), { recursive: true, verbatimSymlinks: true });
+  const env: NodeJS.ProcessEnv = { ...engineEnv, HOME: home };
+  return {
+    dir,
+    home,
+    env,
+    writeStack(stack, config) {
+      const file = path.join(dir, `Pulumi.${stack}.yaml`);
+      const entries = Object.fromEntries(Object.entries(config).map(([k, v]) => [`promemu:${k}`, v]));
+      fs.writeFileSync(file, yaml.dump({ config: entries }));
+      return file;
+    },
+    npm(script, args = [], timeoutMs = 900_000) {
+      return runCommand("npm", ["run", "--silent", script, "--", ...args], { cwd: dir, env, timeoutMs });
+    },
+    pulumi(args, timeoutMs = 900_000) {
+      return runCommand("pulumi", [...args, "--non-interactive"], { cwd: dir, env, timeoutMs });
+    },
+    remove() {
+      fs.rmSync(base, { recursive: true, force: true });
+    },
+  };
+}
+
+/** `docker` with the engine's environment; throws with its output on failure. */
+export async function docker(env: NodeJS.ProcessEnv, args: string[]): Promise<string> {
+  const result = await runCommand("docker", args, { env, timeoutMs: 120_000 });
+  if (result.code !== 0) throw new Error(`docker ${args.join(" ")} failed (${result.code}):\n${result.output}`);
+  return result.stdout.trim();
+}
+
+/** Names of the Docker objects of one stack, by kind. */
+export async function stackObjects(env: NodeJS.ProcessEnv, stack: string): Promise<{ containers: string[]; volumes: string[]; networks: string[] }> {
+  const filter = ["--filter", `label=${LABEL_KEYS.stack}=${stack}`];
+  const lines = (text: string) => text.split("\n").filter(Boolean).sort();
+  return {
+    containers: lines(await docker(env, ["ps", "-a", ...filter, "--format", "{{.Names}}"])),
+    volumes: lines(await docker(env, ["volume", "ls", ...filter, "--format", "{{.Name}}"])),
+    networks: lines(await docker(env, ["network", "ls", ...filter, "--format", "{{.Name}}"])),
+  };
+}
+
+/** Removes whatever a failed run left of a stack (containers, then networks and volumes). */
+export async function purgeStack(env: NodeJS.ProcessEnv, stack: string): Promise<void> {
+  const objects = await stackObjects(env, stack).catch(() => ({ containers: [], volumes: [], networks: [] }));
+  if (objects.containers.length) await runCommand("docker", ["rm", "-f", "-v", ...objects.containers], { env });
+  if (objects.networks.length) await runCommand("docker", ["network", "rm", ...objects.networks], { env });
+  if (objects.volumes.length) await runCommand("docker", ["volume", "rm", "-f", ...objects.volumes], { env });
+}
+
+/** Docker's health status of each container, by name. */
+export async function healthOf(env: NodeJS.ProcessEnv, containers: string[]): Promise<Record<string, string>> {
+  const statuses: Record<string, string> = {};
+  for (const name of containers) {
+    statuses[name] = await docker(env, ["inspect", "--format", "{{if .State.Health}}{{.State.Health.Status}}{{else}}no-healthcheck{{end}}", name]);
+  }
+  return statuses;
+}
+
+/** Host ports `count` consecutive from a base that no listener holds, for a stack's portOffset. */
+export async function freeOffset(ports: number[], taken: Set<number> = new Set()): Promise<number> {
+  const net = await import("net");
+  const free = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once("error", () => resolve(false));
+      server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+    });
+  // Start from the process id: runs side by side try different offsets first, and a rerun is reproducible.
+  for (let offset = 20000 + (process.pid % 200) * 100; offset < 45000; offset += 100) {
+    if (taken.has(offset)) continue;
+    const all = await Promise.all(ports.map((p) => free(p + offset)));
+    if (all.every(Boolean)) return offset;
+  }
+  throw new Error("no free port offset found");
+}

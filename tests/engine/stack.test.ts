@@ -1,0 +1,243 @@
+/**
+ * `pulumi up`, `preview --diff`, the operations and `destroy`, run for real: the Pulumi engine with the
+ * docker and command providers built from Go modules, a real Docker daemon, the stand-in images built
+ * from Debian's packages. Grafana has no image here (no Debian package, AGPL: not built), so these
+ * stacks run with `grafana.enabled: false`; everything else is the program a user runs, through the same
+ * `npm run` operations.
+ *
+ * Scenario time is compressed (emulator.speed) and alert `for` values are seconds, so an alert reaches
+ * Alertmanager within the test.
+ */
+import { instantQuery, alertmanagerAlerts } from "../e2e/prometheus-api";
+import { eventually } from "../support/servers";
+import {
+  copyProject,
+  docker,
+  Engine,
+  freeOffset,
+  healthOf,
+  prepareEngine,
+  Project,
+  purgeStack,
+  stackObjects,
+  stopEngine,
+} from "./harness";
+
+const CI = process.env.CI === "true";
+/** Host ports of the stack before the offset (config/settings.ts defaults; Grafana is off). */
+const BASE_PORTS = [9091, 9090, 9093, 9464];
+const suffix = String(process.pid % 10000);
+const STACK_A = `engine-a-${suffix}`;
+const STACK_B = `engine-b-${suffix}`;
+
+/** A stack file for the stand-in images, with scrape, evaluation and scenario time compressed. */
+function stackConfig(images: Record<string, string>, portOffset: number, extra: Record<string, unknown> = {}) {
+  return {
+    portOffset,
+    pushgateway: { image: images.PROMEMU_IMAGE_PUSHGATEWAY },
+    prometheus: { image: images.PROMEMU_IMAGE_PROMETHEUS, scrapeInterval: "2s", evaluationInterval: "2s", ...(extra.prometheus as object) },
+    alertmanager: { image: images.PROMEMU_IMAGE_ALERTMANAGER, groupWait: "1s" },
+    grafana: { enabled: false },
+    emulator: { nodeImage: images.PROMEMU_IMAGE_NODE, pushInterval: "2s", speed: 6 },
+    alerts: { cpuHigh: { for: "4s" }, cpuCritical: { for: "4s" }, memoryHigh: { for: "4s" }, serviceDownFor: "10s", pushFailureFor: "10s" },
+  };
+}
+
+const url = (offset: number, port: number, p = "") => `http://127.0.0.1:${port + offset}${p}`;
+
+let engine: Engine;
+let project: Project | undefined;
+
+beforeAll(async () => {
+  engine = await prepareEngine();
+  if (!engine.ready) {
+    const notice = `real-engine suite cannot run: ${engine.reason}`;
+    if (CI) throw new Error(notice);
+    console.warn(`SKIPPED: ${notice}`);
+    return;
+  }
+  project = copyProject(engine.env);
+}, 3_600_000);
+
+afterAll(async () => {
+  if (engine?.ready) {
+    for (const stack of [STACK_A, STACK_B]) await purgeStack(engine.env, stack);
+  }
+  project?.remove();
+  if (engine) await stopEngine(engine);
+}, 300_000);
+
+/** `it` that runs only when the engine is there (a skip has already been announced, or failed in CI). */
+const live = (name: string, fn: (p: Project, images: Record<string, string>) => Promise<void>, timeout = 900_000) =>
+  it(
+    name,
+    async () => {
+      if (!engine.ready || !project) return;
+      await fn(project, engine.images);
+    },
+    timeout,
+  );
+
+describe("the stack on a real Docker engine, driven by the Pulumi CLI", () => {
+  let offsetA = 0;
+  let offsetB = 0;
+  let firstUpSeconds = 0;
+
+  live("up of a fresh stack: every container healthy, the end-of-up check green, the emulator's series in Prometheus", async (p, images) => {
+    offsetA = await freeOffset(BASE_PORTS);
+    p.writeStack(STACK_A, stackConfig(images, offsetA));
+    const started = Date.now();
+    const up = await p.npm("up", ["--stack", STACK_A]);
+    firstUpSeconds = (Date.now() - started) / 1000;
+    expect({ code: up.code, output: up.code === 0 ? "" : up.output }).toEqual({ code: 0, output: "" });
+    expect(up.stdout).toContain(`Stack ${STACK_A} is up`);
+    console.log(`first up of ${STACK_A}: ${firstUpSeconds.toFixed(0)} s`);
+
+    const objects = await stackObjects(p.env, STACK_A);
+    expect(objects.containers).toEqual(["alertmanager", "emulator", "prometheus", "pushgateway"].map((s) => `promemu-${STACK_A}-${s}`));
+    const health = await healthOf(p.env, objects.containers);
+    expect(Object.values(health)).toEqual(objects.containers.map(() => "healthy"));
+
+    const prometheus = url(offsetA, 9090);
+    const samples = await eventually(
+      async () => {
+        const found = await instantQuery(prometheus, "cpu_usage_percent");
+        return found.length > 0 ? found : undefined;
+      },
+      60_000,
+      () => "the emulator's cpu_usage_percent never reached Prometheus",
+    );
+    expect(samples[0].metric).toMatchObject({ job: "promemu", stack: STACK_A });
+    const up1 = await instantQuery(prometheus, "up == 1");
+    expect(up1.map((s) => s.metric.job).sort()).toEqual(["alertmanager", "emulator", "prometheus", "pushgateway"]);
+  });
+
+  live("loads the alert rules and delivers an alert to Alertmanager", async () => {
+    const rules = (await (await fetch(url(offsetA, 9090, "/api/v1/rules"))).json()) as { data: { groups: { rules: { name: string }[] }[] } };
+    expect(rules.data.groups.flatMap((g) => g.rules.map((r) => r.name))).toEqual(expect.arrayContaining(["HighCPUUsage", "HeavyTaskActive"]));
+    const alert = await eventually(
+      async () => (await alertmanagerAlerts(url(offsetA, 9093))).find((a) => a.labels.alertname === "HeavyTaskActive"),
+      120_000,
+      () => "HeavyTaskActive never reached Alertmanager",
+    );
+    expect(alert.labels).toMatchObject({ host: "balancer-01", stack: STACK_A });
+  });
+
+  live("a second up and a preview --expect-no-changes change nothing", async (p) => {
+    const started = Date.now();
+    const again = await p.pulumi(["up", "--yes", "--stack", STACK_A, "--json"]);
+    console.log(`no-change up of ${STACK_A}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    expect({ code: again.code, output: again.code === 0 ? "" : again.output }).toEqual({ code: 0, output: "" });
+    const summary = JSON.parse(again.stdout) as { changeSummary?: Record<string, number> };
+    expect(Object.keys(summary.changeSummary ?? {}).filter((k) => k !== "same")).toEqual([]);
+    const preview = await p.pulumi(["preview", "--expect-no-changes", "--stack", STACK_A]);
+    expect({ code: preview.code, output: preview.code === 0 ? "" : preview.output }).toEqual({ code: 0, output: "" });
+  });
+
+  live("a retention change replaces only Prometheus, and the data written before is still there", async (p, images) => {
+    const prometheus = url(offsetA, 9090);
+    const before = await instantQuery(prometheus, "timestamp(cpu_usage_percent{host=\"worker-01\"})");
+    const writtenAt = Number(before[0].value[1]);
+
+    p.writeStack(STACK_A, stackConfig(images, offsetA, { prometheus: { retentionTime: "3d" } }));
+    const preview = await p.pulumi(["preview", "--diff", "--json", "--stack", STACK_A]);
+    expect({ code: preview.code, output: preview.code === 0 ? "" : preview.output }).toEqual({ code: 0, output: "" });
+    const steps = (JSON.parse(preview.stdout) as { steps: { op: string; urn: string }[] }).steps.filter((s) => s.op !== "same");
+    const changed = [...new Set(steps.map((s) => s.urn.split("::").pop()!))].sort();
+    // The container (replaced: its command changes) and the end-of-up check that follows container ids.
+    expect(changed).toEqual(["promemu-check-targets-up", "promemu-prometheus-container"]);
+
+    const up = await p.npm("up", ["--stack", STACK_A]);
+    expect({ code: up.code, output: up.code === 0 ? "" : up.output }).toEqual({ code: 0, output: "" });
+    const cmdline = await docker(p.env, ["inspect", "--format", "{{json .Args}}", `promemu-${STACK_A}-prometheus`]);
+    expect(cmdline).toContain("--storage.tsdb.retention.time=3d");
+    const old = await instantQuery(prometheus, `cpu_usage_percent{host="worker-01"} @ ${writtenAt}`);
+    expect(old).toHaveLength(1);
+  });
+
+  live("a second stack with another portOffset runs beside the first, sharing nothing but images", async (p, images) => {
+    offsetB = await freeOffset(BASE_PORTS, new Set([offsetA]));
+    p.writeStack(STACK_B, stackConfig(images, offsetB));
+    const up = await p.npm("up", ["--stack", STACK_B]);
+    expect({ code: up.code, output: up.code === 0 ? "" : up.output }).toEqual({ code: 0, output: "" });
+    const a = await stackObjects(p.env, STACK_A);
+    const b = await stackObjects(p.env, STACK_B);
+    for (const kind of ["containers", "volumes", "networks"] as const) {
+      expect(b[kind].length).toBeGreaterThan(0);
+      expect(b[kind].filter((n) => a[kind].includes(n))).toEqual([]);
+    }
+    for (const [stack, offset] of [
+      [STACK_A, offsetA],
+      [STACK_B, offsetB],
+    ] as const) {
+      const status = await p.npm("status", ["--stack", stack]);
+      expect({ stack, code: status.code, output: status.code === 0 ? "" : status.output }).toEqual({ stack, code: 0, output: "" });
+      const series = await instantQuery(url(offset, 9090), "count(cpu_usage_percent)");
+      expect(series.length).toBe(1);
+    }
+  });
+
+  live("logs, backup, restore (nothing lost) and restart work against the real containers", async (p) => {
+    const logs = await p.npm("logs", ["--stack", STACK_A, "prometheus", "--tail", "20"]);
+    expect({ code: logs.code, output: logs.code === 0 ? "" : logs.output }).toEqual({ code: 0, output: "" });
+    expect(logs.stdout + logs.stderr).toMatch(/Server is ready to receive web requests|TSDB started/);
+
+    const prometheus = url(offsetA, 9090);
+    const marker = await instantQuery(prometheus, "timestamp(cpu_usage_percent{host=\"worker-01\"})");
+    const markerAt = Number(marker[0].value[1]);
+    const backup = await p.npm("backup", ["--stack", STACK_A]);
+    expect({ code: backup.code, output: backup.code === 0 ? "" : backup.output }).toEqual({ code: 0, output: "" });
+    const dir = /(backups\/\S+)/.exec(backup.stdout)?.[1];
+    expect(dir).toBeDefined();
+
+    const restore = await p.npm("restore", [dir!.replace(/[.:]$/, ""), "--stack", STACK_A, "--yes"]);
+    expect({ code: restore.code, output: restore.code === 0 ? "" : restore.output }).toEqual({ code: 0, output: "" });
+    const back = await eventually(
+      async () => {
+        const found = await instantQuery(prometheus, `cpu_usage_percent{host="worker-01"} @ ${markerAt}`).catch(() => []);
+        return found.length ? found : undefined;
+      },
+      60_000,
+      () => "the sample written before the backup is missing after the restore",
+    );
+    expect(back).toHaveLength(1);
+
+    const idBefore = await docker(p.env, ["inspect", "--format", "{{.Id}}", `promemu-${STACK_A}-emulator`]);
+    const restart = await p.npm("restart", ["emulator", "--stack", STACK_A]);
+    expect({ code: restart.code, output: restart.code === 0 ? "" : restart.output }).toEqual({ code: 0, output: "" });
+    const idAfter = await docker(p.env, ["inspect", "--format", "{{.Id}}", `promemu-${STACK_A}-emulator`]);
+    expect(idAfter).not.toBe(idBefore);
+    expect(await healthOf(p.env, [`promemu-${STACK_A}-emulator`])).toEqual({ [`promemu-${STACK_A}-emulator`]: "healthy" });
+  });
+
+  live("up fails with the project's message when a host port is taken", async (p, images) => {
+    const net = await import("net");
+    const blocker = net.createServer();
+    const offset = await freeOffset(BASE_PORTS, new Set([offsetA, offsetB]));
+    await new Promise<void>((resolve) => blocker.listen(9090 + offset, "127.0.0.1", resolve));
+    try {
+      const stack = `engine-c-${suffix}`;
+      p.writeStack(stack, stackConfig(images, offset));
+      const up = await p.npm("up", ["--stack", stack]);
+      expect(up.code).not.toBe(0);
+      expect(up.stderr).toMatch(new RegExp(`${9090 + offset}.*(in use|taken)`, "i"));
+      expect(up.stderr).toMatch(/portOffset|prometheus\.port/);
+      expect(up.stderr).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  live("down removes containers and network and keeps the volumes; cleanup removes them", async (p) => {
+    for (const stack of [STACK_B, STACK_A]) {
+      const volumes = (await stackObjects(p.env, stack)).volumes;
+      const down = await p.npm("down", ["--stack", stack]);
+      expect({ code: down.code, output: down.code === 0 ? "" : down.output }).toEqual({ code: 0, output: "" });
+      const after = await stackObjects(p.env, stack);
+      expect(after).toEqual({ containers: [], networks: [], volumes });
+    }
+    const cleanup = await p.npm("cleanup", ["--stack", STACK_B, "--yes"]);
+    expect({ code: cleanup.code, output: cleanup.code === 0 ? "" : cleanup.output }).toEqual({ code: 0, output: "" });
+    expect(await stackObjects(p.env, STACK_B)).toEqual({ containers: [], networks: [], volumes: [] });
+  });
+});
