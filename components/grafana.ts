@@ -6,6 +6,8 @@ export const GRAFANA_DATA_PATH = "/var/lib/grafana";
 export const GRAFANA_DATASOURCES_PATH = "/etc/grafana/provisioning/datasources/promemu.yml";
 export const GRAFANA_DASHBOARD_PROVIDER_PATH = "/etc/grafana/provisioning/dashboards/promemu.yml";
 export const GRAFANA_DASHBOARDS_DIR = "/etc/grafana/dashboards";
+/** The user's own dashboards (`grafana.extraDashboards`), a provider and Grafana folder of their own. */
+export const GRAFANA_EXTRA_DASHBOARDS_DIR = "/etc/grafana/dashboards-extra";
 export const GRAFANA_ENTRYPOINT_PATH = "/etc/grafana/promemu-entrypoint.sh";
 
 /**
@@ -30,6 +32,8 @@ export interface GrafanaArgs extends StatefulServiceArgs {
   readonly datasources: pulumi.Input<string>;
   readonly dashboardProvider: pulumi.Input<string>;
   readonly dashboards: GrafanaDashboardFile[];
+  /** The user's dashboards, already checked and bound to the stack's datasource; the provider must cover their folder. */
+  readonly extraDashboards?: readonly GrafanaDashboardFile[];
   /** Dashboard file shown on Grafana's home page. */
   readonly homeDashboard?: string;
   /** URL users reach Grafana on (links in alerts and share dialogs). */
@@ -78,6 +82,7 @@ export class Grafana extends StatefulService {
             { file: GRAFANA_DATASOURCES_PATH, content: args.datasources },
             { file: GRAFANA_DASHBOARD_PROVIDER_PATH, content: args.dashboardProvider },
             ...args.dashboards.map((d) => ({ file: `${GRAFANA_DASHBOARDS_DIR}/${d.fileName}`, content: d.json })),
+            ...(args.extraDashboards ?? []).map((d) => ({ file: `${GRAFANA_EXTRA_DASHBOARDS_DIR}/${d.fileName}`, content: d.json })),
           ],
           dataPath: GRAFANA_DATA_PATH,
         };

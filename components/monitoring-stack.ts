@@ -16,15 +16,15 @@ import {
 import { renderGrafanaEntrypoint } from "../config/grafana/entrypoint";
 import { exposureWarning } from "../config/exposure";
 import { CONTAINER_PORTS } from "../config/health";
-import { corsOriginPattern, renderPrometheusConfig, RULE_FILE, SCRAPE_JOBS, ScrapeTargets } from "../config/prometheus";
+import { corsOriginPattern, exporterJobs, extraRuleFile, renderPrometheusConfig, RULE_FILE, SCRAPE_JOBS, ScrapeTargets } from "../config/prometheus";
 import { renderAlertRules } from "../config/rules";
 import { hostPorts, ServiceName, Settings } from "../config/settings";
 import { Alertmanager } from "./alertmanager";
 import { Emulator } from "./emulator";
-import { Grafana, GRAFANA_DASHBOARDS_DIR } from "./grafana";
+import { Grafana, GRAFANA_DASHBOARDS_DIR, GRAFANA_EXTRA_DASHBOARDS_DIR } from "./grafana";
 import { physicalName, StackIdentity } from "./naming";
 import { StackNetwork } from "./network";
-import { Prometheus } from "./prometheus";
+import { Prometheus, PrometheusRuleFile } from "./prometheus";
 import { Pushgateway } from "./pushgateway";
 import { hostUrl, ServiceImage } from "./service";
 import { StackCheck } from "./stack-check";
@@ -36,6 +36,16 @@ export interface MonitoringStackArgs extends StackIdentity {
   readonly secretSettings: readonly string[];
   /** Folder of the emulator's package and Dockerfile. */
   readonly emulatorContext: string;
+  /**
+   * Exporter profiles the emulator's scenario serves (config/settings.ts exporterProfiles), e.g. ["node"]: each is
+   * scraped as job <profile> through the emulator's /sd/<profile>, and waited for at the end of up. Ignored when
+   * the emulator is off.
+   */
+  readonly exporterProfiles?: readonly string[];
+  /** The user's rule files (`prometheus.extraRuleFiles`), found and checked by config/user-files.ts. */
+  readonly extraRuleFiles?: readonly PrometheusRuleFile[];
+  /** The user's dashboards (`grafana.extraDashboards`), checked and bound to the stack's datasource. */
+  readonly extraDashboards?: readonly { readonly fileName: string; readonly content: string }[];
 }
 
 export interface StackUrls {
@@ -107,16 +117,21 @@ export class MonitoringStack extends pulumi.ComponentResource {
       pushgateway: internal("pushgateway"),
       ...(settings.grafana.enabled ? { grafana: internal("grafana") } : {}),
       ...(settings.alertmanager.enabled ? { alertmanager: internal("alertmanager") } : {}),
-      ...(settings.emulator.enabled ? { emulator: internal("emulator") } : {}),
+      ...(settings.emulator.enabled ? { emulator: internal("emulator"), exporters: exporterJobs(args.exporterProfiles ?? [], internal("emulator")) } : {}),
     };
+    const extraRules = args.extraRuleFiles ?? [];
     this.prometheus = new Prometheus(
       `${name}-prometheus`,
       {
         ...common,
         image: settings.prometheus.image,
         hostPort: ports.prometheus!,
-        config: secretIf("prometheus", renderPrometheusConfig({ settings, stack: args.stack, targets, ruleFiles: [RULE_FILE] })),
+        config: secretIf(
+          "prometheus",
+          renderPrometheusConfig({ settings, stack: args.stack, targets, ruleFiles: [RULE_FILE, ...extraRules.map((r) => extraRuleFile(r.fileName))] }),
+        ),
         rules: renderAlertRules(settings),
+        extraRules,
         retentionTime: settings.prometheus.retentionTime,
         retentionSize: settings.prometheus.retentionSize,
         externalUrl: url(ports.prometheus!),
@@ -129,6 +144,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
     if (settings.grafana.enabled) {
       const dashboards = renderDashboards(settings);
       const home = dashboards.find((d) => d.uid === MAIN_DASHBOARD_UID);
+      const extraDashboards = (args.extraDashboards ?? []).map((d) => ({ fileName: d.fileName, json: d.content }));
       this.grafana = new Grafana(
         `${name}-grafana`,
         {
@@ -143,8 +159,9 @@ export class MonitoringStack extends pulumi.ComponentResource {
             scrapeInterval: settings.prometheus.scrapeInterval,
             ...(settings.alertmanager.enabled ? { alertmanagerUrl: `http://${internal("alertmanager")}` } : {}),
           }),
-          dashboardProvider: renderGrafanaDashboardProvider(GRAFANA_DASHBOARDS_DIR),
+          dashboardProvider: renderGrafanaDashboardProvider(GRAFANA_DASHBOARDS_DIR, extraDashboards.length ? GRAFANA_EXTRA_DASHBOARDS_DIR : undefined),
           dashboards: dashboards.map((d) => ({ fileName: d.fileName, json: d.json })),
+          extraDashboards,
           homeDashboard: home?.fileName,
           rootUrl: url(ports.grafana!),
           startAfter: [this.prometheus.container],
@@ -179,7 +196,9 @@ export class MonitoringStack extends pulumi.ComponentResource {
       `${name}-check`,
       {
         prometheusUrl: url(ports.prometheus!),
-        jobs: (Object.keys(targets) as (keyof ScrapeTargets)[]).map((service) => SCRAPE_JOBS[service]).sort(),
+        jobs: (Object.keys(SCRAPE_JOBS) as (keyof typeof SCRAPE_JOBS)[]).filter((service) => targets[service]).map((service) => SCRAPE_JOBS[service]).sort(),
+        // Emulated hosts may be down on purpose (a reboot fault): one scraped host proves discovery and paths work.
+        exporterJobs: (targets.exporters ?? []).map((e) => e.job),
         timeout: "180s",
         triggers: containers.map((c) => c.id),
         startAfter: containers,

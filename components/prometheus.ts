@@ -4,12 +4,22 @@ import { StatefulService, StatefulServiceArgs } from "./service";
 export const PROMETHEUS_CONFIG_PATH = "/etc/prometheus/prometheus.yml";
 export const PROMETHEUS_RULES_PATH = "/etc/prometheus/rules/promemu-alerts.yml";
 export const PROMETHEUS_DATA_PATH = "/prometheus";
+/** Where the user's extra rule files go (config/prometheus.ts EXTRA_RULES_DIR, relative to the config file). */
+export const PROMETHEUS_EXTRA_RULES_DIR = "/etc/prometheus/rules/extra";
+
+/** One of the user's rule files: its name in PROMETHEUS_EXTRA_RULES_DIR and its content. */
+export interface PrometheusRuleFile {
+  readonly fileName: string;
+  readonly content: string;
+}
 
 export interface PrometheusArgs extends StatefulServiceArgs {
   /** Rendered prometheus.yml (config/prometheus.ts). */
   readonly config: pulumi.Input<string>;
   /** Rendered alert rule file (config/rules.ts). */
   readonly rules: pulumi.Input<string>;
+  /** The user's own rule files (`prometheus.extraRuleFiles`), already checked; prometheus.yml must list them. */
+  readonly extraRules?: readonly PrometheusRuleFile[];
   readonly retentionTime: string;
   readonly retentionSize: string;
   /** URL users reach Prometheus on, used in the links of alerts. */
@@ -43,6 +53,7 @@ export class Prometheus extends StatefulService {
         uploads: [
           { file: PROMETHEUS_CONFIG_PATH, content: args.config },
           { file: PROMETHEUS_RULES_PATH, content: args.rules },
+          ...(args.extraRules ?? []).map((r) => ({ file: `${PROMETHEUS_EXTRA_RULES_DIR}/${r.fileName}`, content: r.content })),
         ],
         dataPath: PROMETHEUS_DATA_PATH,
       }),

@@ -4,8 +4,10 @@ import * as pulumi from "@pulumi/pulumi";
 export interface StackCheckArgs {
   /** Prometheus as the machine running `pulumi up` reaches it. */
   readonly prometheusUrl: string;
-  /** Scrape jobs that must have a healthy target. */
+  /** Scrape jobs every target of which must be healthy (the stack's services). */
   readonly jobs: string[];
+  /** Scrape jobs of emulated exporters: at least one target each must be healthy (a host may be down on purpose). */
+  readonly exporterJobs?: string[];
   /** How long to wait, as a duration (`180s`). */
   readonly timeout: string;
   /** Re-run the check whenever one of these changes (e.g. container ids). */
@@ -28,7 +30,12 @@ export class StackCheck extends pulumi.ComponentResource {
       `${name}-targets-up`,
       {
         create: "node -r ts-node/register/transpile-only scripts/wait-for-targets.ts",
-        environment: { PROMETHEUS_URL: args.prometheusUrl, EXPECTED_JOBS: args.jobs.join(","), TIMEOUT: args.timeout },
+        environment: {
+          PROMETHEUS_URL: args.prometheusUrl,
+          EXPECTED_JOBS: args.jobs.join(","),
+          ...(args.exporterJobs?.length ? { EXPECTED_EXPORTER_JOBS: args.exporterJobs.join(",") } : {}),
+          TIMEOUT: args.timeout,
+        },
         triggers: args.triggers,
       },
       { parent: this, dependsOn: args.startAfter },

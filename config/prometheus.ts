@@ -21,6 +21,37 @@ export const SCRAPE_JOBS = {
  */
 export const RULE_FILE = "rules/promemu-alerts.yml";
 
+/**
+ * Folder of the user's extra rule files (`prometheus.extraRuleFiles`), relative to prometheus.yml's directory like
+ * RULE_FILE, apart from the stack's own file so that no name of theirs can clash with it.
+ */
+export const EXTRA_RULES_DIR = "rules/extra";
+
+/** rule_files entry of one extra rule file, by its file name in the container. */
+export const extraRuleFile = (fileName: string) => `${EXTRA_RULES_DIR}/${fileName}`;
+
+/**
+ * How often Prometheus asks the emulator's /sd/<profile> for its exporter hosts. The list only changes when the
+ * emulator restarts (with another scenario or overrides), so this is about how soon hosts appear after that.
+ */
+export const EXPORTER_SD_REFRESH = "30s";
+
+/**
+ * An exporter profile the emulator serves (docs/exporter-profiles.md): scraped under the job real setups give
+ * that exporter (`node`, `postgres`), its hosts found through Prometheus' HTTP service discovery.
+ */
+export interface ExporterJob {
+  /** The job name, the profile's name: `node` gives `up{job="node"}` as node_exporter's usual job does. */
+  job: string;
+  /** The emulator's /sd/<profile> as Prometheus reaches it, e.g. http://emulator:9464/sd/node. */
+  serviceDiscoveryUrl: string;
+}
+
+/** One scrape job per profile, against the emulator at `emulatorAddress` ("host:port"), in the order given. */
+export function exporterJobs(profiles: readonly string[], emulatorAddress: string): ExporterJob[] {
+  return profiles.map((profile) => ({ job: profile, serviceDiscoveryUrl: `http://${emulatorAddress}/sd/${profile}` }));
+}
+
 /** "host:port" of each target as Prometheus reaches it; an absent one means that job (and, for alertmanager, the alerting block) is left out. */
 export interface ScrapeTargets {
   prometheus: string;
@@ -28,17 +59,24 @@ export interface ScrapeTargets {
   emulator?: string;
   alertmanager?: string;
   grafana?: string;
+  /** The exporter profiles of the emulator's scenario; none: no exporter job. */
+  exporters?: readonly ExporterJob[];
 }
 
 interface StaticConfig {
   targets: string[];
 }
 
+interface HttpSdConfig {
+  url: string;
+  refresh_interval: string;
+}
+
 interface ScrapeConfig {
   job_name: string;
   honor_labels?: boolean;
-  metrics_path?: string;
-  static_configs: StaticConfig[];
+  static_configs?: StaticConfig[];
+  http_sd_configs?: HttpSdConfig[];
 }
 
 /** The subset of Prometheus' configuration this stack writes. */
@@ -62,6 +100,16 @@ function scrapeJob(job: string, target: string, extra: Partial<ScrapeConfig> = {
   return { job_name: job, ...extra, static_configs: [{ targets: [target] }] };
 }
 
+/**
+ * An exporter job. The emulator's target groups carry everything a real exporter's scrape has: `__address__` (the
+ * emulator), `__metrics_path__` (/hosts/<host>/metrics: a label of the target group takes precedence over the
+ * job's metrics_path, in 2.x as in 3.x) and `instance` (<host>:9100), so no relabelling is needed and `instance` is
+ * the exporter's, not the emulator's address.
+ */
+function exporterJob(exporter: ExporterJob): ScrapeConfig {
+  return { job_name: exporter.job, http_sd_configs: [{ url: exporter.serviceDiscoveryUrl, refresh_interval: EXPORTER_SD_REFRESH }] };
+}
+
 export function renderPrometheusConfig(args: { settings: Settings; stack: string; targets: ScrapeTargets; ruleFiles: string[] }): string {
   const { settings, stack, targets, ruleFiles } = args;
   const scrapeConfigs: ScrapeConfig[] = [
@@ -72,6 +120,7 @@ export function renderPrometheusConfig(args: { settings: Settings; stack: string
   if (targets.emulator) scrapeConfigs.push(scrapeJob(SCRAPE_JOBS.emulator, targets.emulator));
   if (targets.alertmanager) scrapeConfigs.push(scrapeJob(SCRAPE_JOBS.alertmanager, targets.alertmanager));
   if (targets.grafana) scrapeConfigs.push(scrapeJob(SCRAPE_JOBS.grafana, targets.grafana));
+  scrapeConfigs.push(...(targets.exporters ?? []).map(exporterJob));
 
   const config: PrometheusConfig = {
     global: {

@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { DEFAULT_MAX_SERIES, MAX_SERIES_LIMIT, capacityProblem } from "../emulator/src/scenario/capacity";
-import { scenarioSize } from "../emulator/src/scenario/loader";
+import { loadScenario, scenarioSize } from "../emulator/src/scenario/loader";
 import { MAX_TIMER_MS } from "../emulator/src/util/duration";
 
 /** The built-in scenarios of the emulator (emulator/scenarios/<name>.yaml); a test keeps the two in step. */
@@ -57,6 +57,22 @@ const image = (fallback: string) =>
 
 const port = (fallback: number, what: string) =>
   z.number().int().min(1).max(65535).default(fallback).describe(`Host port of ${what}, before portOffset is added.`);
+
+/**
+ * A file of the user's repository, relative to the project directory (where Pulumi.yaml is), so that the stack
+ * file means the same on every checkout. `*` and `?` may stand in the file name (not in folders: no `**`), for a
+ * folder of files that grows without editing the stack file; a pattern must match at least one file.
+ */
+export const userFile = () =>
+  z
+    .string()
+    .min(1, "must not be empty")
+    .refine((v) => !/^([\\/]|[a-zA-Z]:)/.test(v), {
+      message: "must be a path relative to the project directory (where Pulumi.yaml is), not an absolute one",
+    })
+    .refine((v) => !/[*?[\]{}]/.test(v.replace(/\\/g, "/").split("/").slice(0, -1).join("/")) && !/[[\]{}]/.test(v), {
+      message: "may use * and ? in the file name only (no wildcards in folders, no **, [..] or {..})",
+    });
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 
@@ -113,6 +129,12 @@ export const SettingsSchema = z
           )
           .default({})
           .describe("Labels added to every series and alert leaving this Prometheus (the stack name is always added as `stack`)."),
+        extraRuleFiles: z
+          .array(userFile())
+          .default([])
+          .describe(
+            "Your own rule files, loaded beside the stack's alerts: paths relative to the project directory, `*` and `?` allowed in the file name (`monitoring/rules/*.yml`). Checked at preview: each must exist, be YAML with a `groups` list and pass `promtool check rules` (when promtool is installed). File names must be unique.",
+          ),
       })
       .strict()
       .prefault({}),
@@ -144,6 +166,12 @@ export const SettingsSchema = z
           .default("admin")
           .describe("Grafana's admin login. The password is the secret `grafanaAdminPassword`, generated when unset."),
         anonymousAccess: z.boolean().default(true).describe("Let visitors view dashboards without logging in (Viewer role)."),
+        extraDashboards: z
+          .array(userFile())
+          .default([])
+          .describe(
+            "Your own dashboards, provisioned into Grafana's `extra` folder: paths relative to the project directory, `*` and `?` allowed in the file name (`monitoring/dashboards/*.json`). Each must be a dashboard JSON with a `panels` list and a uid of its own; its Prometheus datasource references are bound to the stack's (docs/alerts-and-dashboards.md).",
+          ),
       })
       .strict()
       .prefault({}),
@@ -331,6 +359,23 @@ function emulatorIssues(emulator: Settings["emulator"], project: string): string
     if ((err as Error).name !== "UsageError") throw err;
     return [`${project}:emulator.set: ${(err as Error).message}`];
   }
+}
+
+/**
+ * The exporter profiles (docs/exporter-profiles.md) the emulator serves with these settings, sorted: read from the
+ * scenario itself with its overrides, so a built-in scenario, a new profile or `--set web.count=0` need no table
+ * kept in step by hand. None when the emulator is off. Each becomes a scrape job of Prometheus and a job the
+ * end-of-up check waits for. A secret override the offline plan cannot read (a stand-in) is left out.
+ */
+export function exporterProfiles(settings: Settings): string[] {
+  const emulator = settings.emulator;
+  if (!emulator.enabled) return [];
+  const overrides = Object.entries(emulator.set)
+    .filter(([, value]) => !STAND_INS.includes(String(value)))
+    .map(([key, value]) => [key, String(value)] as const);
+  // The size was checked against the series limit already (parseSettings): no limit here.
+  const { scenario } = loadScenario(emulator.scenario, overrides, { maxSeries: Number.MAX_SAFE_INTEGER, override: `${emulator.scenario}` });
+  return [...new Set(scenario.hosts.flatMap((host) => (host.shape.exporter ? [host.shape.exporter.profile as string] : [])))].sort();
 }
 
 /** The zod schema under any default/prefault/optional wrappers. */

@@ -29,6 +29,7 @@ interface JsonSchema {
   maximum?: number;
   exclusiveMinimum?: number;
   minLength?: number;
+  items?: JsonSchema;
   "x-rules"?: string[];
 }
 
@@ -63,6 +64,7 @@ function typeOf(node: JsonSchema): string {
   if (Array.isArray(node.type)) return node.type.join(" or ");
   if (node.enum) return "string";
   if (node.format === "uri") return "URL";
+  if (node.type === "array" && node.items) return `list of ${typeOf(node.items)}`;
   if (node.type === "object") {
     const values = typeof node.additionalProperties === "object" ? typeOf(node.additionalProperties) : "value";
     return `map of name to ${values}`;
@@ -87,6 +89,10 @@ function allowedOf(node: JsonSchema): string {
   if (node.minLength !== undefined && rules.length === 0) parts.push(`at least ${node.minLength} characters`);
   if (node.propertyNames?.["x-rules"]) parts.push(`names: ${node.propertyNames["x-rules"].join("; ")}`);
   if (node.anyOf) parts.push(...node.anyOf.map(allowedOf).filter(Boolean));
+  if (node.type === "array" && node.items) {
+    const each = allowedOf(node.items);
+    if (each) parts.push(`each: ${each}`);
+  }
   return parts.join("; ");
 }
 

@@ -5,13 +5,14 @@
 /// <reference path="./sdk-modules.d.ts" />
 import type * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import type { Settings } from "../settings";
-import { healthDashboard } from "./health";
-import { overviewDashboard } from "./overview";
+import { HEALTH_DASHBOARD_UID, healthDashboard } from "./health";
+import { MAIN_DASHBOARD_UID, overviewDashboard } from "./overview";
 
 export { DATASOURCE_UID, MATCH_ALL } from "./panels";
 export { MAIN_DASHBOARD_UID } from "./overview";
 export { HEALTH_DASHBOARD_UID } from "./health";
-export { ALERTMANAGER_DATASOURCE_UID, renderGrafanaDashboardProvider, renderGrafanaDatasources } from "./provisioning";
+export { bindDashboardDatasources, checkDashboard } from "./imported";
+export { ALERTMANAGER_DATASOURCE_UID, EXTRA_DASHBOARDS_FOLDER, renderGrafanaDashboardProvider, renderGrafanaDatasources } from "./provisioning";
 export type { GrafanaDatasourcesArgs } from "./provisioning";
 
 export interface RenderedDashboard {
@@ -25,6 +26,9 @@ export interface RenderedDashboard {
 function rendered(built: dashboard.Dashboard): RenderedDashboard {
   return { uid: built.uid!, title: built.title!, fileName: `${built.uid}.json`, json: `${JSON.stringify(built, null, 2)}\n` };
 }
+
+/** The uids of the stack's own dashboards, which a user's extra dashboard may not take. */
+export const OWN_DASHBOARD_UIDS: readonly string[] = [MAIN_DASHBOARD_UID, HEALTH_DASHBOARD_UID];
 
 export function renderDashboards(settings: Settings): RenderedDashboard[] {
   return [rendered(overviewDashboard(settings)), rendered(healthDashboard())];

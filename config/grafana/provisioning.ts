@@ -72,18 +72,29 @@ export function renderGrafanaDatasources(args: GrafanaDatasourcesArgs): string {
   return dumpYaml({ apiVersion: 1, datasources });
 }
 
-/** Loads every dashboard JSON in `dashboardsPath` into the "promemu" folder; the files are the source of truth. */
-export function renderGrafanaDashboardProvider(dashboardsPath: string): string {
-  const provider: DashboardProvider = {
-    name: "promemu",
+/** Grafana folder of the user's own dashboards (`grafana.extraDashboards`), beside the stack's "promemu". */
+export const EXTRA_DASHBOARDS_FOLDER = "extra";
+
+function provider(name: string, folder: string, path: string): DashboardProvider {
+  return {
+    name,
     orgId: 1,
-    folder: "promemu",
+    folder,
     type: "file",
     disableDeletion: true,
     allowUiUpdates: false,
     updateIntervalSeconds: 30,
     // A folder name and foldersFromFilesStructure exclude each other; the folder is named here.
-    options: { path: dashboardsPath, foldersFromFilesStructure: false },
+    options: { path, foldersFromFilesStructure: false },
   };
-  return dumpYaml({ apiVersion: 1, providers: [provider] });
+}
+
+/**
+ * Loads every dashboard JSON in `dashboardsPath` into the "promemu" folder and, given `extraDashboardsPath`, the
+ * user's dashboards there into the "extra" folder; the files are the source of truth.
+ */
+export function renderGrafanaDashboardProvider(dashboardsPath: string, extraDashboardsPath?: string): string {
+  const providers = [provider("promemu", "promemu", dashboardsPath)];
+  if (extraDashboardsPath) providers.push(provider(EXTRA_DASHBOARDS_FOLDER, EXTRA_DASHBOARDS_FOLDER, extraDashboardsPath));
+  return dumpYaml({ apiVersion: 1, providers });
 }

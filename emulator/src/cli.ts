@@ -1,11 +1,12 @@
 /**
- * The `promemu` command: list, validate, run. Bad input exits 2 with a one-paragraph message and no
+ * The `promemu` command: list, validate, run, check. Bad input exits 2 with a one-paragraph message and no
  * stack trace; `bin/promemu.js` calls main() and sets the exit code.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { Command, CommanderError, Option } from "commander";
 import { UsageError } from "./errors";
+import { addCheckCommand } from "./cli/check";
 import { type RawRunOptions, type RunOptions, parseRunOptions } from "./cli/options";
 import { guardOutput } from "./cli/output";
 import { runCommand } from "./cli/run";
@@ -134,6 +135,7 @@ export function buildProgram(out: (text: string) => void, terminal: Terminal, ex
       exit.code = await runCommand(options!, loaded!.scenario, terminal, exit);
     });
 
+  addCheckCommand(program, out, terminal, exit);
   return program;
 }
 

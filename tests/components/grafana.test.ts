@@ -30,6 +30,7 @@ describe("Grafana", () => {
         anonymousAccess: true,
         entrypoint: renderGrafanaEntrypoint({ adminUser: "admin" }),
         ...provisioning,
+        extraDashboards: [{ fileName: "team.json", json: '{"uid":"team","panels":[]}' }],
       });
       const given = new Grafana("given", {
         ...serviceBase,
@@ -121,5 +122,11 @@ describe("Grafana", () => {
     expect(named(run, "gen-container").revealedInputs.envs).toContain(
       "GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH=/etc/grafana/dashboards/overview.json",
     );
+  });
+
+  it("provisions the user's extra dashboards in their own folder, and none where there are none", () => {
+    expect(upload(named(run, "gen-container"), "/etc/grafana/dashboards-extra/team.json")).toBe('{"uid":"team","panels":[]}');
+    const files = (named(run, "given-container").inputs.uploads as { file: string }[]).map((u) => u.file);
+    expect(files.filter((f) => f.includes("dashboards-extra"))).toEqual([]);
   });
 });

@@ -13,6 +13,7 @@ describe("Prometheus", () => {
         hostPort: 19090,
         config: "global: {scrape_interval: 15s}\n",
         rules: "groups: []\n",
+        extraRules: [{ fileName: "team.yml", content: "groups:\n  - name: team\n    rules: []\n" }],
         retentionTime: "3d",
         retentionSize: "2GB",
         externalUrl: "http://127.0.0.1:19090",
@@ -50,6 +51,12 @@ describe("Prometheus", () => {
     const container = named(run, "prom-container");
     expect(upload(container, "/etc/prometheus/prometheus.yml")).toBe("global: {scrape_interval: 15s}\n");
     expect(upload(container, "/etc/prometheus/rules/promemu-alerts.yml")).toBe("groups: []\n");
+  });
+
+  it("delivers the user's extra rule files, content unchanged, in a folder of their own beside the stack's rules", () => {
+    const container = named(run, "prom-container");
+    expect(upload(container, "/etc/prometheus/rules/extra/team.yml")).toBe("groups:\n  - name: team\n    rules: []\n");
+    expect((container.inputs.uploads as unknown[]).length).toBe(3);
   });
 
   it("is created only after the resources it must start after", () => {

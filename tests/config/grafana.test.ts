@@ -111,6 +111,17 @@ describe("Grafana dashboard provider", () => {
     // Grafana refuses a provider with both a folder name and foldersFromFilesStructure.
     expect(provider.options.foldersFromFilesStructure).toBe(false);
   });
+
+  it("adds a provider of its own for the user's extra dashboards, in the extra folder, as read-only as the stack's", () => {
+    const file = yaml.load(renderGrafanaDashboardProvider("/etc/grafana/dashboards", "/etc/grafana/dashboards-extra")) as {
+      providers: { name: string; folder: string; disableDeletion: boolean; allowUiUpdates: boolean; options: { path: string; foldersFromFilesStructure: boolean } }[];
+    };
+    expect(file.providers.map((p) => [p.name, p.folder, p.options.path])).toEqual([
+      ["promemu", "promemu", "/etc/grafana/dashboards"],
+      ["extra", "extra", "/etc/grafana/dashboards-extra"],
+    ]);
+    expect(file.providers[1]).toMatchObject({ disableDeletion: true, allowUiUpdates: false, options: { foldersFromFilesStructure: false } });
+  });
 });
 
 describe("dashboards", () => {

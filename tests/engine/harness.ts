@@ -127,7 +127,9 @@ function projectFiles(): string[] {
   const skip = /^(tests|docs|\.github|\.ci)\//;
   return listed.stdout
     .split("\n")
-    .filter((f) => f && !skip.test(f) && !/^Pulumi\.(?!yaml$).+\.yaml$/.test(f) && fs.existsSync(path.join(ROOT, f)));
+    .filter((f) => f && !skip.test(f) && !/^Pulumi\.(?!yaml$).+\.yaml$/.test(f))
+    // Regular files only: a linked node_modules (a worktree's) is linked again below, not copied.
+    .filter((f) => fs.lstatSync(path.join(ROOT, f), { throwIfNoEntry: false })?.isFile());
 }
 
 export interface Project {

@@ -70,7 +70,7 @@ describe("bad configuration", () => {
 
   it("rejects an unknown scenario and lists the built-in ones", () => {
     expect(problems({ "promemu:emulator": '{"scenario":"peaks"}' })).toEqual([
-      "promemu:emulator.scenario: must be one of the built-in scenarios: default, hosts-load-with-peaks, single-host-load",
+      "promemu:emulator.scenario: must be one of the built-in scenarios: default, fleet-calm, fleet-faults, hosts-load-with-peaks, single-host-load",
     ]);
   });
 

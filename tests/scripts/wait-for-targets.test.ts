@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { unhealthyJobs, waitForTargets } from "../../scripts/wait-for-targets";
+import { unhealthyExporterJobs, unhealthyJobs, waitForTargets } from "../../scripts/wait-for-targets";
 import { describeWith, freePort, RunningServer, startPrometheus, startPushgateway, stopAllServers } from "../support/servers";
 
 describe("unhealthyJobs", () => {
@@ -18,6 +18,19 @@ describe("unhealthyJobs", () => {
       "alertmanager: no such scrape job in Prometheus' configuration",
     ]);
     expect(unhealthyJobs(targets, ["pushgateway"])).toEqual([]);
+  });
+
+  it("is content with one healthy target per exporter job (an emulated host may be down on purpose), else says why", () => {
+    const exporters = [
+      { job: "node", instance: "web-01:9100", url: "http://emulator:9464/hosts/web-01/metrics", health: "down" as const, lastError: "server returned HTTP status 503" },
+      { job: "node", instance: "web-02:9100", url: "http://emulator:9464/hosts/web-02/metrics", health: "up" as const, lastError: "" },
+      { job: "postgres", instance: "db-01:9187", url: "http://emulator:9464/hosts/db-01/metrics", health: "unknown" as const, lastError: "" },
+    ];
+    expect(unhealthyExporterJobs(exporters, ["node"])).toEqual([]);
+    expect(unhealthyExporterJobs(exporters, ["postgres", "http"])).toEqual([
+      "postgres: none of its 1 targets up yet, e.g. db-01:9187: unknown, not scraped yet",
+      "http: no target discovered yet (does the emulator's /sd/http list hosts?)",
+    ]);
   });
 
   it("gives up after the timeout with the last problem, on an injected clock", async () => {

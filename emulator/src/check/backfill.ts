@@ -3,7 +3,7 @@
  * timestamps: what `promtool tsdb create-blocks-from openmetrics` turns into TSDB blocks, so that a
  * Prometheus can answer queries over hours of emulated data a few seconds after they were played.
  * Each sample carries the labels a scrape would add: `job` (the profile's usual job name) and
- * `instance` (`<host>:<port>`).
+ * `instance` (`<host>:<port>`), and each host has its `up` series (0 while its exporter is down).
  */
 import { Engine, DEFAULT_EPOCH_MS } from "../engine/engine";
 import type { CompiledScenario } from "../model/types";
@@ -35,9 +35,15 @@ export function writeBackfill(scenario: CompiledScenario, options: BackfillOptio
     const stamp = ` ${((epochMs + t) / 1000).toFixed(3)}\n`;
     for (const host of hosts) {
       const exporter = host.exporter;
-      if (!exporter || !exporter.up) continue;
+      if (!exporter) continue;
       const spec = host.def.shape.exporter!;
       const extra = `job="${spec.profile}",instance="${host.name}:${spec.port}"`;
+      // The series a scrape adds: up is 0 while the exporter is down (a reboot), as Prometheus records it.
+      if (!options.names || options.names.has("up")) {
+        write(`up{${extra}} ${exporter.up ? 1 : 0}${stamp}`);
+        samples++;
+      }
+      if (!exporter.up) continue;
       const parts: string[] = [];
       exporter.renderTo({ write: (text) => parts.push(text) });
       const lines: string[] = [];

@@ -5,19 +5,28 @@
  * chained in order; `$var`, `${var}`, `[[var]]`, `${var:regex}`; multi-value and "All" as a regex
  * alternation (or the variable's allValue); `$__interval`, `$__rate_interval`, `$__range` and friends.
  */
-import { labelValues, query } from "./prometheus";
+import { PrometheusUnavailable, type Server, labelValues, query, queryRange } from "./prometheus";
 
 export interface PanelTarget {
   readonly panel: string;
   readonly refId: string;
   readonly expr: string;
   readonly hidden: boolean;
+  /** Grafana runs it as an instant query (at the end of the range) rather than over the range. */
+  readonly instant?: boolean;
 }
 
 interface Panel {
   title?: string;
-  targets?: { expr?: string; refId?: string; hide?: boolean }[];
+  datasource?: unknown;
+  targets?: { expr?: string; refId?: string; hide?: boolean; instant?: boolean; range?: boolean; datasource?: unknown }[];
   panels?: Panel[];
+}
+
+/** A data source of another kind than Prometheus (Loki's targets have an `expr` too); unknown and variables count as Prometheus. */
+function otherDatasource(datasource: unknown): boolean {
+  const type = datasource && typeof datasource === "object" ? (datasource as { type?: unknown }).type : undefined;
+  return typeof type === "string" && type !== "prometheus" && type !== "datasource" && !type.startsWith("$");
 }
 
 export function panelTargets(dashboard: { panels?: Panel[] }): PanelTarget[] {
@@ -25,8 +34,10 @@ export function panelTargets(dashboard: { panels?: Panel[] }): PanelTarget[] {
   const walk = (panels: Panel[] | undefined) => {
     for (const panel of panels ?? []) {
       for (const target of panel.targets ?? []) {
+        if (otherDatasource(target.datasource ?? panel.datasource)) continue;
         if (typeof target.expr === "string" && target.expr.trim()) {
-          out.push({ panel: panel.title ?? "(untitled)", refId: target.refId ?? "", expr: target.expr, hidden: target.hide === true });
+          const instant = target.instant === true && target.range !== true;
+          out.push({ panel: panel.title || "(untitled)", refId: target.refId ?? "", expr: target.expr, hidden: target.hide === true, ...(instant ? { instant } : {}) });
         }
       }
       walk(panel.panels);
@@ -86,14 +97,20 @@ export function interpolate(text: string, values: Values, ctx: TimeContext, all:
     const vals = values.get(name);
     if (!vals) return whole;
     if (all.get(name) !== undefined && vals.length > 1) return all.get(name)!;
-    if (format === "raw") return vals.join(",");
+    if (format === "raw" || format === "csv") return vals.join(",");
+    if (format === "pipe") return vals.join("|");
     if (vals.length === 1) return format === "regex" ? escapeRegex(vals[0]) : vals[0];
     return `(${vals.map(escapeRegex).join("|")})`;
   });
 }
 
 /** Values of each variable in order: the first value of each (Grafana's default selection), or all of them when `includeAll`. */
-export async function resolveVariables(baseUrl: string, variables: Variable[], ctx: TimeContext): Promise<{ values: Values; problems: string[] }> {
+export async function resolveVariables(
+  server: Server,
+  variables: Variable[],
+  ctx: TimeContext,
+  range?: { start: number; end: number },
+): Promise<{ values: Values; problems: string[] }> {
   const values: Values = new Map();
   const allValues = new Map<string, string | undefined>();
   const problems: string[] = [];
@@ -105,10 +122,10 @@ export async function resolveVariables(baseUrl: string, variables: Variable[], c
       if (v.type === "query") {
         const lv = /^label_values\(\s*(?:(.*),\s*)?(\w+)\s*\)$/s.exec(q);
         const qr = /^query_result\((.*)\)$/s.exec(q);
-        if (lv) options = await labelValues(baseUrl, lv[2], lv[1]?.trim() || undefined);
-        else if (qr) options = (await query(baseUrl, qr[1])).map((s) => `${s.metric.__name__ ?? ""}${JSON.stringify(s.metric)} ${s.value[1]} ${s.value[0]}`);
+        if (lv) options = await labelValues(server, lv[2], lv[1]?.trim() || undefined, range);
+        else if (qr) options = (await query(server, qr[1], range?.end)).map((s) => `${s.metric.__name__ ?? ""}${JSON.stringify(s.metric)} ${s.value[1]} ${s.value[0]}`);
         else if (/^label_names\(\)$/.test(q)) options = [];
-        else options = (await query(baseUrl, q)).map((s) => s.value[1]);
+        else options = (await query(server, q, range?.end)).map((s) => s.value[1]);
       } else if (v.type === "custom") {
         options = q.split(/\s*,\s*/).filter(Boolean);
       } else if (v.type === "constant" || v.type === "textbox") {
@@ -119,6 +136,7 @@ export async function resolveVariables(baseUrl: string, variables: Variable[], c
         continue; // datasource, adhoc: not part of the queries
       }
     } catch (err) {
+      if (err instanceof PrometheusUnavailable) throw err;
       problems.push(`variable ${v.name}: ${(err as Error).message}`);
     }
     if (v.regex) {
@@ -145,14 +163,30 @@ export interface TargetResult {
   readonly error?: string;
 }
 
-/** Runs every target (instant query at `time`); a target has data when its result is not empty. */
-export async function checkTargets(baseUrl: string, targets: PanelTarget[], values: Values, ctx: TimeContext, time?: number): Promise<TargetResult[]> {
+/**
+ * Runs every target; a target has data when its result is not empty. Without a range: an instant
+ * query at `time` (now when absent). With one: as Grafana asks, a range query over it at a step of
+ * $__interval, or an instant query at its end for an instant target.
+ */
+export async function checkTargets(
+  server: Server,
+  targets: PanelTarget[],
+  values: Values,
+  ctx: TimeContext,
+  time?: number | { start: number; end: number },
+): Promise<TargetResult[]> {
   const results: TargetResult[] = [];
+  const step = intervalSeconds(ctx);
   for (const target of targets) {
     const q = interpolate(target.expr, values, ctx);
     try {
-      results.push({ target, query: q, series: (await query(baseUrl, q, time)).length });
+      const series =
+        typeof time === "object" && !target.instant
+          ? (await queryRange(server, q, time.start, time.end, step)).filter((s) => s.values.length > 0).length
+          : (await query(server, q, typeof time === "object" ? time.end : time)).length;
+      results.push({ target, query: q, series });
     } catch (err) {
+      if (err instanceof PrometheusUnavailable) throw err;
       results.push({ target, query: q, series: 0, error: (err as Error).message });
     }
   }

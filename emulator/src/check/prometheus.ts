@@ -1,4 +1,9 @@
-/** The few Prometheus HTTP API calls `promemu check` makes (Node's fetch; a URL given by the user). */
+/**
+ * The few Prometheus HTTP API calls `promemu check` makes (Node's fetch). A server is a base URL, or
+ * an Endpoint (util/url.ts) whose credentials travel in the Authorization header only: messages name
+ * the server by its redacted form.
+ */
+import type { Endpoint } from "../util/url";
 
 export interface VectorSample {
   metric: Record<string, string>;
@@ -9,35 +14,87 @@ export interface MatrixSeries {
   values: [number, string][];
 }
 
-async function api<T>(baseUrl: string, path: string, params: Record<string, string>): Promise<T> {
-  const res = await fetch(`${baseUrl.replace(/\/$/, "")}${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams(params),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const body = (await res.json()) as { status: string; error?: string; data: T };
-  if (body.status !== "success") throw new Error(`${path} ${JSON.stringify(params)}: ${body.error}`);
-  return body.data;
+/** A base URL without credentials, or an Endpoint. */
+export type Server = string | Endpoint;
+
+/** Prometheus could not be asked (unreachable, refused, not Prometheus): the check cannot go on. */
+export class PrometheusUnavailable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PrometheusUnavailable";
+  }
+}
+
+const endpointOf = (server: Server): Endpoint => (typeof server === "string" ? { base: server.replace(/\/+$/, ""), display: server } : server);
+
+async function request<T>(server: Server, path: string, init: { method: string; body?: URLSearchParams }): Promise<T> {
+  const { base, authorization, display } = endpointOf(server);
+  let res: Response;
+  try {
+    res = await fetch(`${base}${path}`, {
+      method: init.method,
+      headers: { ...(init.body ? { "content-type": "application/x-www-form-urlencoded" } : {}), ...(authorization ? { authorization } : {}) },
+      body: init.body,
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    throw new PrometheusUnavailable(`cannot reach Prometheus at ${display}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
+  }
+  if (res.status === 401 || res.status === 403) {
+    throw new PrometheusUnavailable(`Prometheus at ${display} answered HTTP ${res.status} (${authorization ? "the credentials in the URL were refused" : "it needs credentials: give them as http://user:password@host"})`);
+  }
+  let body: { status?: string; error?: string; data?: T };
+  try {
+    body = (await res.json()) as typeof body;
+  } catch {
+    throw new PrometheusUnavailable(`${display}${path} answered HTTP ${res.status} without a Prometheus API answer: is this a Prometheus base URL?`);
+  }
+  if (body.status !== "success") throw new Error(body.error ?? `HTTP ${res.status}`);
+  return body.data as T;
+}
+
+async function api<T>(server: Server, path: string, params: Record<string, string>): Promise<T> {
+  return request<T>(server, path, { method: "POST", body: new URLSearchParams(params) });
 }
 
 /** Instant query: the samples (a scalar counts as one). */
-export async function query(baseUrl: string, expr: string, time?: number): Promise<VectorSample[]> {
-  const data = await api<{ resultType: string; result: unknown }>(baseUrl, "/api/v1/query", { query: expr, ...(time === undefined ? {} : { time: String(time) }) });
+export async function query(server: Server, expr: string, time?: number): Promise<VectorSample[]> {
+  const data = await api<{ resultType: string; result: unknown }>(server, "/api/v1/query", { query: expr, ...(time === undefined ? {} : { time: String(time) }) });
   if (data.resultType === "scalar" || data.resultType === "string") return [{ metric: {}, value: data.result as [number, string] }];
   return data.result as VectorSample[];
 }
 
-export async function queryRange(baseUrl: string, expr: string, start: number, end: number, stepSeconds: number): Promise<MatrixSeries[]> {
-  const data = await api<{ result: MatrixSeries[] }>(baseUrl, "/api/v1/query_range", { query: expr, start: String(start), end: String(end), step: String(stepSeconds) });
-  return data.result;
+export async function queryRange(server: Server, expr: string, start: number, end: number, stepSeconds: number): Promise<MatrixSeries[]> {
+  const data = await api<{ resultType: string; result: unknown }>(server, "/api/v1/query_range", { query: expr, start: String(start), end: String(end), step: String(stepSeconds) });
+  if (data.resultType === "scalar" || data.resultType === "string") return [{ metric: {}, values: [data.result as [number, string]] }];
+  return data.result as MatrixSeries[];
 }
 
-/** Values of a label over the series a selector matches (what Grafana's label_values() asks). */
-export async function labelValues(baseUrl: string, label: string, selector?: string): Promise<string[]> {
+/** Values of a label over the series a selector matches (what Grafana's label_values() asks), optionally within [start, end] (s). */
+export async function labelValues(server: Server, label: string, selector?: string, range?: { start: number; end: number }): Promise<string[]> {
   const params = new URLSearchParams(selector ? { "match[]": selector } : {});
-  const res = await fetch(`${baseUrl.replace(/\/$/, "")}/api/v1/label/${encodeURIComponent(label)}/values?${params}`, { signal: AbortSignal.timeout(30_000) });
-  const body = (await res.json()) as { status: string; error?: string; data: string[] };
-  if (body.status !== "success") throw new Error(`label values of ${label}: ${body.error}`);
-  return body.data;
+  if (range) {
+    params.set("start", String(range.start));
+    params.set("end", String(range.end));
+  }
+  try {
+    return await request<string[]>(server, `/api/v1/label/${encodeURIComponent(label)}/values?${params}`, { method: "GET" });
+  } catch (err) {
+    if (err instanceof PrometheusUnavailable) throw err;
+    throw new Error(`label values of ${label}: ${(err as Error).message}`);
+  }
+}
+
+export interface LoadedRule {
+  type: "alerting" | "recording";
+  name: string;
+  group: string;
+  state?: string;
+}
+
+/** The rules the server has loaded (its rule manager evaluates them). */
+export async function loadedRules(server: Server): Promise<LoadedRule[]> {
+  const data = await request<{ groups: { name: string; rules: { type: string; name: string; state?: string }[] }[] }>(server, "/api/v1/rules", { method: "GET" });
+  return data.groups.flatMap((g) => g.rules.map((r) => ({ type: r.type as LoadedRule["type"], name: r.name, group: g.name, state: r.state })));
 }

@@ -1,13 +1,17 @@
 /**
- * Alert rules evaluated over a time range, the way Prometheus' rule manager would have: the rule's
- * expression at every evaluation step; a series is pending from the first step it appears and
- * firing once it has been there without a gap for the rule's `for`. Used on data backfilled from a
- * scenario played offline, where no rule manager ran while the data was written.
+ * Prometheus rule files as `promemu check` reads them, and what their rules did over a time range:
+ *  - an alert rule the server has loaded: its `ALERTS` series over the range (pending, firing, since when);
+ *  - an alert rule it has not (or data backfilled offline, where no rule manager ran): evaluated the
+ *    way Prometheus' rule manager would have, the rule's expression at every step; a series is pending
+ *    from the first step it appears and firing once it has been there without a gap for the rule's `for`;
+ *  - a recording rule: whether its series (loaded) or its expression (not loaded) has data.
  */
 import * as fs from "fs";
 import * as yaml from "js-yaml";
-import { parseDuration } from "../util/duration";
-import { queryRange } from "./prometheus";
+import { z } from "zod";
+import { UsageError, formatPath } from "../errors";
+import { DURATION_HINT, parseDuration } from "../util/duration";
+import { type Server, queryRange } from "./prometheus";
 
 export interface AlertRule {
   readonly group: string;
@@ -25,16 +29,45 @@ export interface RecordingRule {
   readonly file: string;
 }
 
+const duration = z.string().refine((text) => parseDuration(text) !== undefined, { message: `must be ${DURATION_HINT}` });
+const expr = z.union([z.string().min(1), z.number()], { message: "must be a PromQL expression" });
+const rule = z.union(
+  [
+    z.object({ alert: z.string().min(1), expr, for: duration.optional() }).loose(),
+    z.object({ record: z.string().min(1), expr }).loose(),
+  ],
+  { message: "must be an alerting rule (alert, expr, for) or a recording rule (record, expr)" },
+);
+const ruleFile = z.object({ groups: z.array(z.object({ name: z.string().min(1), rules: z.array(rule).default([]) }).loose()) }).loose();
+
+/** Reads and checks a rule file; a UsageError naming the file and the place otherwise. */
 export function readRuleFile(file: string): { alerts: AlertRule[]; records: RecordingRule[] } {
-  const doc = yaml.load(fs.readFileSync(file, "utf8")) as { groups?: { name: string; rules: Record<string, unknown>[] }[] };
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    throw new UsageError(`${file}: cannot read the rule file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  let doc: unknown;
+  try {
+    doc = yaml.load(text);
+  } catch (err) {
+    const mark = (err as yaml.YAMLException).mark;
+    throw new UsageError(`${file}${mark ? `:${mark.line + 1}:${mark.column + 1}` : ""}: not valid YAML: ${(err as yaml.YAMLException).reason ?? (err as Error).message}`);
+  }
+  const parsed = ruleFile.safeParse(doc);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UsageError(`${file}: ${formatPath(issue.path)}: ${issue.message} (a Prometheus rule file: groups: [{name, rules: [...]}])`);
+  }
   const alerts: AlertRule[] = [];
   const records: RecordingRule[] = [];
-  for (const group of doc?.groups ?? []) {
-    for (const rule of group.rules ?? []) {
-      if (typeof rule.alert === "string") {
-        alerts.push({ group: group.name, alert: rule.alert, expr: String(rule.expr), for: rule.for ? (parseDuration(String(rule.for)) ?? 0) : 0, file });
-      } else if (typeof rule.record === "string") {
-        records.push({ group: group.name, record: rule.record, expr: String(rule.expr), file });
+  for (const group of parsed.data.groups) {
+    for (const r of group.rules) {
+      if ("alert" in r && typeof r.alert === "string") {
+        alerts.push({ group: group.name, alert: r.alert, expr: String(r.expr), for: "for" in r && r.for ? parseDuration(String(r.for))! : 0, file });
+      } else if ("record" in r && typeof r.record === "string") {
+        records.push({ group: group.name, record: r.record, expr: String(r.expr), file });
       }
     }
   }
@@ -58,11 +91,15 @@ export interface AlertOutcome {
   readonly state: AlertState;
   /** Labels of each series that fired, with the time (s) it started firing. */
   readonly fired: { labels: Record<string, string>; since: number }[];
+  /** `ALERTS`: the server's rule manager; `evaluated`: the expression evaluated over the range here. */
+  readonly source?: "ALERTS" | "evaluated";
+  /** The query failed (a PromQL error): the state is unknown. */
+  readonly error?: string;
 }
 
 /** Evaluates one alert rule every `stepSeconds` over [start, end] (seconds). */
-export async function evaluateAlert(baseUrl: string, rule: AlertRule, start: number, end: number, stepSeconds: number): Promise<AlertOutcome> {
-  const series = await queryRange(baseUrl, rule.expr, start, end, stepSeconds);
+export async function evaluateAlert(server: Server, rule: AlertRule, start: number, end: number, stepSeconds: number): Promise<AlertOutcome> {
+  const series = await queryRange(server, rule.expr, start, end, stepSeconds);
   let state: AlertState = "inactive";
   const fired: AlertOutcome["fired"] = [];
   for (const s of series) {
@@ -79,5 +116,41 @@ export async function evaluateAlert(baseUrl: string, rule: AlertRule, start: num
       }
     }
   }
-  return { rule, state, fired };
+  return { rule, state, fired, source: "evaluated" };
+}
+
+const quote = (text: string) => JSON.stringify(text);
+
+/** What the server's rule manager recorded in `ALERTS` for a rule over [start, end] (seconds). */
+export async function alertHistory(server: Server, rule: AlertRule, start: number, end: number, stepSeconds: number): Promise<AlertOutcome> {
+  const series = await queryRange(server, `ALERTS{alertname=${quote(rule.alert)}}`, start, end, stepSeconds);
+  let state: AlertState = "inactive";
+  const fired: AlertOutcome["fired"] = [];
+  for (const s of series) {
+    if (s.values.length === 0) continue;
+    const { alertstate, __name__: _, ...labels } = s.metric;
+    if (alertstate === "firing") {
+      state = "firing";
+      fired.push({ labels, since: s.values[0][0] });
+    } else if (state === "inactive") {
+      state = "pending";
+    }
+  }
+  fired.sort((a, b) => a.since - b.since);
+  return { rule, state, fired, source: "ALERTS" };
+}
+
+export interface RecordingOutcome {
+  readonly rule: RecordingRule;
+  /** Series with data in the range. */
+  readonly series: number;
+  readonly source: "recorded" | "evaluated";
+  readonly error?: string;
+}
+
+/** Whether a recording rule produces series over [start, end]: its recorded series when the server evaluates it, its expression otherwise. */
+export async function checkRecording(server: Server, rule: RecordingRule, loaded: boolean, start: number, end: number, stepSeconds: number): Promise<RecordingOutcome> {
+  const source = loaded ? "recorded" : "evaluated";
+  const series = await queryRange(server, loaded ? `{__name__=${quote(rule.record)}}` : rule.expr, start, end, stepSeconds);
+  return { rule, series: series.filter((s) => s.values.length > 0).length, source };
 }

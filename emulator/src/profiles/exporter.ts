@@ -26,10 +26,11 @@ export class ExporterSeries<L, S> {
     let count = 0;
     this.families = families.map((spec) => {
       const rows = spec.series ? spec.series(layout) : [[]];
-      const prefixes = rows.map((values) => {
-        if (spec.labels.length === 0) return `${spec.name} `;
-        const pairs = spec.labels.map((label, k) => `${label}="${escapeLabelValue(values[k] ?? "")}"`);
-        return `${spec.name}{${pairs.join(",")}} `;
+      const names = spec.names?.(layout);
+      const prefixes = rows.map((values, i) => {
+        const name = names?.[i] ?? spec.name;
+        const pairs = spec.labels.flatMap((label, k) => (k < values.length || !names ? [`${label}="${escapeLabelValue(values[k] ?? "")}"`] : []));
+        return pairs.length === 0 ? `${name} ` : `${name}{${pairs.join(",")}} `;
       });
       count += prefixes.length;
       const isCounter = spec.rate !== undefined;
@@ -78,10 +79,11 @@ export class ExporterSeries<L, S> {
 
   /** The current value of one series, by family name and label values (tests and checks). */
   valueOf(name: string, labels: Record<string, string> = {}): number | undefined {
-    const family = this.families.find((f) => f.spec.name === name);
+    const named = (p: string) => p.startsWith(`${name}{`) || p.startsWith(`${name} `);
+    const family = this.families.find((f) => f.spec.name === name) ?? this.families.find((f) => f.spec.names && f.prefixes.some(named));
     if (!family) return undefined;
     const wanted = family.spec.labels.map((l) => (l in labels ? `${l}="${escapeLabelValue(labels[l])}"` : undefined));
-    const i = family.prefixes.findIndex((p) => wanted.every((w) => w === undefined || p.includes(w)));
+    const i = family.prefixes.findIndex((p) => named(p) && wanted.every((w) => w === undefined || p.includes(w)));
     return i < 0 ? undefined : family.values[i];
   }
 }

@@ -5,7 +5,7 @@
  * of it. Counters of events (everything but seconds) expose whole numbers, as real ones do.
  */
 
-export type ExpositionType = "gauge" | "counter" | "untyped";
+export type ExpositionType = "gauge" | "counter" | "untyped" | "histogram";
 
 export interface FamilySpec<L, S> {
   readonly name: string;
@@ -15,6 +15,12 @@ export interface FamilySpec<L, S> {
   readonly labels: readonly string[];
   /** Label values of each series on a host of this layout, in the order of `labels` (absent: one series, no labels). */
   series?(layout: L): readonly (readonly string[])[];
+  /**
+   * The metric name of each series, parallel to `series` (absent: `name` for all). A histogram's
+   * family is one HELP/TYPE block whose series are `<name>_bucket`, `<name>_sum` and `<name>_count`;
+   * a row shorter than `labels` leaves the labels past its end out (`le` on `_sum` and `_count`).
+   */
+  names?(layout: L): readonly string[];
   /** A gauge's value of series i. */
   value?(state: S, i: number): number;
   /** A counter's (or monotonic untyped value's) increase per second of series i. */

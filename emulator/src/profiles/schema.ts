@@ -5,22 +5,46 @@
  */
 import { z } from "zod";
 import type { GeneratorSpec } from "../scenario/schema";
+import { httpFaultSchema, httpLayoutSchema } from "./http/layout";
+import type { HttpProfileSpec } from "./http/profile";
 import { faultSchema } from "./node/faults";
 import { layoutInput } from "./node/layout";
 import type { NodeProfileSpec } from "./node/profile";
+import { pgFaultSchema } from "./postgres/faults";
+import { pgLayoutSchema } from "./postgres/layout";
+import type { PostgresProfileSpec } from "./postgres/profile";
 
-export type ExporterSpec = NodeProfileSpec;
+export type ExporterSpec = NodeProfileSpec | PostgresProfileSpec | HttpProfileSpec;
 
-export const PROFILES = ["node"] as const;
+export const PROFILES = ["node", "postgres", "http"] as const;
 
 export function exporterSchema(generator: z.ZodType<GeneratorSpec>) {
-  return z
+  const node = z
     .object({
-      profile: z.literal("node", { error: `must be an exporter profile: ${PROFILES.join(", ")}` }),
+      profile: z.literal("node"),
       port: z.number().int().min(1).max(65535).default(9100),
       layout: layoutInput.prefault({}),
       drivers: z.object({ cpu: generator.optional(), memory: generator.optional(), io: generator.optional(), network: generator.optional() }).strict().default({}),
       faults: z.array(faultSchema).default([]),
     })
-    .strict() as unknown as z.ZodType<ExporterSpec>;
+    .strict();
+  const postgres = z
+    .object({
+      profile: z.literal("postgres"),
+      port: z.number().int().min(1).max(65535).default(9187),
+      layout: pgLayoutSchema.prefault({}),
+      drivers: z.object({ load: generator.optional(), writes: generator.optional() }).strict().default({}),
+      faults: z.array(pgFaultSchema).default([]),
+    })
+    .strict();
+  const http = z
+    .object({
+      profile: z.literal("http"),
+      port: z.number().int().min(1).max(65535).default(8080),
+      layout: httpLayoutSchema.prefault({}),
+      drivers: z.object({ load: generator.optional() }).strict().default({}),
+      faults: z.array(httpFaultSchema).default([]),
+    })
+    .strict();
+  return z.discriminatedUnion("profile", [node, postgres, http], { error: `must be an exporter profile: ${PROFILES.join(", ")}` }) as unknown as z.ZodType<ExporterSpec>;
 }
