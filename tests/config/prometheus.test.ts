@@ -1,10 +1,6 @@
 import * as path from "path";
 import * as yaml from "js-yaml";
 import * as fs from "fs";
-import { startHttpServer, type RunningHttpServer } from "../../emulator/src/http/server";
-import { Runner } from "../../emulator/src/runner";
-import { loadScenario } from "../../emulator/src/scenario/loader";
-import { Telemetry } from "../../emulator/src/telemetry";
 import {
   EXTRA_RULES_DIR,
   EXPORTER_SD_REFRESH,
@@ -20,7 +16,8 @@ import { renderAlertRules } from "../../config/rules";
 import { ConfigError, parseSettings } from "../../config/settings";
 import { PROMETHEUS_CONFIG_PATH, PROMETHEUS_EXTRA_RULES_DIR, PROMETHEUS_RULES_PATH } from "../../components/prometheus";
 import { waitForTargets } from "../../scripts/wait-for-targets";
-import { describeWith, eventually, runTool, startPrometheus, stopAllServers } from "../support/servers";
+import { serveScenario, type ServedScenario } from "../support/emulator-server";
+import { describeWith, runTool, startPrometheus, stopAllServers, waitForQueryValue } from "../support/servers";
 import { removeAll, writeFiles } from "./files";
 
 /** The addresses the containers use inside the stack network. */
@@ -205,8 +202,7 @@ describeWithCommunityRules()("prometheus.yml with exporter jobs and extra rule f
 
 describeWith(["prometheus"])("exporter jobs on a real Prometheus (2.42) against the emulator's /sd/node", () => {
   // The emulator's own HTTP endpoint and runner, as its container serves them, playing fleet-calm.
-  let runner: Runner;
-  let emulator: RunningHttpServer;
+  let emulator: ServedScenario;
   let prometheusUrl: string;
   const HOSTS = ["batch-01", "db-01", "db-02", "web-01", "web-02", "web-03", "web-04"];
 
@@ -216,38 +212,19 @@ describeWith(["prometheus"])("exporter jobs on a real Prometheus (2.42) against 
   };
 
   beforeAll(async () => {
-    runner = new Runner({ scenario: loadScenario("fleet-calm", ["scrape.interval=1s"]).scenario, seed: 42, speed: 1, pushIntervalMs: 1000, telemetry: new Telemetry(), log: () => undefined });
-    emulator = await startHttpServer(
-      { host: "127.0.0.1", port: 0 },
-      {
-        health: () => ({}),
-        ownMetrics: async () => ({ contentType: "text/plain", body: "" }),
-        emulated: () => runner.renderAll(),
-        exporter: (host) => runner.renderExporter(host),
-        targets: (profile, address) => runner.exporterTargets(profile, address),
-      },
-      () => undefined,
-    );
-    runner.start();
+    emulator = await serveScenario("fleet-calm", ["scrape.interval=1s"]);
     const settings = parseSettings({ prometheus: { scrapeInterval: "1s", evaluationInterval: "1s" } }, "test");
     const emulatorAddress = new URL(emulator.url).host;
     const dir = writeFiles({
       "prometheus.yml": renderPrometheusConfig({ settings, stack: "dev", targets: { ...MINIMAL_TARGETS, exporters: exporterJobs(["node"], emulatorAddress) }, ruleFiles: [] }),
     });
-    prometheusUrl = (await startPrometheus({ configFile: path.join(dir, "prometheus.yml") })).url;
-    await eventually(
-      async () => {
-        const result = (await api(`/api/v1/query?query=${encodeURIComponent('count(up{job="node"} == 1)')}`)) as { result: { value: [number, string] }[] };
-        return result.result[0]?.value[1] === String(HOSTS.length) ? true : undefined;
-      },
-      30_000,
-      () => "the node hosts were not all up",
-    );
+    const prometheus = await startPrometheus({ configFile: path.join(dir, "prometheus.yml") });
+    prometheusUrl = prometheus.url;
+    await waitForQueryValue(prometheus, 'count(up{job="node"} == 1)', String(HOSTS.length));
   }, 60_000);
 
   afterAll(async () => {
-    await runner?.stop();
-    await emulator?.close();
+    await emulator?.stop();
     await stopAllServers();
     removeAll();
   });

@@ -9,78 +9,32 @@
  * with a notice, and under CI=true that is a failure.
  */
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { checkTargets, panelTargets, resolveVariables, type Variable } from "../../emulator/src/check/dashboard";
-import { writeBackfill } from "../../emulator/src/check/backfill";
+import type { OfflineServer } from "../../emulator/src/check/offline";
 import { query } from "../../emulator/src/check/prometheus";
 import { evaluateAlert, metricNames, readRuleFile } from "../../emulator/src/check/rules";
-import { startHttpServer, type RunningHttpServer } from "../../emulator/src/http/server";
-import { Runner } from "../../emulator/src/runner";
 import { loadScenario } from "../../emulator/src/scenario/loader";
-import { Telemetry } from "../../emulator/src/telemetry";
-import { describeWith, eventually, runTool, sleep, startPrometheus, startPrometheusOnData, stopAllServers, type RunningServer } from "../support/servers";
+import { stopAllServers, type RunningServer } from "../support/servers";
+import { COMMUNITY, annotatedAlerts, backfilled, compareFired, describeWithCommunity, startLiveFleet, type LiveFleet } from "./community-harness";
 
-const COMMUNITY = path.resolve(__dirname, "../../../shared/community");
 const DASHBOARD = path.join(COMMUNITY, "grafana-dashboards/node-exporter-full.json");
 const NODE_RULES = path.join(COMMUNITY, "awesome-prometheus-alerts/host-and-hardware-node-exporter.yml");
 
-function describeWithCommunity(): jest.Describe {
-  if (fs.existsSync(DASHBOARD) && fs.existsSync(NODE_RULES)) return describeWith(["prometheus", "promtool"]);
-  const notice = `community fixtures not found in ${COMMUNITY}`;
-  if (process.env.CI === "true") throw new Error(`${notice}; under CI=true a skipped live test is a failure`);
-  console.warn(`SKIPPED: ${notice}`);
-  return describe.skip;
-}
-
-const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "promemu-community-"));
-
-describeWithCommunity()("community node monitoring on the node profile", () => {
+describeWithCommunity([DASHBOARD, NODE_RULES])("community node monitoring on the node profile", () => {
   afterAll(() => stopAllServers());
 
   describe("live: fleet-calm scraped as exporters", () => {
-    let runner: Runner;
-    let emulator: RunningHttpServer;
+    let fleet: LiveFleet;
     let prometheus: RunningServer;
 
     beforeAll(async () => {
-      // The exporters' values move at the scrape interval, as a real exporter's do.
-      const { scenario } = loadScenario("fleet-calm", ["scrape.interval=1s"]);
-      runner = new Runner({ scenario, seed: 42, speed: 1, pushIntervalMs: 1000, telemetry: new Telemetry(), log: () => undefined });
-      emulator = await startHttpServer(
-        { host: "127.0.0.1", port: 0 },
-        {
-          health: () => ({}),
-          ownMetrics: async () => ({ contentType: "text/plain", body: "" }),
-          emulated: () => runner.renderAll(),
-          exporter: (host) => runner.renderExporter(host),
-          targets: (profile, address) => runner.exporterTargets(profile, address),
-        },
-        () => undefined,
-      );
-      runner.start();
-      const dir = tempDir();
-      const config = path.join(dir, "prometheus.yml");
-      fs.writeFileSync(
-        config,
-        [
-          "global: {scrape_interval: 1s, evaluation_interval: 1s}",
-          `rule_files: [${JSON.stringify(NODE_RULES)}]`,
-          "scrape_configs:",
-          "  - job_name: node",
-          `    http_sd_configs: [{url: "${emulator.url}/sd/node", refresh_interval: 1s}]`,
-          "",
-        ].join("\n"),
-      );
-      prometheus = await startPrometheus({ configFile: config });
-      // Every host up, and enough samples for 4 s rate windows.
-      await eventually(async () => ((await query(prometheus.url, 'count(up{job="node"} == 1)'))[0]?.value[1] === "7" ? true : undefined), 30_000, () => prometheus.output());
-      await sleep(8_000);
+      fleet = await startLiveFleet(["node"], NODE_RULES, 'count(up{job="node"} == 1)', 7);
+      prometheus = fleet.prometheus;
     }, 90_000);
 
     afterAll(async () => {
-      await runner?.stop();
-      await emulator?.close();
+      await fleet?.emulator.stop();
     });
 
     it("shows each host as job node, instance <host>:9100, as label_values() sees it", async () => {
@@ -131,29 +85,19 @@ describeWithCommunity()("community node monitoring on the node profile", () => {
     const FAULTS_AT_S = 24.5 * 3600;
     const DETAIL_FROM_S = 24 * 3600;
     const DURATION_S = FAULTS_AT_S + 2 * 3600;
-    let prometheus: RunningServer;
+    let prometheus: OfflineServer;
     let start: number;
 
     beforeAll(async () => {
-      const dir = tempDir();
-      const { alerts } = readRuleFile(NODE_RULES);
-      const names = new Set(alerts.flatMap((a) => metricNames(a.expr)));
-      const file = path.join(dir, "fleet-faults.om");
-      const fd = fs.openSync(file, "w");
-      const epochMs = Math.floor(Date.now() / 60_000) * 60_000 - (DURATION_S + 3600) * 1000;
-      start = epochMs / 1000;
+      const names = new Set(readRuleFile(NODE_RULES).alerts.flatMap((a) => metricNames(a.expr)));
       const { scenario } = loadScenario("fleet-faults", ["faults.at=24h30m"]);
-      const options = { seed: 42, durationMs: DURATION_S * 1000, stepMs: STEP_S * 1000, detailFromMs: DETAIL_FROM_S * 1000, historyStepMs: 300_000, names, epochMs };
-      writeBackfill(scenario, options, (chunk) => fs.writeSync(fd, chunk));
-      fs.closeSync(fd);
-      const data = path.join(dir, "data");
-      const created = runTool("promtool", ["tsdb", "create-blocks-from", "openmetrics", file, data]);
-      expect(created.status).toBe(0);
-      fs.rmSync(file);
-      const config = path.join(dir, "prometheus.yml");
-      fs.writeFileSync(config, "global: {scrape_interval: 1m}\n");
-      prometheus = await startPrometheusOnData({ configFile: config, storagePath: data });
+      prometheus = await backfilled(scenario, { durationMs: DURATION_S * 1000, stepMs: STEP_S * 1000, evaluateFromMs: DETAIL_FROM_S * 1000, historyStepMs: 300_000, names });
+      start = prometheus.start;
     }, 120_000);
+
+    afterAll(async () => {
+      await prometheus?.close();
+    });
 
     it("every fault fires the alerts it is annotated with, on its host, and nothing fires on the calm host", async () => {
       const { alerts } = readRuleFile(NODE_RULES);
@@ -168,12 +112,7 @@ describeWithCommunity()("community node monitoring on the node profile", () => {
       }
       const { scenario } = loadScenario("fleet-faults", ["faults.at=24h30m"]);
       // The node hosts only: fleet-faults' postgres and http hosts are community-postgres.test.ts' business.
-      const nodeHosts = scenario.hosts.filter((h) => h.shape.exporter?.profile === "node");
-      const expected = new Map(nodeHosts.map((h) => [h.name, new Set<string>(h.shape.exporter!.faults.flatMap((f) => f.alerts))]));
-      const report = [...expected].map(([host, want]) => `${host}: expected [${[...want].join(", ")}], fired [${[...(fired.get(host) ?? [])].join(", ")}]`);
-      console.log(`fleet-faults, awesome-prometheus-alerts node rules:\n${report.join("\n")}`);
-      const missing = [...expected].flatMap(([host, want]) => [...want].filter((a) => !fired.get(host)?.has(a)).map((a) => `${host}: ${a}`));
-      const unexpected = [...fired].flatMap(([host, got]) => [...got].filter((a) => !expected.get(host)?.has(a)).map((a) => `${host}: ${a}`));
+      const { missing, unexpected } = compareFired("fleet-faults, awesome-prometheus-alerts node rules", annotatedAlerts(scenario, "node"), fired);
       expect(missing).toEqual([]);
       expect(unexpected).toEqual([]);
     }, 120_000);

@@ -9,33 +9,18 @@
  * The rule file is read from ../shared/community (never copied); without it the suite is skipped
  * with a notice, and under CI=true that is a failure.
  */
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { writeBackfill } from "../../emulator/src/check/backfill";
+import type { OfflineServer } from "../../emulator/src/check/offline";
 import { query } from "../../emulator/src/check/prometheus";
 import { type AlertRule, evaluateAlert, metricNames, readRuleFile } from "../../emulator/src/check/rules";
-import { startHttpServer, type RunningHttpServer } from "../../emulator/src/http/server";
 import type { CompiledScenario } from "../../emulator/src/model/types";
 import { baseSettings } from "../../emulator/src/profiles/postgres/model";
 import { resolvePgLayout, pgLayoutSchema } from "../../emulator/src/profiles/postgres/layout";
-import { Runner } from "../../emulator/src/runner";
 import { loadScenario } from "../../emulator/src/scenario/loader";
-import { Telemetry } from "../../emulator/src/telemetry";
-import { describeWith, eventually, runTool, sleep, startPrometheus, startPrometheusOnData, stopAllServers, type RunningServer } from "../support/servers";
+import { stopAllServers, type RunningServer } from "../support/servers";
+import { COMMUNITY, annotatedAlerts, backfilled, compareFired, describeWithCommunity, startLiveFleet, type LiveFleet } from "./community-harness";
 
-const COMMUNITY = path.resolve(__dirname, "../../../shared/community");
 const PG_RULES = path.join(COMMUNITY, "awesome-prometheus-alerts/postgresql-postgres-exporter.yml");
-
-function describeWithCommunity(): jest.Describe {
-  if (fs.existsSync(PG_RULES)) return describeWith(["prometheus", "promtool"]);
-  const notice = `community fixtures not found in ${COMMUNITY}`;
-  if (process.env.CI === "true") throw new Error(`${notice}; under CI=true a skipped live test is a failure`);
-  console.warn(`SKIPPED: ${notice}`);
-  return describe.skip;
-}
-
-const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "promemu-community-pg-"));
 
 /**
  * Rules that cannot fire on postgres_exporter's data, emulated or real (docs/exporter-profiles.md):
@@ -63,24 +48,13 @@ function ruleNames(alerts: AlertRule[]): Set<string> {
 
 const STEP_S = 20;
 
-async function backfilled(scenario: CompiledScenario, durationS: number, names: Set<string>): Promise<{ prometheus: RunningServer; start: number }> {
-  const dir = tempDir();
-  const file = path.join(dir, "backfill.om");
-  const fd = fs.openSync(file, "w");
-  const epochMs = Math.floor(Date.now() / 60_000) * 60_000 - (durationS + 3600) * 1000;
-  writeBackfill(scenario, { seed: 42, durationMs: durationS * 1000, stepMs: STEP_S * 1000, names, epochMs }, (chunk) => fs.writeSync(fd, chunk));
-  fs.closeSync(fd);
-  const data = path.join(dir, "data");
-  const created = runTool("promtool", ["tsdb", "create-blocks-from", "openmetrics", file, data]);
-  expect(created.status).toBe(0);
-  fs.rmSync(file);
-  const config = path.join(dir, "prometheus.yml");
-  fs.writeFileSync(config, "global: {scrape_interval: 1m}\n");
-  return { prometheus: await startPrometheusOnData({ configFile: config, storagePath: data }), start: epochMs / 1000 };
+/** A scenario played over `durationS`, sampled every STEP_S, backfilled and served; close() it after. */
+function backfilledFor(scenario: CompiledScenario, durationS: number, names: Set<string>): Promise<OfflineServer> {
+  return backfilled(scenario, { durationMs: durationS * 1000, stepMs: STEP_S * 1000, evaluateFromMs: 0, historyStepMs: STEP_S * 1000, names });
 }
 
 /** Alert name per host it fired on; an alert without `instance` (sum by datname) goes to the one host with that database. */
-async function firedByHost(server: RunningServer, alerts: AlertRule[], scenario: CompiledScenario, from: number, to: number): Promise<Map<string, Set<string>>> {
+async function firedByHost(server: { url: string }, alerts: AlertRule[], scenario: CompiledScenario, from: number, to: number): Promise<Map<string, Set<string>>> {
   const owners = new Map<string, string[]>();
   for (const h of scenario.hosts) {
     const spec = h.shape.exporter;
@@ -100,7 +74,7 @@ async function firedByHost(server: RunningServer, alerts: AlertRule[], scenario:
   return fired;
 }
 
-describeWithCommunity()("community PostgreSQL monitoring on the postgres profile", () => {
+describeWithCommunity([PG_RULES])("community PostgreSQL monitoring on the postgres profile", () => {
   afterAll(() => stopAllServers());
 
   it("every rule of the file is either emulated or listed as left out", () => {
@@ -115,48 +89,16 @@ describeWithCommunity()("community PostgreSQL monitoring on the postgres profile
   });
 
   describe("live: fleet-calm scraped as exporters", () => {
-    let runner: Runner;
-    let emulator: RunningHttpServer;
+    let fleet: LiveFleet;
     let prometheus: RunningServer;
 
     beforeAll(async () => {
-      const { scenario } = loadScenario("fleet-calm", ["scrape.interval=1s"]);
-      runner = new Runner({ scenario, seed: 42, speed: 1, pushIntervalMs: 1000, telemetry: new Telemetry(), log: () => undefined });
-      emulator = await startHttpServer(
-        { host: "127.0.0.1", port: 0 },
-        {
-          health: () => ({}),
-          ownMetrics: async () => ({ contentType: "text/plain", body: "" }),
-          emulated: () => runner.renderAll(),
-          exporter: (host) => runner.renderExporter(host),
-          targets: (profile, address) => runner.exporterTargets(profile, address),
-        },
-        () => undefined,
-      );
-      runner.start();
-      const dir = tempDir();
-      const config = path.join(dir, "prometheus.yml");
-      fs.writeFileSync(
-        config,
-        [
-          "global: {scrape_interval: 1s, evaluation_interval: 1s}",
-          `rule_files: [${JSON.stringify(PG_RULES)}]`,
-          "scrape_configs:",
-          "  - job_name: postgres",
-          `    http_sd_configs: [{url: "${emulator.url}/sd/postgres", refresh_interval: 1s}]`,
-          "  - job_name: http",
-          `    http_sd_configs: [{url: "${emulator.url}/sd/http", refresh_interval: 1s}]`,
-          "",
-        ].join("\n"),
-      );
-      prometheus = await startPrometheus({ configFile: config });
-      await eventually(async () => ((await query(prometheus.url, "count(up == 1)"))[0]?.value[1] === "4" ? true : undefined), 30_000, () => prometheus.output());
-      await sleep(8_000);
+      fleet = await startLiveFleet(["postgres", "http"], PG_RULES, "count(up == 1)", 4);
+      prometheus = fleet.prometheus;
     }, 90_000);
 
     afterAll(async () => {
-      await runner?.stop();
-      await emulator?.close();
+      await fleet?.emulator.stop();
     });
 
     it("shows each PostgreSQL host as job postgres, instance <host>:9187, and each API as job http, <host>:8080", async () => {
@@ -184,33 +126,38 @@ describeWithCommunity()("community PostgreSQL monitoring on the postgres profile
       const { alerts } = readRuleFile(PG_RULES);
       const { scenario } = loadScenario("fleet-calm", ["scrape.interval=20s"]);
       const durationS = 3 * 3600;
-      const { prometheus, start } = await backfilled(scenario, durationS, ruleNames(alerts));
-      const fired = await firedByHost(prometheus, alerts, scenario, start + 600, start + durationS);
-      expect([...fired].map(([host, names]) => `${host}: ${[...names].join(", ")}`)).toEqual([]);
+      const prometheus = await backfilledFor(scenario, durationS, ruleNames(alerts));
+      try {
+        const { start } = prometheus;
+        const fired = await firedByHost(prometheus, alerts, scenario, start + 600, start + durationS);
+        expect([...fired].map(([host, names]) => `${host}: ${[...names].join(", ")}`)).toEqual([]);
+      } finally {
+        await prometheus.close();
+      }
     }, 180_000);
   });
 
   describe("offline: fleet-faults played in seconds and backfilled", () => {
     const FAULTS_AT_S = 30 * 60;
     const DURATION_S = FAULTS_AT_S + 2 * 3600;
-    let prometheus: RunningServer;
+    let prometheus: OfflineServer;
     let start: number;
     let scenario: CompiledScenario;
 
     beforeAll(async () => {
       ({ scenario } = loadScenario("fleet-faults", ["faults.at=30m"]));
-      ({ prometheus, start } = await backfilled(scenario, DURATION_S, ruleNames(readRuleFile(PG_RULES).alerts)));
+      prometheus = await backfilledFor(scenario, DURATION_S, ruleNames(readRuleFile(PG_RULES).alerts));
+      start = prometheus.start;
     }, 180_000);
+
+    afterAll(async () => {
+      await prometheus?.close();
+    });
 
     it("every fault fires the alerts it is annotated with, on its host, and nothing fires on the calm host", async () => {
       const { alerts } = readRuleFile(PG_RULES);
       const fired = await firedByHost(prometheus, alerts, scenario, start + 600, start + DURATION_S);
-      const pgHosts = scenario.hosts.filter((h) => h.shape.exporter?.profile === "postgres");
-      const expected = new Map(pgHosts.map((h) => [h.name, new Set(h.shape.exporter!.faults.flatMap((f) => f.alerts))]));
-      const report = [...expected].map(([host, want]) => `${host}: expected [${[...want].join(", ")}], fired [${[...(fired.get(host) ?? [])].join(", ")}]`);
-      console.log(`fleet-faults, awesome-prometheus-alerts PostgreSQL rules:\n${report.join("\n")}`);
-      const missing = [...expected].flatMap(([host, want]) => [...want].filter((a) => !fired.get(host)?.has(a)).map((a) => `${host}: ${a}`));
-      const unexpected = [...fired].flatMap(([host, got]) => [...got].filter((a) => !expected.get(host)?.has(a)).map((a) => `${host}: ${a}`));
+      const { missing, unexpected } = compareFired("fleet-faults, awesome-prometheus-alerts PostgreSQL rules", annotatedAlerts(scenario, "postgres"), fired);
       expect(missing).toEqual([]);
       expect(unexpected).toEqual([]);
     }, 120_000);

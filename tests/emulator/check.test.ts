@@ -12,11 +12,8 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { query } from "../../emulator/src/check/prometheus";
-import { startHttpServer, type RunningHttpServer } from "../../emulator/src/http/server";
-import { Runner } from "../../emulator/src/runner";
-import { loadScenario } from "../../emulator/src/scenario/loader";
-import { Telemetry } from "../../emulator/src/telemetry";
-import { describeWith, eventually, freePort, sleep, startPrometheus, stopAllServers, type RunningServer } from "../support/servers";
+import { exporterScrapeConfig, serveScenario, type ServedScenario } from "../support/emulator-server";
+import { describeWith, eventually, freePort, sleep, startPrometheus, stopAllServers, waitForQueryValue, type RunningServer } from "../support/servers";
 import { EMULATOR_BIN } from "./helpers";
 
 const COMMUNITY = path.resolve(__dirname, "../../../shared/community");
@@ -155,39 +152,15 @@ describe("promemu check: bad input", () => {
 });
 
 describeWith(["prometheus", "promtool"])("promemu check against a real Prometheus", () => {
-  let runner: Runner;
-  let emulator: RunningHttpServer;
+  let emulator: ServedScenario;
   let prometheus: RunningServer;
   let proxy: http.Server;
   let proxyUrl: string;
   const community = fs.existsSync(NODE_FULL) && fs.existsSync(NODE_RULES);
 
   beforeAll(async () => {
-    const { scenario } = loadScenario("fleet-calm", ["scrape.interval=1s"]);
-    runner = new Runner({ scenario, seed: 42, speed: 1, pushIntervalMs: 1000, telemetry: new Telemetry(), log: () => undefined });
-    emulator = await startHttpServer(
-      { host: "127.0.0.1", port: 0 },
-      {
-        health: () => ({}),
-        ownMetrics: async () => ({ contentType: "text/plain", body: "" }),
-        emulated: () => runner.renderAll(),
-        exporter: (host) => runner.renderExporter(host),
-        targets: (profile, address) => runner.exporterTargets(profile, address),
-      },
-      () => undefined,
-    );
-    runner.start();
-    const config = write(
-      "prometheus.yml",
-      [
-        "global: {scrape_interval: 1s, evaluation_interval: 1s}",
-        `rule_files: [${JSON.stringify(LOADED_RULES)}${community ? `, ${JSON.stringify(NODE_RULES)}` : ""}]`,
-        "scrape_configs:",
-        "  - job_name: node",
-        `    http_sd_configs: [{url: "${emulator.url}/sd/node", refresh_interval: 1s}]`,
-        "",
-      ].join("\n"),
-    );
+    emulator = await serveScenario("fleet-calm", ["scrape.interval=1s"]);
+    const config = write("prometheus.yml", exporterScrapeConfig(emulator.url, ["node"], [LOADED_RULES, ...(community ? [NODE_RULES] : [])]));
     prometheus = await startPrometheus({ configFile: config });
     // A proxy that wants basic auth (admin:s3cret), in front of the Prometheus.
     const expected = `Basic ${Buffer.from("admin:s3cret").toString("base64")}`;
@@ -204,14 +177,13 @@ describeWith(["prometheus", "promtool"])("promemu check against a real Prometheu
     });
     await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
     proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
-    await eventually(async () => ((await query(prometheus.url, 'count(up{job="node"} == 1)'))[0]?.value[1] === "7" ? true : undefined), 30_000, () => prometheus.output());
+    await waitForQueryValue(prometheus, 'count(up{job="node"} == 1)', "7");
     await eventually(async () => ((await query(prometheus.url, 'ALERTS{alertname="FixtureFiring"}')).length === 7 ? true : undefined), 30_000, () => prometheus.output());
     await sleep(6_000);
   }, 90_000);
 
   afterAll(async () => {
-    await runner?.stop();
-    await emulator?.close();
+    await emulator?.stop();
     await new Promise((resolve) => proxy?.close(resolve));
     await stopAllServers();
   });

@@ -6,34 +6,20 @@
 import { type ChildProcess, spawn, spawnSync } from "child_process";
 import * as http from "http";
 import type { AddressInfo } from "net";
-import { type RawRunOptions, parseRunOptions } from "../../emulator/src/cli/options";
+import { parseRunOptions } from "../../emulator/src/cli/options";
 import { parseSetValue } from "../../emulator/src/cli/set";
 import { BYTES_PER_SERIES, DEFAULT_MAX_SERIES, capacityProblem, estimateMemory } from "../../emulator/src/scenario/capacity";
 import { loadScenario, scenarioSize } from "../../emulator/src/scenario/loader";
 import { PushgatewayClient } from "../../emulator/src/sinks/pushgateway";
 import { redactUrl, splitCredentials } from "../../emulator/src/util/url";
 import { freePort, waitForUrl } from "../support/servers";
-import { EMULATOR_BIN, MINUTE, engineFor, valueOf } from "./helpers";
+import { EMULATOR_BIN, MINUTE, engineFor, rawRunOptions as raw, valueOf } from "./helpers";
 
 function promemu(args: string[], env: Record<string, string> = {}) {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("PROMEMU_")));
   const result = spawnSync(process.execPath, [EMULATOR_BIN, ...args], { env: { ...base, ...env }, encoding: "utf8", timeout: 30_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
-
-const raw = (overrides: Partial<RawRunOptions> = {}): RawRunOptions => ({
-  scenario: "default",
-  pushInterval: "15s",
-  pushTimeout: "10s",
-  seed: "42",
-  set: [],
-  speed: "1",
-  job: "promemu",
-  shards: "auto",
-  statusInterval: "60s",
-  listen: ":9464",
-  ...overrides,
-});
 
 describe("credentials in the Pushgateway URL", () => {
   it.each([

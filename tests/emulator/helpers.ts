@@ -2,6 +2,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import type { RawRunOptions } from "../../emulator/src/cli/options";
 import { Engine } from "../../emulator/src/engine/engine";
 import type { HostRuntime } from "../../emulator/src/engine/host";
 import { Scheduler } from "../../emulator/src/engine/scheduler";
@@ -9,6 +10,7 @@ import { type EmulatorEvent, EventBus } from "../../emulator/src/events/bus";
 import { buildGenerator } from "../../emulator/src/generators/build";
 import type { BuildEnv, Generator, TickContext } from "../../emulator/src/generators/types";
 import type { CompiledScenario } from "../../emulator/src/model/types";
+import type { ExporterRuntime } from "../../emulator/src/profiles/types";
 import { parseScenario } from "../../emulator/src/scenario/loader";
 import type { SetEntry } from "../../emulator/src/scenario/params";
 import type { GeneratorSpec } from "../../emulator/src/scenario/schema";
@@ -118,3 +120,63 @@ export function tempFile(name: string, content: string): string {
 }
 
 export const MINUTE = 60_000;
+
+/** The exporter a host of the engine runs now (default: the first host); fails the test when it runs none. */
+export function exporterOf(engine: Engine, name?: string): ExporterRuntime {
+  const found = name === undefined ? engine.hosts[0] : engine.hosts.find((h) => h.name === name);
+  if (!found?.exporter) throw new Error(`${name ?? "the first host"} runs no exporter now`);
+  return found.exporter;
+}
+
+/** The text exposition an exporter serves at its scrape. */
+export function exposition(e: ExporterRuntime): string {
+  const parts: string[] = [];
+  e.renderTo({ write: (t) => parts.push(t) });
+  return parts.join("");
+}
+
+/** Every sample of a family in a text exposition: label text -> value. */
+export function samples(text: string, name: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const match = /^([a-zA-Z_:][\w:]*)(\{.*\})? (\S+)$/.exec(line);
+    if (match && match[1] === name) out.set(match[2] ?? "", Number(match[3]));
+  }
+  return out;
+}
+
+/** The current value of one series of an exporter; fails the test when there is none. */
+export function exporterValue(e: ExporterRuntime, name: string, labels?: Record<string, string>): number {
+  const value = e.valueOf(name, labels);
+  if (value === undefined) throw new Error(`no ${name} ${JSON.stringify(labels ?? {})}`);
+  return value;
+}
+
+/** `promemu run`'s options as the command line hands them over with no flag given, but `overrides`. */
+export function rawRunOptions(overrides: Partial<RawRunOptions> = {}): RawRunOptions {
+  return {
+    scenario: "default",
+    pushInterval: "15s",
+    pushTimeout: "10s",
+    seed: "42",
+    set: [],
+    speed: "1",
+    job: "promemu",
+    shards: "auto",
+    statusInterval: "60s",
+    listen: ":9464",
+    ...overrides,
+  };
+}
+
+/** The names of the labels in a sample's label text ({a="1", b="2"} -> [a, b]). */
+export function labelNames(key: string): string[] {
+  return [...key.matchAll(/(\w+)="/g)].map((m) => m[1]);
+}
+
+/** Every sample of the family has exactly these label names, in this order (and it has samples). */
+export function expectLabelNames(text: string, name: string, labels: string[]): void {
+  const found = samples(text, name);
+  expect(found.size).toBeGreaterThan(0);
+  for (const key of found.keys()) expect(labelNames(key)).toEqual(labels);
+}

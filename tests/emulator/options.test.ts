@@ -1,20 +1,7 @@
 import { Writable } from "stream";
-import { type RawRunOptions, parseListen, parseRunOptions } from "../../emulator/src/cli/options";
+import { parseListen, parseRunOptions } from "../../emulator/src/cli/options";
 import { Terminal, formatProgress, formatStatus } from "../../emulator/src/cli/status";
-
-const raw = (overrides: Partial<RawRunOptions> = {}): RawRunOptions => ({
-  scenario: "default",
-  pushInterval: "15s",
-  pushTimeout: "10s",
-  seed: "42",
-  set: [],
-  speed: "1",
-  job: "promemu",
-  shards: "auto",
-  statusInterval: "60s",
-  listen: ":9464",
-  ...overrides,
-});
+import { rawRunOptions as raw } from "./helpers";
 
 describe("run options", () => {
   it("convert durations, numbers and addresses", () => {

@@ -3,7 +3,7 @@ import { spawnSync } from "child_process";
 import { Engine } from "../../emulator/src/engine/engine";
 import type { ExporterRuntime } from "../../emulator/src/profiles/types";
 import { describeWith, findBinary } from "../support/servers";
-import { MINUTE, compile, scenarioError } from "./helpers";
+import { MINUTE, engineFor, exporterOf, exposition, samples, scenarioError } from "./helpers";
 
 const API = (faults = "") => `
 timeOfDay: "15:00"
@@ -14,21 +14,8 @@ hosts:
       profile: http
 ${faults}
 `;
-const start = (yaml: string, seed = 3) => new Engine(compile(yaml), { seed });
-const exporter = (engine: Engine): ExporterRuntime => engine.hosts[0].exporter!;
-function exposition(e: ExporterRuntime): string {
-  const parts: string[] = [];
-  e.renderTo({ write: (t) => parts.push(t) });
-  return parts.join("");
-}
-function samples(text: string, name: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    const match = /^([a-zA-Z_:][\w:]*)(\{.*\})? (\S+)$/.exec(line);
-    if (match && match[1] === name) out.set(match[2] ?? "", Number(match[3]));
-  }
-  return out;
-}
+const start = (yaml: string, seed = 3): Engine => engineFor(yaml, seed);
+const exporter = (engine: Engine): ExporterRuntime => exporterOf(engine);
 const ROUTES = ["GET /api/orders", "GET /api/orders/:id", "POST /api/orders", "GET /api/products", "GET /healthz"].map((r) => r.split(" "));
 const of = (m: Map<string, number>, method: string, route: string) => [...m].filter(([k]) => k.includes(`method="${method}"`) && k.includes(`route="${route}"`));
 

@@ -3,7 +3,7 @@ import { spawnSync } from "child_process";
 import { DEFAULT_EPOCH_MS, Engine } from "../../emulator/src/engine/engine";
 import type { ExporterRuntime } from "../../emulator/src/profiles/types";
 import { describeWith, findBinary } from "../support/servers";
-import { MINUTE, compile, scenarioError } from "./helpers";
+import { MINUTE, engineFor, exporterOf, exporterValue as v, expectLabelNames, exposition, samples, scenarioError } from "./helpers";
 
 const PG_HOST = (extra = "", layout = "{replicas: [{name: pg-02}]}") => `
 timeOfDay: "13:00"
@@ -16,42 +16,16 @@ hosts:
 ${extra}
 `;
 
-const start = (yaml: string, seed = 3) => new Engine(compile(yaml), { seed });
-const exporter = (engine: Engine, name = "pg-01"): ExporterRuntime => engine.hosts.find((h) => h.name === name)!.exporter!;
-
-function exposition(e: ExporterRuntime): string {
-  const parts: string[] = [];
-  e.renderTo({ write: (t) => parts.push(t) });
-  return parts.join("");
-}
-
-/** Every sample of a family: label text -> value. */
-function samples(text: string, name: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    const match = /^([a-zA-Z_:][\w:]*)(\{.*\})? (\S+)$/.exec(line);
-    if (match && match[1] === name) out.set(match[2] ?? "", Number(match[3]));
-  }
-  return out;
-}
-const labelNames = (key: string) => [...key.matchAll(/(\w+)="/g)].map((m) => m[1]);
+const start = (yaml: string, seed = 3): Engine => engineFor(yaml, seed);
+const exporter = (engine: Engine, name = "pg-01"): ExporterRuntime => exporterOf(engine, name);
 const sum = (m: Map<string, number>, filter = (_k: string) => true) => [...m].filter(([k]) => filter(k)).reduce((a, [, x]) => a + x, 0);
-const v = (e: ExporterRuntime, name: string, labels?: Record<string, string>) => {
-  const value = e.valueOf(name, labels);
-  if (value === undefined) throw new Error(`no ${name} ${JSON.stringify(labels ?? {})}`);
-  return value;
-};
 
 describe("postgres profile: families and labels", () => {
   it("has postgres_exporter's names, types and label sets", () => {
     const engine = start(PG_HOST());
     engine.advanceTo(MINUTE);
     const text = exposition(exporter(engine));
-    const expectLabels = (name: string, labels: string[]) => {
-      const found = samples(text, name);
-      expect(found.size).toBeGreaterThan(0);
-      for (const key of found.keys()) expect(labelNames(key)).toEqual(labels);
-    };
+    const expectLabels = (name: string, labels: string[]) => expectLabelNames(text, name, labels);
     expectLabels("pg_up", []);
     expectLabels("pg_stat_database_xact_commit", ["datid", "datname"]);
     expectLabels("pg_stat_database_deadlocks", ["datid", "datname"]);

@@ -4,7 +4,7 @@ import type { ExporterRuntime } from "../../emulator/src/profiles/types";
 import { NODE_FAMILIES } from "../../emulator/src/profiles/node/profile";
 import { spawnSync } from "child_process";
 import { describeWith, findBinary } from "../support/servers";
-import { MINUTE, compile, scenarioError } from "./helpers";
+import { MINUTE, compile, engineFor, exporterOf, exporterValue as v, expectLabelNames, exposition, samples, scenarioError } from "./helpers";
 
 const NODE_HOST = (extra = "") => `
 timeOfDay: "13:00"
@@ -17,48 +17,15 @@ hosts:
 ${extra}
 `;
 
-function start(yaml: string, seed = 3): Engine {
-  return new Engine(compile(yaml), { seed });
-}
-
-function exporter(engine: Engine, name = "node-01"): ExporterRuntime {
-  const host = engine.hosts.find((h) => h.name === name)!;
-  if (!host.exporter) throw new Error(`${name} runs no exporter now`);
-  return host.exporter;
-}
-
-function exposition(e: ExporterRuntime): string {
-  const parts: string[] = [];
-  e.renderTo({ write: (t) => parts.push(t) });
-  return parts.join("");
-}
-
-/** Every sample of a family: label text -> value. */
-function samples(text: string, name: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    const match = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})? (\S+)$/.exec(line);
-    if (match && match[1] === name) out.set(match[2] ?? "", Number(match[3]));
-  }
-  return out;
-}
-
-const v = (e: ExporterRuntime, name: string, labels?: Record<string, string>) => {
-  const value = e.valueOf(name, labels);
-  if (value === undefined) throw new Error(`no ${name} ${JSON.stringify(labels ?? {})}`);
-  return value;
-};
+const start = (yaml: string, seed = 3): Engine => engineFor(yaml, seed);
+const exporter = (engine: Engine, name = "node-01"): ExporterRuntime => exporterOf(engine, name);
 
 describe("node profile: families and labels", () => {
   it("has the label sets node_exporter uses, one TYPE per family, unique series", () => {
     const engine = start(NODE_HOST());
     engine.advanceTo(MINUTE);
     const text = exposition(exporter(engine));
-    const expectLabels = (name: string, labels: string[]) => {
-      const found = samples(text, name);
-      expect(found.size).toBeGreaterThan(0);
-      for (const key of found.keys()) expect([...key.matchAll(/(\w+)="/g)].map((m) => m[1])).toEqual(labels);
-    };
+    const expectLabels = (name: string, labels: string[]) => expectLabelNames(text, name, labels);
     expectLabels("node_cpu_seconds_total", ["cpu", "mode"]);
     expectLabels("node_filesystem_avail_bytes", ["device", "fstype", "mountpoint"]);
     expectLabels("node_network_receive_bytes_total", ["device"]);

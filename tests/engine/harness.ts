@@ -167,7 +167,9 @@ export function copyProject(engineEnv: NodeJS.ProcessEnv): Project {
     writeStack(stack, config) {
       const file = path.join(dir, `Pulumi.${stack}.yaml`);
       const entries = Object.fromEntries(Object.entries(config).map(([k, v]) => [`promemu:${k}`, v]));
-      fs.writeFileSync(file, yaml.dump({ config: entries }));
+      // Keep what Pulumi wrote beside the configuration (the passphrase provider's encryptionsalt).
+      const existing = fs.existsSync(file) ? ((yaml.load(fs.readFileSync(file, "utf8")) as Record<string, unknown>) ?? {}) : {};
+      fs.writeFileSync(file, yaml.dump({ ...existing, config: entries }));
       return file;
     },
     npm(script, args = [], timeoutMs = 900_000) {

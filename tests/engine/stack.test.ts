@@ -8,6 +8,8 @@
  * Scenario time is compressed (emulator.speed) and alert `for` values are seconds, so an alert reaches
  * Alertmanager within the test.
  */
+import * as fs from "fs";
+import { ALERTMANAGER_CONFIG_PATH } from "../../components/alertmanager";
 import { instantQuery, alertmanagerAlerts } from "../e2e/prometheus-api";
 import { eventually } from "../support/servers";
 import {
@@ -29,6 +31,7 @@ const BASE_PORTS = [9091, 9090, 9093, 9464];
 const suffix = String(process.pid % 10000);
 const STACK_A = `engine-a-${suffix}`;
 const STACK_B = `engine-b-${suffix}`;
+const STACK_C = `engine-c-${suffix}`;
 
 /** A stack file for the stand-in images, with scrape, evaluation and scenario time compressed. */
 function stackConfig(images: Record<string, string>, portOffset: number, extra: Record<string, unknown> = {}) {
@@ -61,7 +64,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (engine?.ready) {
-    for (const stack of [STACK_A, STACK_B]) await purgeStack(engine.env, stack);
+    for (const stack of [STACK_A, STACK_B, STACK_C]) await purgeStack(engine.env, stack);
   }
   project?.remove();
   if (engine) await stopEngine(engine);
@@ -213,15 +216,39 @@ describe("the stack on a real Docker engine, driven by the Pulumi CLI", () => {
     expect(await healthOf(p.env, [`promemu-${STACK_A}-emulator`])).toEqual({ [`promemu-${STACK_A}-emulator`]: "healthy" });
   });
 
+  live("a secret set with pulumi config set --secret stays out of the stack file, the preview, the output and the state, and reaches the container's file", async (p, images) => {
+    const token = `token-${suffix}-s3cr3t`;
+    // On the stack network (the Pushgateway answers 404): no notification leaves the machine.
+    const webhook = `http://pushgateway:9091/hook/${token}`;
+    p.writeStack(STACK_A, stackConfig(images, offsetA, { prometheus: { retentionTime: "3d" } }));
+    const set = await p.pulumi(["config", "set", "--secret", "--path", "alertmanager.webhookUrl", webhook, "--stack", STACK_A]);
+    expect({ code: set.code, output: set.output }).toEqual({ code: 0, output: "" });
+    expect(fs.readFileSync(`${p.dir}/Pulumi.${STACK_A}.yaml`, "utf8")).not.toContain(token);
+
+    const preview = await p.pulumi(["preview", "--diff", "--stack", STACK_A]);
+    expect({ code: preview.code, output: preview.code === 0 ? "" : preview.output }).toEqual({ code: 0, output: "" });
+    expect(preview.output).toContain("promemu-alertmanager-container");
+    expect(preview.output).not.toContain(token);
+
+    const up = await p.npm("up", ["--stack", STACK_A]);
+    expect({ code: up.code, output: up.code === 0 ? "" : up.output }).toEqual({ code: 0, output: "" });
+    expect(up.output).not.toContain(token);
+    const state = await p.pulumi(["stack", "export", "--stack", STACK_A]);
+    expect(state.code).toBe(0);
+    expect(state.stdout).not.toContain(token);
+    // The container has it, where it is used.
+    const uploaded = await docker(p.env, ["exec", `promemu-${STACK_A}-alertmanager`, "cat", ALERTMANAGER_CONFIG_PATH]);
+    expect(uploaded).toContain(webhook);
+  });
+
   live("up fails with the project's message when a host port is taken", async (p, images) => {
     const net = await import("net");
     const blocker = net.createServer();
     const offset = await freeOffset(BASE_PORTS, new Set([offsetA, offsetB]));
     await new Promise<void>((resolve) => blocker.listen(9090 + offset, "127.0.0.1", resolve));
     try {
-      const stack = `engine-c-${suffix}`;
-      p.writeStack(stack, stackConfig(images, offset));
-      const up = await p.npm("up", ["--stack", stack]);
+      p.writeStack(STACK_C, stackConfig(images, offset));
+      const up = await p.npm("up", ["--stack", STACK_C]);
       expect(up.code).not.toBe(0);
       expect(up.stderr).toMatch(new RegExp(`${9090 + offset}.*(in use|taken)`, "i"));
       expect(up.stderr).toMatch(/portOffset|prometheus\.port/);

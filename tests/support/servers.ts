@@ -242,6 +242,19 @@ export function startAlertmanager(options: AlertmanagerOptions): Promise<Running
   );
 }
 
+/** Waits until an instant query's first sample has the value `expected`, e.g. count(up == 1) reaching the number of targets. */
+export async function waitForQueryValue(server: RunningServer, expr: string, expected: string, timeoutMs = 30_000): Promise<void> {
+  await eventually(
+    async () => {
+      const res = await fetch(`${server.url}/api/v1/query?query=${encodeURIComponent(expr)}`, { signal: AbortSignal.timeout(5000) });
+      const body = (await res.json()) as { data?: { result?: { value: [number, string] }[] } };
+      return body.data?.result?.[0]?.value[1] === expected ? true : undefined;
+    },
+    timeoutMs,
+    () => `${expr} did not reach ${expected}\n${server.name} output:\n${server.output()}`,
+  );
+}
+
 /** Runs promtool or amtool; returns exit status and combined output. */
 export function runTool(name: "promtool" | "amtool", args: string[], cwd?: string): { status: number; output: string } {
   const binary = findBinary(name);

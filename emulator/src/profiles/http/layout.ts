@@ -4,7 +4,7 @@
  * latency histogram's bucket bounds; and its faults (errors, latency, both, down).
  */
 import { z } from "zod";
-import { DURATION_HINT, parseDuration } from "../../util/duration";
+import { faultActive, faultAlerts, faultFields, faultGrowth } from "../fault-schedule";
 
 const route = z
   .object({
@@ -60,24 +60,10 @@ export const HTTP_FAULT_KINDS = {
 } as const;
 export type HttpFaultKind = keyof typeof HTTP_FAULT_KINDS;
 
-const duration = z.string().transform((text, ctx) => {
-  const ms = parseDuration(text);
-  if (ms === undefined) {
-    ctx.addIssue({ code: "custom", message: `must be ${DURATION_HINT}, not "${text}"` });
-    return z.NEVER;
-  }
-  return ms;
-});
-
 export const httpFaultSchema = z
   .object({
-    fault: z.enum(Object.keys(HTTP_FAULT_KINDS) as [HttpFaultKind, ...HttpFaultKind[]], { error: `must be a fault: ${Object.keys(HTTP_FAULT_KINDS).join(", ")}` }),
-    at: duration,
-    for: duration.optional(),
-    ramp: duration.optional(),
-    target: z.string().optional(),
-    level: z.number().optional(),
-    alerts: z.array(z.string()).default([]),
+    ...faultFields(HTTP_FAULT_KINDS),
+    alerts: faultAlerts,
   })
   .strict();
 export type HttpFaultSpec = z.output<typeof httpFaultSchema>;
@@ -93,8 +79,8 @@ export interface HttpEffects {
 export function httpEffectsAt(faults: readonly HttpFaultSpec[], t: number, routes: readonly HttpRoute[]): HttpEffects {
   const fx: HttpEffects = { down: false, errors: new Map(), slow: new Map() };
   for (const f of faults) {
-    if (t < f.at || (f.for !== undefined && t >= f.at + f.for)) continue;
-    const grown = f.ramp ? Math.min(1, (t - f.at) / f.ramp) : 1;
+    if (!faultActive(f, t)) continue;
+    const grown = faultGrowth(f, t);
     const hit = routes.map((r, i) => [r, i] as const).filter(([r]) => f.target === undefined || r.route === f.target || `${r.method} ${r.route}` === f.target);
     for (const [, i] of hit) {
       if (f.fault === "errors" || f.fault === "degraded") fx.errors.set(i, Math.max(fx.errors.get(i) ?? 0, (f.level ?? 0.1) * grown));

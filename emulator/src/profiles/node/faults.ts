@@ -5,7 +5,7 @@
  * into one Effects object that the model reads; a fault with a ramp grows in over that time.
  */
 import { z } from "zod";
-import { DURATION_HINT, parseDuration } from "../../util/duration";
+import { faultActive, faultAlerts, faultFields, faultGrowth, faultLevel, faultTarget } from "../fault-schedule";
 
 export const FAULT_KINDS = {
   disk_fill: "a file system fills up to `level` (share of its size used) over `ramp` (steady) or at once (sudden)",
@@ -35,27 +35,12 @@ export const FAULT_KINDS = {
 
 export type FaultKind = keyof typeof FAULT_KINDS;
 
-const duration = z.string().transform((text, ctx) => {
-  const ms = parseDuration(text);
-  if (ms === undefined) {
-    ctx.addIssue({ code: "custom", message: `must be ${DURATION_HINT}, not "${text}"` });
-    return z.NEVER;
-  }
-  return ms;
-});
-
 export const faultSchema = z
   .object({
-    fault: z.enum(Object.keys(FAULT_KINDS) as [FaultKind, ...FaultKind[]], { error: `must be a fault: ${Object.keys(FAULT_KINDS).join(", ")}` }),
-    at: duration,
-    for: duration.optional(),
-    ramp: duration.optional(),
-    /** The part affected: a mountpoint, an interface, a unit, a sensor's chip, an array, a bond. Default: the first. */
-    target: z.string().optional(),
-    level: z.number().optional(),
+    /** `target`: a mountpoint, an interface, a unit, a sensor's chip, an array, a bond. Default: the first. */
+    ...faultFields(FAULT_KINDS),
     direction: z.enum(["rx", "tx", "both"]).default("both"),
-    /** Alert names this fault should trigger (and only these, on this host). */
-    alerts: z.array(z.string()).default([]),
+    alerts: faultAlerts,
   })
   .strict();
 
@@ -137,10 +122,10 @@ export interface PartNames {
 export function effectsAt(faults: readonly FaultSpec[], t: number, parts: PartNames): Effects {
   const fx = noEffects();
   for (const f of faults) {
-    if (t < f.at || (f.for !== undefined && t >= f.at + f.for)) continue;
-    const level = f.level ?? LEVELS[f.fault] ?? 1;
-    const grown = f.ramp ? Math.min(1, (t - f.at) / f.ramp) : 1;
-    const pick = (names: string[]) => f.target ?? names[0] ?? "";
+    if (!faultActive(f, t)) continue;
+    const level = faultLevel(f, LEVELS);
+    const grown = faultGrowth(f, t);
+    const pick = (names: string[]) => faultTarget(f, names);
     switch (f.fault) {
       case "disk_fill":
         fx.fill.set(pick(parts.mountpoints), level * grown);

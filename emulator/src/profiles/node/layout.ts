@@ -14,7 +14,8 @@ export function parseBytes(text: string): number | undefined {
   return factor === undefined ? undefined : Math.round(Number(match[1]) * factor);
 }
 
-const bytes = z.union([z.number().nonnegative(), z.string()], { error: "must be a size in bytes or text such as 16GiB" }).transform((v, ctx) => {
+/** A size: a number of bytes, or text such as 512MiB, 16GiB or 2TB. */
+export const bytes = z.union([z.number().nonnegative(), z.string()], { error: "must be a size in bytes or text such as 16GiB" }).transform((v, ctx) => {
   if (typeof v === "number") return v;
   const parsed = parseBytes(v);
   if (parsed === undefined) {

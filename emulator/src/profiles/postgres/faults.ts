@@ -4,7 +4,7 @@
  * At each tick the active faults fold into one Effects object the model reads.
  */
 import { z } from "zod";
-import { DURATION_HINT, parseDuration } from "../../util/duration";
+import { faultAlerts, faultEnd, faultFields, faultGrowth, faultLevel, faultTarget } from "../fault-schedule";
 
 export const PG_FAULT_KINDS = {
   down: "the server stops answering (pg_up 0, the exporter reports a scrape error); when it comes back (after `for`) it has restarted",
@@ -22,25 +22,10 @@ export const PG_FAULT_KINDS = {
 
 export type PgFaultKind = keyof typeof PG_FAULT_KINDS;
 
-const duration = z.string().transform((text, ctx) => {
-  const ms = parseDuration(text);
-  if (ms === undefined) {
-    ctx.addIssue({ code: "custom", message: `must be ${DURATION_HINT}, not "${text}"` });
-    return z.NEVER;
-  }
-  return ms;
-});
-
 export const pgFaultSchema = z
   .object({
-    fault: z.enum(Object.keys(PG_FAULT_KINDS) as [PgFaultKind, ...PgFaultKind[]], { error: `must be a fault: ${Object.keys(PG_FAULT_KINDS).join(", ")}` }),
-    at: duration,
-    for: duration.optional(),
-    ramp: duration.optional(),
-    target: z.string().optional(),
-    level: z.number().optional(),
-    /** Alert names this fault should trigger (and only these, on this host). */
-    alerts: z.array(z.string()).default([]),
+    ...faultFields(PG_FAULT_KINDS),
+    alerts: faultAlerts,
   })
   .strict();
 
@@ -90,14 +75,14 @@ export function pgEffectsAt(faults: readonly PgFaultSpec[], t: number, parts: Pg
   };
   for (const f of faults) {
     if (t < f.at) continue;
-    const end = f.for === undefined ? Infinity : f.at + f.for;
+    const end = faultEnd(f);
     // A stop ends with a start: the server that comes back has restarted.
     if (f.fault === "down" && t >= end) fx.restartedAt = Math.max(fx.restartedAt ?? 0, end);
     if (f.fault === "restart") fx.restartedAt = Math.max(fx.restartedAt ?? 0, f.at);
     if (t >= end) continue;
-    const level = f.level ?? LEVELS[f.fault] ?? 1;
-    const grown = f.ramp ? Math.min(1, (t - f.at) / f.ramp) : 1;
-    const pick = (names: string[]) => f.target ?? names[0] ?? "";
+    const level = faultLevel(f, LEVELS);
+    const grown = faultGrowth(f, t);
+    const pick = (names: string[]) => faultTarget(f, names);
     switch (f.fault) {
       case "down":
         fx.down = true;

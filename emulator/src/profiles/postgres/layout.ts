@@ -5,17 +5,8 @@
  * replicas streaming from a primary and its replication slots, and the peak transaction rate.
  */
 import { z } from "zod";
-import { parseBytes } from "../node/layout";
+import { bytes } from "../node/layout";
 
-const bytes = z.union([z.number().nonnegative(), z.string()], { error: "must be a size in bytes or text such as 16GiB" }).transform((v, ctx) => {
-  if (typeof v === "number") return v;
-  const parsed = parseBytes(v);
-  if (parsed === undefined) {
-    ctx.addIssue({ code: "custom", message: `must be a size such as 512MiB, 16GiB or 2TB, not "${v}"` });
-    return z.NEVER;
-  }
-  return parsed;
-});
 const name = z.string().regex(/^[a-z_][a-z0-9_]*$/, "must be a PostgreSQL identifier (lower case letters, digits, _)");
 
 const database = z
