@@ -15,6 +15,7 @@ import { Terminal } from "./cli/status";
 import type { CompiledScenario } from "./model/types";
 import { DEFAULT_MAX_SERIES, MAX_SERIES_LIMIT } from "./scenario/capacity";
 import { seriesPerHost } from "./scenario/compile";
+import { selectShard } from "./scenario/shard";
 import type { SetEntry } from "./scenario/params";
 import { type LoadedScenario, builtinScenarios, loadScenario } from "./scenario/loader";
 
@@ -105,7 +106,18 @@ export function buildProgram(out: (text: string) => void, terminal: Terminal, ex
     .addOption(new Option("--speed <factor>", "scenario time runs this many times faster than the wall clock").default("1").env("PROMEMU_SPEED"))
     .addOption(new Option("--job <name>", "Pushgateway job of the pushed groups").default("promemu").env("PROMEMU_JOB"))
     .addOption(new Option("--owner <id>", "ownership mark of our groups (default promemu-<hostname>)").env("PROMEMU_OWNER"))
-    .addOption(new Option("--shards <n|auto>", "number of Pushgateway groups the hosts are spread over").default("auto").env("PROMEMU_SHARDS"))
+    .addOption(
+      new Option("--shards <n|auto>", "number of Pushgateway groups the hosts are spread over, or of remote-write queues (one request in flight each)")
+        .default("auto")
+        .env("PROMEMU_SHARDS"),
+    )
+    .addOption(new Option("--remote-write-url <url>", "send with Prometheus remote write 1.0 instead, e.g. http://localhost:9090/api/v1/write").env("PROMEMU_REMOTE_WRITE_URL"))
+    .addOption(new Option("--remote-write-username <name>", "basic authentication user (password from --remote-write-password-file or PROMEMU_REMOTE_WRITE_PASSWORD)").env("PROMEMU_REMOTE_WRITE_USERNAME"))
+    .addOption(new Option("--remote-write-password-file <path>", "file holding the basic authentication password").env("PROMEMU_REMOTE_WRITE_PASSWORD_FILE"))
+    .addOption(new Option("--remote-write-bearer-token-file <path>", "file holding a bearer token (or PROMEMU_REMOTE_WRITE_BEARER_TOKEN)").env("PROMEMU_REMOTE_WRITE_BEARER_TOKEN_FILE"))
+    .addOption(new Option("--remote-write-batch <n>", "most samples per remote-write request (default 2000)").env("PROMEMU_REMOTE_WRITE_BATCH"))
+    .addOption(new Option("--remote-write-max-pending <n>", "samples kept for retries before the oldest are dropped (default 2000000)").env("PROMEMU_REMOTE_WRITE_MAX_PENDING"))
+    .addOption(new Option("--shard <k/n>", "run only shard k of n of the fleet (a stable hash of each host name), for n emulator processes").env("PROMEMU_SHARD"))
     .addOption(new Option("--status-interval <duration>", "time between status lines on stderr (0: none)").default("60s").env("PROMEMU_STATUS_INTERVAL"))
     .addOption(new Option("--max-series <n>", MAX_SERIES_HELP).env("PROMEMU_MAX_SERIES"))
     .action(async (raw: RawRunOptions, command: Command) => {
@@ -118,7 +130,9 @@ export function buildProgram(out: (text: string) => void, terminal: Terminal, ex
       const problems: string[] = [];
       let options: RunOptions | undefined;
       try {
-        options = parseRunOptions(raw, nameOf);
+        // Secrets come from the environment only (a flag would show them in `ps`), or from files.
+        const secrets = { remoteWritePassword: process.env.PROMEMU_REMOTE_WRITE_PASSWORD || undefined, remoteWriteBearerToken: process.env.PROMEMU_REMOTE_WRITE_BEARER_TOKEN || undefined };
+        options = parseRunOptions({ ...raw, ...secrets }, nameOf);
       } catch (err) {
         if (!(err instanceof UsageError)) throw err;
         problems.push(err.message);
@@ -132,7 +146,8 @@ export function buildProgram(out: (text: string) => void, terminal: Terminal, ex
         problems.push(err.message);
       }
       if (problems.length > 0) throw new UsageError(problems.join("\n"));
-      exit.code = await runCommand(options!, loaded!.scenario, terminal, exit);
+      const scenario = options!.shard ? selectShard(loaded!.scenario, options!.shard) : loaded!.scenario;
+      exit.code = await runCommand({ ...options!, userAgent: `promemu/${version()}` }, scenario, terminal, exit);
     });
 
   addCheckCommand(program, out, terminal, exit);

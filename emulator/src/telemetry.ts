@@ -27,10 +27,34 @@ export class Telemetry {
     registers: [this.registry],
   });
 
+  readonly remoteWriteSamples = new Counter({
+    name: "promemu_remote_write_samples_total",
+    help: "Samples by outcome: sent (accepted), retried (in a failed attempt that will be repeated), failed (refused with a 4xx, not retried), dropped (queue overflow or shutdown).",
+    labelNames: ["result"] as const,
+    registers: [this.registry],
+  });
+  readonly remoteWritePending = new Gauge({
+    name: "promemu_remote_write_pending_samples",
+    help: "Samples queued for remote write, not yet accepted.",
+    registers: [this.registry],
+  });
+  readonly remoteWriteLag = new Histogram({
+    name: "promemu_remote_write_lag_seconds",
+    help: "Per accepted batch: seconds between its oldest sample's timestamp and its acceptance.",
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+    registers: [this.registry],
+  });
+  readonly remoteWriteLastLag = new Gauge({
+    name: "promemu_remote_write_last_lag_seconds",
+    help: "The lag of the last accepted batch.",
+    registers: [this.registry],
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
     // Both results exist from the start, so rate() and alerts see a 0 rather than no series.
     this.pushes.inc({ result: "success" }, 0);
     this.pushes.inc({ result: "failure" }, 0);
+    for (const result of ["sent", "retried", "failed", "dropped"]) this.remoteWriteSamples.inc({ result }, 0);
   }
 }

@@ -9,6 +9,8 @@ import { DEFAULT_MAX_SERIES, MAX_SERIES_LIMIT } from "../scenario/capacity";
 import type { SetEntry } from "../scenario/params";
 import { DURATION_HINT, MAX_TIMER_MS, formatDuration, parseDuration } from "../util/duration";
 import { redactUrl } from "../util/url";
+import { type ShardSpec, parseShard } from "../scenario/shard";
+import { type SecretReader, readRemoteWriteAuth } from "./remote-write-auth";
 import type { ListenAddress } from "../http/server";
 
 /** What commander hands over: every value still text, plus where each came from. */
@@ -28,6 +30,18 @@ export interface RawRunOptions {
   statusInterval: string;
   /** Absent: the default (DEFAULT_MAX_SERIES). */
   maxSeries?: string;
+  remoteWriteUrl?: string;
+  remoteWriteUsername?: string;
+  remoteWritePasswordFile?: string;
+  /** From PROMEMU_REMOTE_WRITE_PASSWORD only: a flag would show it in `ps`. */
+  remoteWritePassword?: string;
+  remoteWriteBearerTokenFile?: string;
+  /** From PROMEMU_REMOTE_WRITE_BEARER_TOKEN only. */
+  remoteWriteBearerToken?: string;
+  remoteWriteBatch?: string;
+  remoteWriteMaxPending?: string;
+  /** k/n; absent: the whole fleet. */
+  shard?: string;
 }
 
 export interface RunOptions {
@@ -47,7 +61,20 @@ export interface RunOptions {
   statusIntervalMs: number;
   /** The scenario is refused above this many series (its estimated memory is in the message). */
   maxSeries: number;
+  remoteWrite?: {
+    url: string;
+    /** `Basic ...` or `Bearer ...`, from a file or the environment; never shown. */
+    authorization?: string;
+    maxSamplesPerRequest: number;
+    maxPendingSamples: number;
+  };
+  shard?: ShardSpec;
+  /** Sent as User-Agent by remote write. */
+  userAgent?: string;
 }
+
+export const DEFAULT_REMOTE_WRITE_BATCH = 2000;
+export const DEFAULT_REMOTE_WRITE_MAX_PENDING = 2_000_000;
 
 
 export function defaultOwner(): string {
@@ -58,7 +85,11 @@ export function defaultOwner(): string {
  * `nameOf(key)` is how messages name an option: its flag, or its variable when the value came from
  * there. Every problem is reported, not only the first: the UsageError's message has one per line.
  */
-export function parseRunOptions(raw: RawRunOptions, nameOf: (key: keyof RawRunOptions) => string = (key) => `--${kebab(key)}`): RunOptions {
+export function parseRunOptions(
+  raw: RawRunOptions,
+  nameOf: (key: keyof RawRunOptions) => string = (key) => `--${kebab(key)}`,
+  readSecret?: SecretReader,
+): RunOptions {
   const problems: string[] = [];
   // Values are quoted as given, except that credentials in a URL are not shown.
   const bad = (key: keyof RawRunOptions, value: string, problem: string): undefined => {
@@ -98,11 +129,40 @@ export function parseRunOptions(raw: RawRunOptions, nameOf: (key: keyof RawRunOp
 
   const pushgatewayUrl = raw.pushgatewayUrl ? parsePushgatewayUrl(raw.pushgatewayUrl, (problem) => bad("pushgatewayUrl", raw.pushgatewayUrl!, problem)) : undefined;
   const listen = raw.listen ? parseListen(raw.listen, (problem) => bad("listen", raw.listen!, problem)) : undefined;
-  if (!raw.pushgatewayUrl && !raw.listen) {
-    problems.push("nothing to do: give --pushgateway-url (PROMEMU_PUSHGATEWAY_URL) to push, --listen (PROMEMU_LISTEN) to be scraped on /emulated, or both");
+  if (!raw.pushgatewayUrl && !raw.listen && !raw.remoteWriteUrl) {
+    problems.push(
+      "nothing to do: give --pushgateway-url (PROMEMU_PUSHGATEWAY_URL) to push, --listen (PROMEMU_LISTEN) to be scraped on /emulated, --remote-write-url (PROMEMU_REMOTE_WRITE_URL) to send with remote write, or a sink and --listen",
+    );
+  }
+  if (raw.pushgatewayUrl && raw.remoteWriteUrl) {
+    problems.push(`give ${nameOf("pushgatewayUrl")} or ${nameOf("remoteWriteUrl")}, not both: one emulator sends to one sink`);
+  }
+  let remoteWrite: RunOptions["remoteWrite"];
+  if (raw.remoteWriteUrl) {
+    const url = parseRemoteWriteUrl(raw.remoteWriteUrl, (problem) => bad("remoteWriteUrl", raw.remoteWriteUrl!, problem));
+    const batch = raw.remoteWriteBatch ? whole("remoteWriteBatch", raw.remoteWriteBatch, 1, 100_000, "must be a whole number from 1 to 100000 (samples per request)") : DEFAULT_REMOTE_WRITE_BATCH;
+    const maxPending = raw.remoteWriteMaxPending
+      ? whole("remoteWriteMaxPending", raw.remoteWriteMaxPending, 1, 100_000_000, "must be a whole number from 1 to 100000000 (samples)")
+      : DEFAULT_REMOTE_WRITE_MAX_PENDING;
+    const auth = readRemoteWriteAuth(raw, nameOf, readSecret);
+    if (typeof auth === "object") problems.push(...auth.problems);
+    if (url && batch && maxPending && typeof auth !== "object") {
+      remoteWrite = { url, authorization: auth, maxSamplesPerRequest: batch, maxPendingSamples: maxPending };
+    }
+  } else {
+    for (const key of ["remoteWriteUsername", "remoteWritePasswordFile", "remoteWriteBearerTokenFile", "remoteWriteBatch", "remoteWriteMaxPending"] as const) {
+      if (raw[key]) problems.push(`${nameOf(key)} is for remote write: give --remote-write-url (PROMEMU_REMOTE_WRITE_URL) too`);
+    }
+  }
+  let shard: ShardSpec | undefined;
+  if (raw.shard) {
+    const parsed = parseShard(raw.shard);
+    if (typeof parsed === "string") bad("shard", raw.shard, parsed);
+    else shard = parsed;
   }
   if (raw.job.trim() === "") bad("job", raw.job, "must not be empty");
-  const owner = raw.owner ?? defaultOwner();
+  // Shards of one fleet on one machine must not clean up each other's groups.
+  const owner = raw.owner ?? (shard && shard.count > 1 ? `${defaultOwner()}-${shard.index}-of-${shard.count}` : defaultOwner());
   if (owner.trim() === "") bad("owner", owner, "must not be empty");
 
   if (problems.length > 0) throw new UsageError(problems.join("\n"));
@@ -121,6 +181,8 @@ export function parseRunOptions(raw: RawRunOptions, nameOf: (key: keyof RawRunOp
     shards,
     statusIntervalMs: statusIntervalMs!,
     maxSeries: maxSeries!,
+    remoteWrite,
+    shard,
   };
 }
 
@@ -139,6 +201,18 @@ function parsePushgatewayUrl(text: string, fail: (problem: string) => undefined)
   if (url.search || url.hash) return fail("must not have a query or a fragment");
   if (/\/metrics\/?$/.test(url.pathname)) return fail("give the base URL without /metrics (the emulator adds /metrics/job/...)");
   return url.href.replace(/\/+$/, "");
+}
+
+function parseRemoteWriteUrl(text: string, fail: (problem: string) => undefined): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return fail("is not a URL; give the receiver's full write URL, e.g. http://localhost:9090/api/v1/write");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return fail(`the scheme ${url.protocol.replace(/:$/, "")} is not supported; use http:// or https://`);
+  if (url.hash) return fail("must not have a fragment");
+  return url.href;
 }
 
 /** `:9464`, `9464`, `127.0.0.1:9464`, `[::1]:9464`. */

@@ -27,6 +27,15 @@ export async function runCommand(options: RunOptions, scenario: CompiledScenario
     speed: options.speed,
     pushIntervalMs: options.pushIntervalMs,
     durationMs: options.durationMs,
+    remoteWrite: options.remoteWrite && {
+      url: options.remoteWrite.url,
+      authorization: options.remoteWrite.authorization,
+      userAgent: options.userAgent ?? "promemu",
+      timeoutMs: options.pushTimeoutMs,
+      shards,
+      maxSamplesPerRequest: options.remoteWrite.maxSamplesPerRequest,
+      maxPendingSamples: options.remoteWrite.maxPendingSamples,
+    },
     pushgateway: options.pushgatewayUrl
       ? { url: options.pushgatewayUrl, job: options.job, owner: options.owner, timeoutMs: options.pushTimeoutMs, shards }
       : undefined,
@@ -51,6 +60,7 @@ export async function runCommand(options: RunOptions, scenario: CompiledScenario
             hostsTotal: status.hostsTotal,
             series: status.series,
             pushgateway: { url: shownUrl ?? null, state: status.pushgateway, pushesOk: status.pushesOk, pushesFailed: status.pushesFailed },
+            ...(status.remoteWrite ? { remoteWrite: { url: redactUrl(options.remoteWrite!.url), ...status.remoteWrite } } : {}),
           };
         },
         ownMetrics: async () => ({ contentType: telemetry.registry.contentType, body: await telemetry.registry.metrics() }),
@@ -62,11 +72,13 @@ export async function runCommand(options: RunOptions, scenario: CompiledScenario
     );
   }
 
-  const target = options.pushgatewayUrl
+  const target = options.remoteWrite
+    ? `remote write to ${redactUrl(options.remoteWrite.url)} every ${formatDuration(options.pushIntervalMs)} (${shards} queue${shards > 1 ? "s" : ""}, at most ${options.remoteWrite.maxSamplesPerRequest} samples per request${options.remoteWrite.authorization ? `, ${options.remoteWrite.authorization.split(" ")[0].toLowerCase()} authentication` : ""})`
+    : options.pushgatewayUrl
     ? `pushing to ${shownUrl} every ${formatDuration(options.pushIntervalMs)} (job ${options.job}, owner ${options.owner}, ${shards} group${shards > 1 ? "s" : ""})`
     : "not pushing (no --pushgateway-url)";
   log(
-    `scenario ${scenario.name}: ${scenario.hosts.length} hosts, seed ${options.seed}, speed ${options.speed}x, ` +
+    `scenario ${scenario.name}: ${scenario.hosts.length} hosts${options.shard && options.shard.count > 1 ? ` (shard ${options.shard.index}/${options.shard.count})` : ""}, seed ${options.seed}, speed ${options.speed}x, ` +
       `${options.durationMs === undefined ? "until stopped" : `for ${formatDuration(options.durationMs)} of scenario time`}; ${target}` +
       (server ? `; serving /healthz, /metrics and /emulated on ${server.url}` : ""),
   );
@@ -81,11 +93,11 @@ export async function runCommand(options: RunOptions, scenario: CompiledScenario
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) {
-      log(`${signal} again: exiting without removing our groups`);
+      log(`${signal} again: exiting without ${options.remoteWrite ? "sending the queued samples" : "removing our groups"}`);
       process.exit(130);
     }
     signalled = true;
-    log(`${signal}: stopping and removing our groups`);
+    log(`${signal}: stopping and ${options.remoteWrite ? "sending the queued samples (3 s at most)" : "removing our groups"}`);
     void runner.stop();
   };
   process.on("SIGINT", onSignal);

@@ -13,6 +13,10 @@ export function formatStatus(status: RunnerStatus): string {
     parts.push(`last push ${status.lastPushMs === undefined ? "-" : `${Math.round(status.lastPushMs)} ms`}`);
     parts.push(`pushgateway ${status.pushgateway}`);
   }
+  const rw = status.remoteWrite;
+  if (rw) {
+    parts.push(`remote write ${rw.state}: ${rw.sent} sent, ${rw.pending} pending, ${rw.retried} retried, ${rw.failed} failed, ${rw.dropped} dropped`);
+  }
   return `status: ${parts.join(", ")}`;
 }
 

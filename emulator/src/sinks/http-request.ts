@@ -16,6 +16,8 @@ export interface HttpResult {
   status: number;
   /** The body as text, unless a chunk handler consumed it (then only for error statuses). */
   text: string;
+  /** The response's headers (lower-case names). */
+  headers?: http.IncomingHttpHeaders;
 }
 
 /** At most this much of an answer is kept as text (error bodies are one line; nothing else is read as text). */
@@ -51,7 +53,7 @@ export function httpRequest(
           reject(err);
         }
       });
-      response.on("end", () => resolve({ status, text }));
+      response.on("end", () => resolve({ status, text, headers: response.headers }));
       response.on("error", reject);
     });
     request.on("error", (err) => reject(options.signal.aborted ? options.signal.reason : err));

@@ -1,0 +1,60 @@
+/**
+ * Credentials of remote write: basic authentication (a user name, and a password from a file or
+ * PROMEMU_REMOTE_WRITE_PASSWORD) or a bearer token (from a file or PROMEMU_REMOTE_WRITE_BEARER_TOKEN),
+ * or user:password@ in the URL. Secrets are read here, once, and only ever end up in an
+ * Authorization header: no message quotes them (a file is named by its path).
+ */
+import * as fs from "fs";
+import type { RawRunOptions } from "./options";
+
+export type SecretReader = (path: string) => string;
+
+const readFileSecret: SecretReader = (path) => fs.readFileSync(path, "utf8");
+
+/** The Authorization header value (undefined: none, or the URL's own credentials), or every problem found. */
+export function readRemoteWriteAuth(
+  raw: RawRunOptions,
+  nameOf: (key: keyof RawRunOptions) => string,
+  readSecret: SecretReader = readFileSecret,
+): string | undefined | { problems: string[] } {
+  const problems: string[] = [];
+  const secret = (fileKey: "remoteWritePasswordFile" | "remoteWriteBearerTokenFile", envValue: string | undefined, envName: string): string | undefined => {
+    const file = raw[fileKey];
+    if (file && envValue) {
+      problems.push(`${nameOf(fileKey)} and ${envName} both given: use one`);
+      return undefined;
+    }
+    if (envValue) return envValue.trim();
+    if (!file) return undefined;
+    let text: string;
+    try {
+      text = readSecret(file);
+    } catch (err) {
+      problems.push(`${nameOf(fileKey)} "${file}": cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      return undefined;
+    }
+    // A trailing newline is the editor's, not the secret's.
+    const value = text.replace(/\r?\n$/, "");
+    if (value === "") problems.push(`${nameOf(fileKey)} "${file}": is empty`);
+    return value || undefined;
+  };
+  const password = secret("remoteWritePasswordFile", raw.remoteWritePassword, "PROMEMU_REMOTE_WRITE_PASSWORD");
+  const token = secret("remoteWriteBearerTokenFile", raw.remoteWriteBearerToken, "PROMEMU_REMOTE_WRITE_BEARER_TOKEN");
+  const user = raw.remoteWriteUsername;
+  let inUrl = false;
+  try {
+    const url = new URL(raw.remoteWriteUrl ?? "");
+    inUrl = url.username !== "" || url.password !== "";
+  } catch {
+    // The URL's own problem is reported by the option parser.
+  }
+  if (token !== undefined && (user !== undefined || password !== undefined || inUrl)) {
+    problems.push("a bearer token and basic authentication both given: use one");
+  }
+  if (password !== undefined && user === undefined) problems.push(`a remote-write password without a user name: give ${nameOf("remoteWriteUsername")} too`);
+  if (user !== undefined && inUrl) problems.push(`${nameOf("remoteWriteUsername")} and credentials in the URL both given: use one`);
+  if (problems.length > 0) return { problems };
+  if (token !== undefined) return `Bearer ${token}`;
+  if (user !== undefined) return `Basic ${Buffer.from(`${user}:${password ?? ""}`, "utf8").toString("base64")}`;
+  return undefined;
+}
