@@ -64,3 +64,5 @@ export const images = monitoring.images;
 export const network = monitoring.network.name;
 export const grafanaAdminUser = monitoring.grafanaAdminUser;
 export const grafanaAdminPassword = monitoring.grafanaAdminPassword;
+/** Every emulator container (`emulator.replicas`), in shard order; `containers.emulator` is the first. */
+export const emulatorContainers = monitoring.emulatorContainers;

@@ -9,18 +9,26 @@ export interface EmulatorArgs extends ServiceArgs {
   readonly context: string;
   /** Pinned base image the Dockerfile builds from (its build argument NODE_IMAGE). */
   readonly nodeImage: string;
-  /** The PROMEMU_* environment (config/emulator.ts); a secret when it carries secret settings. */
-  readonly environment: pulumi.Input<Record<string, string>>;
+  /**
+   * The PROMEMU_* environment of each replica (config/emulator.ts), one container per entry: `emulator`, `emulator-2`,
+   * ... (only the first on hostPort). A secret when it carries secret settings.
+   */
+  readonly environments: readonly pulumi.Input<Record<string, string>>[];
 }
 
 /**
  * The metrics emulator, built from emulator/Dockerfile into a local image (never pushed) and configured
  * only through its environment. It keeps no data: the Pushgateway and Prometheus hold what it produces.
+ * Several replicas run the one image, each container with its own environment (its shard of the fleet).
  */
 export class Emulator extends pulumi.ComponentResource {
   public readonly image: ServiceImage;
+  /** The first replica, the one on the host port. */
   public readonly container: docker.Container;
   public readonly containerName: pulumi.Output<string>;
+  /** Every replica, in shard order. */
+  public readonly containers: docker.Container[];
+  public readonly containerNames: pulumi.Output<string>[];
 
   constructor(name: string, args: EmulatorArgs, opts?: pulumi.ComponentResourceOptions) {
     super("promemu:index:Emulator", name, {}, opts);
@@ -43,15 +51,20 @@ export class Emulator extends pulumi.ComponentResource {
     );
     // For an image that is not pushed the provider sets repoDigest to the built image's id (sha256:...).
     this.image = { ref: image.imageName, id: image.repoDigest };
-    const envs = pulumi
-      .output(args.environment)
-      .apply((environment) => Object.entries(environment).sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => `${key}=${value}`));
-    this.container = serviceContainer(this, name, "emulator", args, {
-      // The id changes with every rebuild, so a new emulator image replaces the container.
-      image: image.repoDigest,
-      envs,
-    });
+    if (args.environments.length === 0) throw new Error(`${name}: an emulator needs at least one replica's environment`);
+    this.containers = args.environments.map((environment, i) =>
+      serviceContainer(this, name, "emulator", args, {
+        // The id changes with every rebuild, so a new emulator image replaces the container.
+        image: image.repoDigest,
+        envs: pulumi
+          .output(environment)
+          .apply((env) => Object.entries(env).sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => `${key}=${value}`)),
+        replica: i + 1,
+      }),
+    );
+    this.container = this.containers[0];
     this.containerName = this.container.name;
-    this.registerOutputs({ containerName: this.containerName, image: this.image });
+    this.containerNames = this.containers.map((c) => c.name);
+    this.registerOutputs({ containerName: this.containerName, containerNames: this.containerNames, image: this.image });
   }
 }

@@ -16,13 +16,22 @@ import {
 import { renderGrafanaEntrypoint } from "../config/grafana/entrypoint";
 import { exposureWarning } from "../config/exposure";
 import { CONTAINER_PORTS } from "../config/health";
-import { corsOriginPattern, exporterJobs, extraRuleFile, renderPrometheusConfig, RULE_FILE, SCRAPE_JOBS, ScrapeTargets } from "../config/prometheus";
+import {
+  corsOriginPattern,
+  exporterJobs,
+  extraRuleFile,
+  REMOTE_WRITE_PATH,
+  renderPrometheusConfig,
+  RULE_FILE,
+  SCRAPE_JOBS,
+  ScrapeTargets,
+} from "../config/prometheus";
 import { renderAlertRules } from "../config/rules";
 import { hostPorts, ServiceName, Settings } from "../config/settings";
 import { Alertmanager } from "./alertmanager";
 import { Emulator } from "./emulator";
 import { Grafana, GRAFANA_DASHBOARDS_DIR, GRAFANA_EXTRA_DASHBOARDS_DIR } from "./grafana";
-import { physicalName, StackIdentity } from "./naming";
+import { physicalName, replicaName, StackIdentity } from "./naming";
 import { StackNetwork } from "./network";
 import { Prometheus, PrometheusRuleFile } from "./prometheus";
 import { Pushgateway } from "./pushgateway";
@@ -57,8 +66,8 @@ export interface StackUrls {
   dashboard?: string;
 }
 
-/** Address of a service inside the stack network: its alias and container port. */
-const internal = (service: keyof typeof CONTAINER_PORTS) => `${service}:${CONTAINER_PORTS[service]}`;
+/** Address of a service (or of its replica k) inside the stack network: its alias and container port. */
+const internal = (service: keyof typeof CONTAINER_PORTS, replica = 1) => `${replicaName(service, replica)}:${CONTAINER_PORTS[service]}`;
 
 export class MonitoringStack extends pulumi.ComponentResource {
   public readonly network: StackNetwork;
@@ -67,6 +76,8 @@ export class MonitoringStack extends pulumi.ComponentResource {
   public readonly prometheus: Prometheus;
   public readonly grafana?: Grafana;
   public readonly emulator?: Emulator;
+  /** The container name of every emulator replica, in shard order; absent without the emulator. */
+  public readonly emulatorContainers?: pulumi.Output<string>[];
   public readonly check: StackCheck;
   public readonly urls: StackUrls;
   public readonly containers: Partial<Record<ServiceName, pulumi.Output<string>>>;
@@ -112,12 +123,15 @@ export class MonitoringStack extends pulumi.ComponentResource {
       );
     }
 
+    const emulator = settings.emulator;
+    const emulatorAddresses = Array.from({ length: emulator.replicas }, (_, i) => internal("emulator", i + 1));
+    const remoteWrite = emulator.enabled && emulator.sink === "remote-write";
     const targets: ScrapeTargets = {
       prometheus: `localhost:${CONTAINER_PORTS.prometheus}`,
       pushgateway: internal("pushgateway"),
       ...(settings.grafana.enabled ? { grafana: internal("grafana") } : {}),
       ...(settings.alertmanager.enabled ? { alertmanager: internal("alertmanager") } : {}),
-      ...(settings.emulator.enabled ? { emulator: internal("emulator"), exporters: exporterJobs(args.exporterProfiles ?? [], internal("emulator")) } : {}),
+      ...(emulator.enabled ? { emulator: emulatorAddresses, exporters: exporterJobs(args.exporterProfiles ?? [], emulatorAddresses) } : {}),
     };
     const extraRules = args.extraRuleFiles ?? [];
     this.prometheus = new Prometheus(
@@ -136,6 +150,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
         retentionSize: settings.prometheus.retentionSize,
         externalUrl: url(ports.prometheus!),
         corsOrigin: corsOriginPattern([url(ports.prometheus!), ...(ports.grafana ? [url(ports.grafana)] : [])]),
+        remoteWriteReceiver: remoteWrite,
         startAfter: [this.pushgateway.container, ...(this.alertmanager ? [this.alertmanager.container] : [])],
       },
       { parent: this },
@@ -170,7 +185,8 @@ export class MonitoringStack extends pulumi.ComponentResource {
       );
     }
 
-    if (settings.emulator.enabled) {
+    if (emulator.enabled) {
+      const sinkUrls = { pushgatewayUrl: `http://${internal("pushgateway")}`, remoteWriteUrl: `http://${internal("prometheus")}${REMOTE_WRITE_PATH}` };
       this.emulator = new Emulator(
         `${name}-emulator`,
         {
@@ -180,8 +196,9 @@ export class MonitoringStack extends pulumi.ComponentResource {
           hostPort: ports.emulator!,
           context: args.emulatorContext,
           nodeImage: settings.emulator.nodeImage,
-          environment: secretIf("emulator", emulatorEnvironment({ settings, ...id, pushgatewayUrl: `http://${internal("pushgateway")}` })),
-          startAfter: [this.pushgateway.container],
+          environments: emulatorAddresses.map((_, i) => secretIf("emulator", emulatorEnvironment({ settings, ...id, ...sinkUrls, replica: i + 1 }))),
+          // After the service it sends to is healthy, so that its first cycle is not a failure.
+          startAfter: [remoteWrite ? this.prometheus.container : this.pushgateway.container],
         },
         { parent: this },
       );
@@ -191,7 +208,8 @@ export class MonitoringStack extends pulumi.ComponentResource {
     const running = (Object.entries(services) as [ServiceName, (typeof services)[keyof typeof services]][]).flatMap(([service, s]) =>
       s ? [[service, s] as const] : [],
     );
-    const containers = running.map(([, s]) => s.container);
+    this.emulatorContainers = this.emulator?.containerNames;
+    const containers = running.flatMap(([, s]) => (s instanceof Emulator ? s.containers : [s.container]));
     this.check = new StackCheck(
       `${name}-check`,
       {
@@ -226,6 +244,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
       network: this.network.name,
       grafanaAdminUser: this.grafanaAdminUser,
       grafanaAdminPassword: this.grafanaAdminPassword,
+      emulatorContainers: this.emulatorContainers,
     });
   }
 }

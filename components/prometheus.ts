@@ -26,6 +26,8 @@ export interface PrometheusArgs extends StatefulServiceArgs {
   readonly externalUrl: string;
   /** Anchored regular expression of the web origins whose pages may read Prometheus' API (config/prometheus.ts). */
   readonly corsOrigin: string;
+  /** Accept samples on /api/v1/write (`--web.enable-remote-write-receiver`): only for an emulator on remote write. */
+  readonly remoteWriteReceiver?: boolean;
 }
 
 /** Scrapes the stack, stores the series on its volume and evaluates the alert rules. */
@@ -49,6 +51,10 @@ export class Prometheus extends StatefulService {
           `--web.external-url=${args.externalUrl}`,
           // The default (.*) lets every page read the API's answers; only the stack's own pages may.
           `--web.cors.origin=${args.corsOrigin}`,
+          // Only when the emulator writes with remote write (emulator.sink): the receiver is unauthenticated like the
+          // rest of the API, and any process or browser page that reaches the port could write (or overwrite) series
+          // into the TSDB, so a stack that does not need it does not open it.
+          ...(args.remoteWriteReceiver ? ["--web.enable-remote-write-receiver"] : []),
         ],
         uploads: [
           { file: PROMETHEUS_CONFIG_PATH, content: args.config },

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CONTAINER_PORTS, healthCheck } from "../config/health";
 import type { ServiceName } from "../config/settings";
 import { DataVolume } from "./data-volume";
-import { dockerLabels, physicalName, StackIdentity } from "./naming";
+import { dockerLabels, physicalName, replicaName, StackIdentity } from "./naming";
 
 /** The inputs every service component takes. */
 export interface ServiceArgs extends StackIdentity {
@@ -44,6 +44,13 @@ export interface ContainerSpec {
   readonly uploads?: pulumi.Input<docker.types.input.ContainerUpload>[];
   /** Data volume and where the image keeps its data. */
   readonly data?: { readonly volume: pulumi.Input<string>; readonly path: string };
+  /**
+   * Which replica of the service this container is, 1-based (default 1). Replica k > 1 is `<service>-k` (naming.ts
+   * replicaName) in its resource name, container name, hostname and network alias, and publishes no host port:
+   * Prometheus reaches every replica on the stack network, the host port is for a person or the ops CLI to look at
+   * one, and N published ports would be N more ports to keep free beside every other stack's (portOffset).
+   */
+  readonly replica?: number;
 }
 
 /**
@@ -70,19 +77,21 @@ export function serviceContainer(
   args: ServiceArgs,
   spec: ContainerSpec,
 ): docker.Container {
+  const replica = spec.replica ?? 1;
+  const alias = replicaName(service, replica);
   return new docker.Container(
-    `${name}-container`,
+    replicaName(`${name}-container`, replica),
     {
-      name: physicalName(args, service),
+      name: physicalName(args, alias),
       image: spec.image,
       entrypoints: spec.entrypoints,
       command: spec.command,
       envs: spec.envs,
-      hostname: service,
+      hostname: alias,
       restart: "unless-stopped",
       labels: dockerLabels(args, service),
-      networksAdvanced: [{ name: args.network, aliases: [service] }],
-      ports: [{ internal: CONTAINER_PORTS[service], external: args.hostPort, ip: args.bindAddress, protocol: "tcp" }],
+      networksAdvanced: [{ name: args.network, aliases: [alias] }],
+      ports: replica === 1 ? [{ internal: CONTAINER_PORTS[service], external: args.hostPort, ip: args.bindAddress, protocol: "tcp" }] : undefined,
       volumes: spec.data ? [{ volumeName: spec.data.volume, containerPath: spec.data.path }] : undefined,
       uploads: spec.uploads,
       healthcheck: healthCheck(service),

@@ -17,23 +17,41 @@ export interface EmulatorEnvironmentArgs {
   settings: Settings;
   project: string;
   stack: string;
-  /** Base URL of the Pushgateway as the emulator reaches it, e.g. http://pushgateway:9091. */
+  /** Base URL of the Pushgateway as the emulator reaches it, e.g. http://pushgateway:9091 (sink `pushgateway`). */
   pushgatewayUrl: string;
+  /** Prometheus' remote-write receiver as the emulator reaches it, e.g. http://prometheus:9090/api/v1/write (sink `remote-write`). */
+  remoteWriteUrl?: string;
+  /** Which of the `emulator.replicas` containers this is, 1-based; 1 when absent. */
+  replica?: number;
 }
 
-export function emulatorEnvironment({ settings, project, stack, pushgatewayUrl }: EmulatorEnvironmentArgs): Record<string, string> {
+/**
+ * The environment of one emulator container. It names one sink only: the emulator refuses both URLs at once,
+ * and one left over would push to the Pushgateway behind remote write's back. With more than one replica, replica
+ * k of n runs shard k/n of the fleet (PROMEMU_SHARD) under an owner mark of its own (`<owner>-k-of-n`, as the
+ * emulator's own default does for shards), so that no replica cleans up another's Pushgateway groups. One replica
+ * runs the whole fleet with neither, as before replicas existed.
+ */
+export function emulatorEnvironment({ settings, project, stack, pushgatewayUrl, remoteWriteUrl, replica = 1 }: EmulatorEnvironmentArgs): Record<string, string> {
   const emulator = settings.emulator;
+  if (!Number.isInteger(replica) || replica < 1 || replica > emulator.replicas) {
+    throw new Error(`emulatorEnvironment: replica ${replica} is not one of 1..${emulator.replicas}`);
+  }
+  if (emulator.sink === "remote-write" && !remoteWriteUrl) throw new Error("emulatorEnvironment: emulator.sink is remote-write but no remoteWriteUrl was given");
+  const sharded = emulator.replicas > 1;
+  const owner = emulatorOwner(project, stack) + (sharded ? `-${replica}-of-${emulator.replicas}` : "");
   return {
     PROMEMU_SCENARIO: emulator.scenario,
-    PROMEMU_PUSHGATEWAY_URL: pushgatewayUrl,
+    ...(emulator.sink === "remote-write" ? { PROMEMU_REMOTE_WRITE_URL: remoteWriteUrl! } : { PROMEMU_PUSHGATEWAY_URL: pushgatewayUrl }),
     PROMEMU_PUSH_INTERVAL: emulator.pushInterval,
     PROMEMU_SEED: String(emulator.seed),
     PROMEMU_SPEED: String(emulator.speed),
     PROMEMU_LISTEN: `:${CONTAINER_PORTS.emulator}`,
     PROMEMU_JOB: EMULATOR_JOB,
-    PROMEMU_OWNER: emulatorOwner(project, stack),
+    PROMEMU_OWNER: owner,
     PROMEMU_SET: encodeSet(emulator.set),
     PROMEMU_STATUS_INTERVAL: "60s",
+    ...(sharded ? { PROMEMU_SHARD: `${replica}/${emulator.replicas}` } : {}),
     ...(emulator.maxSeries === undefined ? {} : { PROMEMU_MAX_SERIES: String(emulator.maxSeries) }),
   };
 }

@@ -11,7 +11,9 @@ export function exposureWarning(settings: Settings): string | undefined {
   if (isLoopback(settings.bindAddress)) return undefined;
   const ports = hostPorts(settings);
   const reachable = [
-    `Prometheus (port ${ports.prometheus}): every series through the query API`,
+    settings.emulator.enabled && settings.emulator.sink === "remote-write"
+      ? `Prometheus (port ${ports.prometheus}): every series through the query API, and anyone can write series through its remote-write receiver (emulator.sink)`
+      : `Prometheus (port ${ports.prometheus}): every series through the query API`,
     `the Pushgateway (port ${ports.pushgateway}): anyone can push, overwrite or delete metrics`,
     ...(ports.alertmanager ? [`Alertmanager (port ${ports.alertmanager}): anyone can post alerts and create or expire silences`] : []),
     ...(ports.grafana

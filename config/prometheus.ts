@@ -43,20 +43,31 @@ export const EXPORTER_SD_REFRESH = "30s";
 export interface ExporterJob {
   /** The job name, the profile's name: `node` gives `up{job="node"}` as node_exporter's usual job does. */
   job: string;
-  /** The emulator's /sd/<profile> as Prometheus reaches it, e.g. http://emulator:9464/sd/node. */
-  serviceDiscoveryUrl: string;
+  /**
+   * Each emulator's /sd/<profile> as Prometheus reaches it, e.g. http://emulator:9464/sd/node: one per replica, since
+   * a replica lists only the hosts of its own shard (and serves only theirs on /hosts/<host>/metrics).
+   */
+  serviceDiscoveryUrls: string[];
 }
 
-/** One scrape job per profile, against the emulator at `emulatorAddress` ("host:port"), in the order given. */
-export function exporterJobs(profiles: readonly string[], emulatorAddress: string): ExporterJob[] {
-  return profiles.map((profile) => ({ job: profile, serviceDiscoveryUrl: `http://${emulatorAddress}/sd/${profile}` }));
+/** One scrape job per profile, against the emulator(s) at `emulatorAddresses` ("host:port", one per replica), in the order given. */
+export function exporterJobs(profiles: readonly string[], emulatorAddresses: string | readonly string[]): ExporterJob[] {
+  const addresses = [emulatorAddresses].flat();
+  return profiles.map((profile) => ({ job: profile, serviceDiscoveryUrls: addresses.map((address) => `http://${address}/sd/${profile}`) }));
 }
+
+/**
+ * Path of Prometheus' remote-write receiver (`--web.enable-remote-write-receiver`), the same in 2.x and 3.x: the
+ * emulator's PROMEMU_REMOTE_WRITE_URL with `emulator.sink: remote-write`.
+ */
+export const REMOTE_WRITE_PATH = "/api/v1/write";
 
 /** "host:port" of each target as Prometheus reaches it; an absent one means that job (and, for alertmanager, the alerting block) is left out. */
 export interface ScrapeTargets {
   prometheus: string;
   pushgateway: string;
-  emulator?: string;
+  /** The emulator, or one address per replica (`emulator.replicas`): all of them in the one `emulator` job. */
+  emulator?: string | readonly string[];
   alertmanager?: string;
   grafana?: string;
   /** The exporter profiles of the emulator's scenario; none: no exporter job. */
@@ -96,8 +107,8 @@ export function dumpYaml(value: unknown): string {
   return yaml.dump(value, { lineWidth: -1, noRefs: true, quotingType: '"' });
 }
 
-function scrapeJob(job: string, target: string, extra: Partial<ScrapeConfig> = {}): ScrapeConfig {
-  return { job_name: job, ...extra, static_configs: [{ targets: [target] }] };
+function scrapeJob(job: string, targets: string | readonly string[], extra: Partial<ScrapeConfig> = {}): ScrapeConfig {
+  return { job_name: job, ...extra, static_configs: [{ targets: [targets].flat() }] };
 }
 
 /**
@@ -107,7 +118,7 @@ function scrapeJob(job: string, target: string, extra: Partial<ScrapeConfig> = {
  * the exporter's, not the emulator's address.
  */
 function exporterJob(exporter: ExporterJob): ScrapeConfig {
-  return { job_name: exporter.job, http_sd_configs: [{ url: exporter.serviceDiscoveryUrl, refresh_interval: EXPORTER_SD_REFRESH }] };
+  return { job_name: exporter.job, http_sd_configs: exporter.serviceDiscoveryUrls.map((url) => ({ url, refresh_interval: EXPORTER_SD_REFRESH })) };
 }
 
 export function renderPrometheusConfig(args: { settings: Settings; stack: string; targets: ScrapeTargets; ruleFiles: string[] }): string {

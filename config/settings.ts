@@ -13,6 +13,9 @@ import { MAX_TIMER_MS } from "../emulator/src/util/duration";
 /** The built-in scenarios of the emulator (emulator/scenarios/<name>.yaml); a test keeps the two in step. */
 export const BUILTIN_SCENARIOS = ["default", "fleet-calm", "fleet-faults", "hosts-load-with-peaks", "single-host-load"] as const;
 
+/** Where the emulator sends its series (`emulator.sink`). */
+export const EMULATOR_SINKS = ["pushgateway", "remote-write"] as const;
+
 /** Prometheus' own duration syntax (model.ParseDuration): units in descending order, no spaces. */
 const PROM_DURATION = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
 const DURATION_MS: Record<string, number> = { y: 365 * 86400e3, w: 7 * 86400e3, d: 86400e3, h: 3600e3, m: 60e3, s: 1e3, ms: 1 };
@@ -191,7 +194,24 @@ export const SettingsSchema = z
           .enum(BUILTIN_SCENARIOS, { message: `must be one of the built-in scenarios: ${BUILTIN_SCENARIOS.join(", ")}` })
           .default("default")
           .describe("Built-in scenario the emulator plays (`npx promemu list`)."),
-        pushInterval: duration("emulator.pushInterval").default("15s").describe("How often the emulator pushes to the Pushgateway."),
+        sink: z
+          .enum(EMULATOR_SINKS, { message: `must be one of: ${EMULATOR_SINKS.join(", ")}` })
+          .default("pushgateway")
+          .describe(
+            "Where the emulator sends its series: `pushgateway` (pushed, then scraped by Prometheus) or `remote-write` (Prometheus remote write straight into the stack's Prometheus, which then runs with `--web.enable-remote-write-receiver`; no Pushgateway ceiling, docs/scaling.md).",
+          ),
+        replicas: z
+          .number({ message: "must be a whole number from 1 to 16" })
+          .int("must be a whole number from 1 to 16")
+          .min(1, "must be a whole number from 1 to 16")
+          .max(16, "must be a whole number from 1 to 16")
+          .default(1)
+          .describe(
+            "Emulator containers that split the fleet between them (`PROMEMU_SHARD=k/n`, each host in exactly one): `<project>-<stack>-emulator`, `-emulator-2`, ... Only the first publishes `emulator.port`; Prometheus scrapes them all (docs/scaling.md).",
+          ),
+        pushInterval: duration("emulator.pushInterval")
+          .default("15s")
+          .describe("How often the emulator pushes to the Pushgateway (or sends with remote write)."),
         seed: z.number().int().min(0).max(4294967295).default(42).describe("Random seed: the same seed plays the same series."),
         speed: z.number().positive().max(1000).default(1).describe("Scenario time runs this many times faster than the wall clock."),
         port: port(9464, "the emulator's health and metrics endpoint"),

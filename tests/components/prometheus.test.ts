@@ -62,4 +62,29 @@ describe("Prometheus", () => {
   it("is created only after the resources it must start after", () => {
     expect(named(run, "prom-container").dependsOn).toContain("gate");
   });
+
+  it("does not accept remote write unless asked to", () => {
+    expect(named(run, "prom-container").inputs.command).not.toContain("--web.enable-remote-write-receiver");
+  });
+});
+
+describe("Prometheus for an emulator on remote write", () => {
+  it("enables the remote-write receiver, and nothing else more", async () => {
+    const run = await declareUnderMocks(() => {
+      new Prometheus("prom", {
+        ...serviceBase,
+        image: "prom/prometheus:v3.5.0",
+        hostPort: 19090,
+        config: "global: {}\n",
+        rules: "groups: []\n",
+        retentionTime: "3d",
+        retentionSize: "2GB",
+        externalUrl: "http://127.0.0.1:19090",
+        corsOrigin: "x",
+        remoteWriteReceiver: true,
+      });
+    });
+    const command = named(run, "prom-container").inputs.command as string[];
+    expect(command.filter((flag) => flag.startsWith("--web.enable"))).toEqual(["--web.enable-remote-write-receiver"]);
+  });
 });

@@ -93,6 +93,15 @@ describe("renderPrometheusConfig", () => {
     for (const job of exporters) expect(Object.keys(job).sort()).toEqual(["http_sd_configs", "job_name"]);
   });
 
+  it("scrapes every emulator replica in the one emulator job, and discovers exporter hosts from each (a replica lists only its shard)", () => {
+    const replicas = ["emulator:9464", "emulator-2:9464", "emulator-3:9464"];
+    const config = parse(render({ ...MINIMAL_TARGETS, emulator: replicas, exporters: exporterJobs(["node"], replicas) }));
+    expect(config.scrape_configs.filter((job) => job.job_name === SCRAPE_JOBS.emulator)).toEqual([{ job_name: "emulator", static_configs: [{ targets: replicas }] }]);
+    expect(config.scrape_configs.find((job) => job.job_name === "node")?.http_sd_configs).toEqual(
+      ["emulator", "emulator-2", "emulator-3"].map((host) => ({ url: `http://${host}:9464/sd/node`, refresh_interval: EXPORTER_SD_REFRESH })),
+    );
+  });
+
   it("lists the extra rule files after the stack's own, in their folder beside it, where the container gets them", () => {
     const config = parse(
       renderPrometheusConfig({ settings: parseSettings({}, "test"), stack: "dev", targets: MINIMAL_TARGETS, ruleFiles: [RULE_FILE, extraRuleFile("team.yml")] }),
@@ -150,6 +159,13 @@ describeWith(["promtool"])("prometheus.yml on promtool (Prometheus 2.42)", () =>
     const result = check(STACK_TARGETS);
     expect(result.output).toContain("SUCCESS");
     expect(result.output).toMatch(/SUCCESS: \d+ rules found/);
+    expect(result.status).toBe(0);
+  });
+
+  it("accepts several emulator replicas and one service discovery per replica in an exporter job", () => {
+    const replicas = ["emulator:9464", "emulator-2:9464"];
+    const result = check({ ...MINIMAL_TARGETS, emulator: replicas, exporters: exporterJobs(["node"], replicas) });
+    expect(result.output).toContain("SUCCESS");
     expect(result.status).toBe(0);
   });
 

@@ -34,6 +34,15 @@ describe("bad configuration", () => {
     expect(settings).toMatchObject({ portOffset: 100, keepData: false, prometheus: { retentionTime: "3d", retentionSize: "10GB" } });
   });
 
+  it("rejects an unknown emulator sink and a replica count outside 1..16, naming the key and what is allowed", () => {
+    expect(problems({ "promemu:emulator": '{"sink":"kafka"}' })).toEqual(["promemu:emulator.sink: must be one of: pushgateway, remote-write"]);
+    for (const replicas of ["0", "17", "2.5", '"3"']) {
+      expect(problems({ "promemu:emulator": `{"replicas":${replicas}}` })).toEqual(["promemu:emulator.replicas: must be a whole number from 1 to 16"]);
+    }
+    expect(settingsFromConfig({ "promemu:emulator": '{"sink":"remote-write","replicas":16}' }, "x").emulator).toMatchObject({ sink: "remote-write", replicas: 16 });
+    expect(settingsFromConfig({}, "x").emulator).toMatchObject({ sink: "pushgateway", replicas: 1 });
+  });
+
   it("rejects a port out of range", () => {
     expect(problems({ "promemu:prometheus": '{"port":70000}' })).toEqual([expect.stringMatching(/^promemu:prometheus\.port: .*65535/)]);
     expect(problems({ "promemu:grafana": '{"port":0}' })).toEqual([expect.stringMatching(/^promemu:grafana\.port: /)]);
