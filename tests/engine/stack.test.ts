@@ -41,7 +41,7 @@ function stackConfig(images: Record<string, string>, portOffset: number, extra: 
     prometheus: { image: images.PROMEMU_IMAGE_PROMETHEUS, scrapeInterval: "2s", evaluationInterval: "2s", ...(extra.prometheus as object) },
     alertmanager: { image: images.PROMEMU_IMAGE_ALERTMANAGER, groupWait: "1s" },
     grafana: { enabled: false },
-    emulator: { nodeImage: images.PROMEMU_IMAGE_NODE, pushInterval: "2s", speed: 6 },
+    emulator: { nodeImage: images.PROMEMU_IMAGE_NODE, pushInterval: "2s", speed: 6, ...(extra.emulator as object) },
     alerts: { cpuHigh: { for: "4s" }, cpuCritical: { for: "4s" }, memoryHigh: { for: "4s" }, serviceDownFor: "10s", pushFailureFor: "10s" },
   };
 }
@@ -161,9 +161,9 @@ describe("the stack on a real Docker engine, driven by the Pulumi CLI", () => {
     expect(old).toHaveLength(1);
   });
 
-  live("a second stack with another portOffset runs beside the first, sharing nothing but images", async (p, images) => {
+  live("a second stack beside the first (remote write, two emulator shards) shares nothing but images", async (p, images) => {
     offsetB = await freeOffset(BASE_PORTS, new Set([offsetA]));
-    p.writeStack(STACK_B, stackConfig(images, offsetB));
+    p.writeStack(STACK_B, stackConfig(images, offsetB, { emulator: { sink: "remote-write", replicas: 2 } }));
     const up = await p.npm("up", ["--stack", STACK_B]);
     expect({ code: up.code, output: up.code === 0 ? "" : up.output }).toEqual({ code: 0, output: "" });
     const a = await stackObjects(p.env, STACK_A);
@@ -181,6 +181,20 @@ describe("the stack on a real Docker engine, driven by the Pulumi CLI", () => {
       const series = await instantQuery(url(offset, 9090), "count(cpu_usage_percent)");
       expect(series.length).toBe(1);
     }
+    // B's two shards together write every host of the scenario, each once, straight into Prometheus.
+    const shards = [`promemu-${STACK_B}-emulator`, `promemu-${STACK_B}-emulator-2`];
+    expect(await healthOf(p.env, shards)).toEqual(Object.fromEntries(shards.map((c) => [c, "healthy"])));
+    const hosts = await eventually(
+      async () => {
+        const found = await instantQuery(url(offsetB, 9090), "count by (host) (cpu_usage_percent)");
+        return found.length === 6 ? found : undefined;
+      },
+      60_000,
+      () => "the two remote-write shards did not deliver all six hosts",
+    );
+    expect(hosts.map((h) => h.value[1])).toEqual(hosts.map(() => "1"));
+    const pushed = await instantQuery(url(offsetB, 9090), 'count(push_time_seconds{job="promemu"})');
+    expect(pushed).toEqual([]);
   });
 
   live("logs, backup, restore (nothing lost) and restart work against the real containers", async (p) => {
