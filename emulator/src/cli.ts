@@ -1,11 +1,12 @@
 /**
- * The `promemu` command: list, validate, run, check. Bad input exits 2 with a one-paragraph message and no
+ * The `promemu` command: list, validate, run, check, backfill. Bad input exits 2 with a one-paragraph message and no
  * stack trace; `bin/promemu.js` calls main() and sets the exit code.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { Command, CommanderError, Option } from "commander";
 import { UsageError } from "./errors";
+import { addBackfillCommand } from "./cli/backfill";
 import { addCheckCommand } from "./cli/check";
 import { type RawRunOptions, type RunOptions, parseRunOptions } from "./cli/options";
 import { guardOutput } from "./cli/output";
@@ -118,6 +119,8 @@ export function buildProgram(out: (text: string) => void, terminal: Terminal, ex
     .addOption(new Option("--remote-write-batch <n>", "most samples per remote-write request (default 2000)").env("PROMEMU_REMOTE_WRITE_BATCH"))
     .addOption(new Option("--remote-write-max-pending <n>", "samples kept for retries before the oldest are dropped (default 2000000)").env("PROMEMU_REMOTE_WRITE_MAX_PENDING"))
     .addOption(new Option("--shard <k/n>", "run only shard k of n of the fleet (a stable hash of each host name), for n emulator processes").env("PROMEMU_SHARD"))
+    .addOption(new Option("--start-at <time>", "wall time of scenario time 0, e.g. the --from of a backfill (RFC 3339, or -7d): the engine first plays up to now").env("PROMEMU_START_AT"))
+    .addOption(new Option("--history <duration>", "scenario time 0 is this long ago (--start-at -<duration>)").env("PROMEMU_HISTORY"))
     .addOption(new Option("--status-interval <duration>", "time between status lines on stderr (0: none)").default("60s").env("PROMEMU_STATUS_INTERVAL"))
     .addOption(new Option("--max-series <n>", MAX_SERIES_HELP).env("PROMEMU_MAX_SERIES"))
     .action(async (raw: RawRunOptions, command: Command) => {
@@ -151,6 +154,7 @@ export function buildProgram(out: (text: string) => void, terminal: Terminal, ex
     });
 
   addCheckCommand(program, out, terminal, exit);
+  addBackfillCommand(program, terminal, exit);
   return program;
 }
 

@@ -45,8 +45,14 @@ export interface RunnerOptions {
   /** Scenario milliseconds per wall-clock millisecond. */
   speed: number;
   pushIntervalMs: number;
-  /** Scenario time after which the run ends; undefined runs until stopped. */
+  /** Scenario time after which the run ends, counted from the start of the live run; undefined runs until stopped. */
   durationMs?: number;
+  /**
+   * Wall time (ms since the epoch) of scenario time 0; default: the start. Earlier, the engine first
+   * plays from there up to now, on its injected clock, so the live run goes on from exactly the
+   * state a `promemu backfill --from <the same time>` ended in (same scenario and seed).
+   */
+  startAtMs?: number;
   /** Absent: pull mode only (GET /emulated). */
   pushgateway?: PushgatewayTarget;
   /** Remote write instead of the Pushgateway. */
@@ -90,6 +96,8 @@ export class Runner {
   private readonly now: () => number;
   private readonly abort = new AbortController();
   private startedAt = 0;
+  /** Scenario time at the start of the live run: the history played first (0 without startAtMs). */
+  private offsetMs = 0;
   private timer: NodeJS.Timeout | undefined;
   private cycle: Promise<void> | undefined;
   private cleanedUp = false;
@@ -103,7 +111,7 @@ export class Runner {
 
   constructor(private readonly options: RunnerOptions) {
     this.now = options.now ?? Date.now;
-    this.engine = new Engine(options.scenario, { seed: options.seed, epochMs: this.now() });
+    this.engine = new Engine(options.scenario, { seed: options.seed, epochMs: options.startAtMs ?? this.now() });
     const target = options.pushgateway;
     if (target) {
       for (let i = 0; i < target.shards; i++) this.shardHosts.push([]);
@@ -154,17 +162,28 @@ export class Runner {
 
   /** The wall-clock time (ms since the epoch) that scenario time `scenarioMs` of this run corresponds to: remote-write timestamps. */
   wallTimeOf(scenarioMs: number): number {
-    return this.startedAt + Math.round(scenarioMs / this.options.speed);
+    return this.startedAt + Math.round((scenarioMs - this.offsetMs) / this.options.speed);
   }
 
-  /** Scenario time now: wall time since start() times the speed, capped at the duration. */
+  /** Scenario time now: the history, then wall time since start() times the speed, capped at the duration. */
   scenarioTime(): number {
-    const t = (this.now() - this.startedAt) * this.options.speed;
-    return this.options.durationMs === undefined ? t : Math.min(t, this.options.durationMs);
+    const t = this.offsetMs + (this.now() - this.startedAt) * this.options.speed;
+    return this.options.durationMs === undefined ? t : Math.min(t, this.offsetMs + this.options.durationMs);
+  }
+
+  /** Scenario time played live, since start() (without the history). */
+  liveTime(): number {
+    return this.scenarioTime() - this.offsetMs;
   }
 
   start(): void {
     this.startedAt = this.now();
+    if (this.options.startAtMs !== undefined) {
+      this.offsetMs = Math.max(0, this.startedAt - this.options.startAtMs);
+      const began = Date.now();
+      this.engine.advanceTo(this.offsetMs);
+      this.options.log(`played ${formatDuration(Math.round(this.offsetMs))} of history since ${new Date(this.options.startAtMs).toISOString()} in ${((Date.now() - began) / 1000).toFixed(1)} s; live from here`);
+    }
     this.runCycle();
   }
 
@@ -321,7 +340,7 @@ export class Runner {
 
   private scheduleNext(): void {
     if (this.abort.signal.aborted) return;
-    if (this.options.durationMs !== undefined && this.scenarioTime() >= this.options.durationMs) {
+    if (this.options.durationMs !== undefined && this.liveTime() >= this.options.durationMs) {
       this.options.log(`scenario time ${formatDuration(this.options.durationMs)} reached; stopping`);
       void this.stop();
       return;

@@ -1,6 +1,6 @@
 /**
  * The offline mode of `promemu check`: a scenario's exporter hosts played on the engine's injected
- * clock, written as OpenMetrics (backfill.ts), turned into TSDB blocks by `promtool tsdb
+ * clock, written as OpenMetrics (../backfill/openmetrics.ts, the writer of `promemu backfill`), turned into TSDB blocks by `promtool tsdb
  * create-blocks-from openmetrics`, and opened by a temporary Prometheus on a free loopback port,
  * which the ordinary check then queries. Everything it creates (a temporary directory, two child
  * processes) is removed by `close()`, and on SIGINT/SIGTERM before the process exits.
@@ -17,7 +17,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import type { CompiledScenario } from "../model/types";
-import { writeBackfill } from "./backfill";
+import { writeBackfill } from "../backfill/openmetrics";
 
 export class ToolMissing extends Error {
   constructor(message: string) {
@@ -166,7 +166,8 @@ export async function startOffline(options: OfflineOptions, tools = findTools())
         options.scenario,
         {
           seed: options.seed,
-          durationMs: options.durationMs,
+          // Up to and including durationMs (the writer's end is excluded).
+          durationMs: options.durationMs + 1,
           stepMs: options.stepMs,
           detailFromMs: options.evaluateFromMs,
           historyStepMs: options.historyStepMs,

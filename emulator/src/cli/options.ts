@@ -11,6 +11,7 @@ import { DURATION_HINT, MAX_TIMER_MS, formatDuration, parseDuration } from "../u
 import { redactUrl } from "../util/url";
 import { type ShardSpec, parseShard } from "../scenario/shard";
 import { type SecretReader, readRemoteWriteAuth } from "./remote-write-auth";
+import { TIME_HINT, parseTime } from "../backfill/time";
 import type { ListenAddress } from "../http/server";
 
 /** What commander hands over: every value still text, plus where each came from. */
@@ -42,6 +43,10 @@ export interface RawRunOptions {
   remoteWriteMaxPending?: string;
   /** k/n; absent: the whole fleet. */
   shard?: string;
+  /** Wall time of scenario time 0 (RFC 3339, now, -7d). */
+  startAt?: string;
+  /** Scenario time 0 this long before now. */
+  history?: string;
 }
 
 export interface RunOptions {
@@ -69,6 +74,8 @@ export interface RunOptions {
     maxPendingSamples: number;
   };
   shard?: ShardSpec;
+  /** Wall time (ms since the epoch) of scenario time 0: the run first plays from there up to now. */
+  startAtMs?: number;
   /** Sent as User-Agent by remote write. */
   userAgent?: string;
 }
@@ -89,6 +96,7 @@ export function parseRunOptions(
   raw: RawRunOptions,
   nameOf: (key: keyof RawRunOptions) => string = (key) => `--${kebab(key)}`,
   readSecret?: SecretReader,
+  nowMs: number = Date.now(),
 ): RunOptions {
   const problems: string[] = [];
   // Values are quoted as given, except that credentials in a URL are not shown.
@@ -165,6 +173,17 @@ export function parseRunOptions(
   const owner = raw.owner ?? (shard && shard.count > 1 ? `${defaultOwner()}-${shard.index}-of-${shard.count}` : defaultOwner());
   if (owner.trim() === "") bad("owner", owner, "must not be empty");
 
+  let startAtMs: number | undefined;
+  if (raw.startAt && raw.history) problems.push(`give ${nameOf("startAt")} or ${nameOf("history")}, not both`);
+  else if (raw.startAt) {
+    startAtMs = parseTime(raw.startAt, nowMs);
+    if (startAtMs === undefined) bad("startAt", raw.startAt, `must be ${TIME_HINT}`);
+    else if (startAtMs > nowMs) startAtMs = bad("startAt", raw.startAt, "must not be in the future");
+  } else if (raw.history) {
+    const ms = duration("history", raw.history, true);
+    if (ms !== undefined) startAtMs = nowMs - ms;
+  }
+
   if (problems.length > 0) throw new UsageError(problems.join("\n"));
   return {
     scenario: raw.scenario,
@@ -183,6 +202,7 @@ export function parseRunOptions(
     maxSeries: maxSeries!,
     remoteWrite,
     shard,
+    startAtMs,
   };
 }
 

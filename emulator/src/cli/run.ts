@@ -27,6 +27,7 @@ export async function runCommand(options: RunOptions, scenario: CompiledScenario
     speed: options.speed,
     pushIntervalMs: options.pushIntervalMs,
     durationMs: options.durationMs,
+    startAtMs: options.startAtMs,
     remoteWrite: options.remoteWrite && {
       url: options.remoteWrite.url,
       authorization: options.remoteWrite.authorization,
@@ -79,7 +80,8 @@ export async function runCommand(options: RunOptions, scenario: CompiledScenario
     : "not pushing (no --pushgateway-url)";
   log(
     `scenario ${scenario.name}: ${scenario.hosts.length} hosts${options.shard && options.shard.count > 1 ? ` (shard ${options.shard.index}/${options.shard.count})` : ""}, seed ${options.seed}, speed ${options.speed}x, ` +
-      `${options.durationMs === undefined ? "until stopped" : `for ${formatDuration(options.durationMs)} of scenario time`}; ${target}` +
+      `${options.durationMs === undefined ? "until stopped" : `for ${formatDuration(options.durationMs)} of scenario time`}` +
+      `${options.startAtMs === undefined ? "" : ` after the history since ${new Date(options.startAtMs).toISOString()}`}; ${target}` +
       (server ? `; serving /healthz, /metrics and /emulated on ${server.url}` : ""),
   );
 
@@ -87,7 +89,7 @@ export async function runCommand(options: RunOptions, scenario: CompiledScenario
   if (options.statusIntervalMs > 0) timers.push(setInterval(() => log(formatStatus(runner.status())), options.statusIntervalMs));
   if (terminal.interactive && options.durationMs !== undefined) {
     const total = options.durationMs;
-    timers.push(setInterval(() => terminal.showProgress(formatProgress(runner.scenarioTime(), total)), PROGRESS_REFRESH_MS));
+    timers.push(setInterval(() => terminal.showProgress(formatProgress(runner.liveTime(), total)), PROGRESS_REFRESH_MS));
   }
 
   let signalled = false;

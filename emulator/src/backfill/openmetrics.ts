@@ -1,0 +1,147 @@
+/**
+ * A scenario played on the engine's injected clock and written as OpenMetrics with timestamps: what
+ * `promtool tsdb create-blocks-from openmetrics` turns into TSDB blocks. One writer for `promemu
+ * backfill` and for the offline mode of `promemu check`.
+ *
+ * Each sample carries the labels Prometheus stores for it:
+ * - an exporter host (fleet-*) as scraped: `job` (the profile's usual job name), `instance`
+ *   (`<host>:<port>`), and its `up` series (0 while the exporter is down);
+ * - a pushed host (default, hosts-load-with-peaks) as Prometheus stores it after scraping the
+ *   Pushgateway with `honor_labels: true`: the pushed labels plus the group's grouping key, `job`,
+ *   `promemu_owner` and `promemu_shard` (the Pushgateway's empty `instance` is no label). Without
+ *   `pushed`, pushed hosts are left out (the offline check only reads exporter hosts).
+ *
+ * Samples are written time step by time step, so each series' samples are in time order, and are
+ * handed to `write` in chunks of about 64 KB: memory does not grow with the range played.
+ */
+import { Engine, DEFAULT_EPOCH_MS } from "../engine/engine";
+import type { HostRuntime } from "../engine/host";
+import { labelText } from "../exposition/text";
+import type { CompiledScenario } from "../model/types";
+import { OWNER_LABEL, SHARD_LABEL, shardOf } from "../sinks/grouping";
+
+/** The grouping key of the pushes whose scrapes the backfill stands for (as `promemu run` pushes). */
+export interface PushedLabels {
+  job: string;
+  owner: string;
+  shards: number;
+}
+
+export interface BackfillOptions {
+  seed: number;
+  /** Scenario time to play (ms): samples at 0, step, 2 x step, ... while below it (the end is excluded). */
+  durationMs: number;
+  /** Time between two samples of a series, as a scrape interval (ms). */
+  stepMs: number;
+  /** Before this scenario time (ms), samples only every `historyStepMs`: a day of history at little cost. */
+  detailFromMs?: number;
+  historyStepMs?: number;
+  /** Only these metric names (all when absent): keeps the file small when only some rules matter. */
+  names?: ReadonlySet<string>;
+  /** The wall clock (ms since the epoch) at scenario time 0: the first sample's timestamp. */
+  epochMs?: number;
+  /** Write pushed hosts too, labelled as scraped from the Pushgateway with this grouping key. */
+  pushed?: PushedLabels;
+  /**
+   * End the file with `# EOF` and call `next()` (which points `write` at the next file) whenever the
+   * wall time enters a new multiple of `everyMs` since the epoch: promtool reads its whole input
+   * once per 2 h block, so a week in one file costs 84 passes over all of it; in files of a day, a
+   * pass covers one day.
+   */
+  split?: { everyMs: number; next: () => void };
+}
+
+const CHUNK = 64 * 1024;
+
+/** Calls `write` with OpenMetrics text, chunk by chunk, ending with `# EOF`; returns the number of samples written. */
+export function writeBackfill(scenario: CompiledScenario, options: BackfillOptions, write: (chunk: string) => void): number {
+  const epochMs = options.epochMs ?? DEFAULT_EPOCH_MS;
+  if (!(options.stepMs > 0)) throw new Error(`backfill step must be above 0 (got ${options.stepMs})`);
+  const engine = new Engine(scenario, { seed: options.seed, epochMs });
+  const exporters = engine.hosts.filter((h) => h.def.shape.exporter);
+  const pushed = options.pushed ? engine.hosts.filter((h) => !h.def.shape.exporter) : [];
+  // Each pushed host's label text with its grouping key in front, built once.
+  const pushedLabels = new Map<HostRuntime, string>();
+  if (options.pushed) {
+    const { job, owner, shards } = options.pushed;
+    for (const host of pushed) {
+      const key = labelText([
+        ["job", job],
+        [OWNER_LABEL, owner],
+        [SHARD_LABEL, String(shardOf(host.name, shards))],
+      ]);
+      pushedLabels.set(host, host.labels ? `${key},${host.labels}` : key);
+    }
+  }
+
+  let buffer = "";
+  let samples = 0;
+  let stamp = "";
+  // Series write their line in pieces, the newline last and alone: the timestamp goes in front of it.
+  const stamped = {
+    write: (text: string) => {
+      if (text === "\n") {
+        buffer += stamp;
+        samples++;
+        if (buffer.length >= CHUNK) {
+          write(buffer);
+          buffer = "";
+        }
+      } else buffer += text;
+    },
+  };
+  const names = options.names;
+  const detailFrom = options.detailFromMs ?? 0;
+  const historyStep = options.historyStepMs ?? options.stepMs;
+  const split = options.split;
+  let part = split ? Math.floor(epochMs / split.everyMs) : 0;
+  for (let t = 0; t < options.durationMs; t += t < detailFrom ? historyStep : options.stepMs) {
+    if (split && Math.floor((epochMs + t) / split.everyMs) !== part) {
+      part = Math.floor((epochMs + t) / split.everyMs);
+      write(buffer + "# EOF\n");
+      buffer = "";
+      split.next();
+    }
+    engine.advanceTo(t);
+    stamp = ` ${((epochMs + t) / 1000).toFixed(3)}\n`;
+    for (const host of pushed) {
+      if (!host.active) continue;
+      const labels = pushedLabels.get(host)!;
+      for (const series of host.series) {
+        if (names && !names.has(series.def.name)) continue;
+        series.renderTo(stamped, labels);
+      }
+    }
+    for (const host of exporters) {
+      const exporter = host.exporter;
+      if (!exporter) continue;
+      const spec = host.def.shape.exporter!;
+      const extra = `job="${spec.profile}",instance="${host.name}:${spec.port}"`;
+      // The series a scrape adds: up is 0 while the exporter is down (a reboot), as Prometheus records it.
+      if (!names || names.has("up")) {
+        buffer += `up{${extra}} ${exporter.up ? 1 : 0}${stamp}`;
+        samples++;
+      }
+      if (!exporter.up) continue;
+      const parts: string[] = [];
+      exporter.renderTo({ write: (text) => parts.push(text) });
+      for (const line of parts.join("").split("\n")) {
+        if (!line || line.startsWith("#")) continue;
+        const space = line.lastIndexOf(" ");
+        const series = line.slice(0, space);
+        const brace = series.indexOf("{");
+        const name = brace < 0 ? series : series.slice(0, brace);
+        if (names && !names.has(name)) continue;
+        const labelled = brace < 0 ? `${name}{${extra}}` : `${name}{${extra},${series.slice(brace + 1)}`;
+        buffer += labelled + " " + line.slice(space + 1) + stamp;
+        samples++;
+      }
+    }
+    if (buffer.length >= CHUNK) {
+      write(buffer);
+      buffer = "";
+    }
+  }
+  write(buffer + "# EOF\n");
+  return samples;
+}
