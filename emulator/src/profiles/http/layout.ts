@@ -4,7 +4,7 @@
  * latency histogram's bucket bounds; and its faults (errors, latency, both, down).
  */
 import { z } from "zod";
-import { faultActive, faultAlerts, faultFields, faultGrowth } from "../fault-schedule";
+import { FaultSchedule, checkFaultTiming, faultAlerts, faultFields } from "../fault-schedule";
 
 const route = z
   .object({
@@ -65,7 +65,8 @@ export const httpFaultSchema = z
     ...faultFields(HTTP_FAULT_KINDS),
     alerts: faultAlerts,
   })
-  .strict();
+  .strict()
+  .superRefine(checkFaultTiming);
 export type HttpFaultSpec = z.output<typeof httpFaultSchema>;
 
 export interface HttpEffects {
@@ -76,11 +77,12 @@ export interface HttpEffects {
 }
 
 /** The effects of the faults active at time t (ms). */
-export function httpEffectsAt(faults: readonly HttpFaultSpec[], t: number, routes: readonly HttpRoute[]): HttpEffects {
+export function httpEffectsAt(faults: readonly HttpFaultSpec[], t: number, routes: readonly HttpRoute[], schedule: FaultSchedule = new FaultSchedule(faults)): HttpEffects {
   const fx: HttpEffects = { down: false, errors: new Map(), slow: new Map() };
-  for (const f of faults) {
-    if (!faultActive(f, t)) continue;
-    const grown = faultGrowth(f, t);
+  for (let i = 0; i < faults.length; i++) {
+    const f = faults[i];
+    if (!schedule.active(i, t)) continue;
+    const grown = schedule.growth(i, t);
     const hit = routes.map((r, i) => [r, i] as const).filter(([r]) => f.target === undefined || r.route === f.target || `${r.method} ${r.route}` === f.target);
     for (const [, i] of hit) {
       if (f.fault === "errors" || f.fault === "degraded") fx.errors.set(i, Math.max(fx.errors.get(i) ?? 0, (f.level ?? 0.1) * grown));

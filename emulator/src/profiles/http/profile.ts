@@ -9,6 +9,7 @@ import type { BuildEnv, Generator, TickContext } from "../../generators/types";
 import type { GeneratorSpec } from "../../scenario/schema";
 import { Random } from "../../util/random";
 import { ExporterSeries } from "../exporter";
+import { FaultSchedule } from "../fault-schedule";
 import type { ExporterRuntime } from "../types";
 import { HTTP_FAMILIES } from "./families";
 import { type HttpFaultSpec, type HttpLayout, httpEffectsAt } from "./layout";
@@ -34,6 +35,8 @@ export class HttpExporter implements ExporterRuntime {
   private series: ExporterSeries<HttpLayout, HttpState>;
   private readonly load: Generator;
   private readonly random: Random;
+  /** When each fault is on (event faults: from their events). */
+  private readonly faults: FaultSchedule;
   private down = false;
 
   constructor(
@@ -44,6 +47,8 @@ export class HttpExporter implements ExporterRuntime {
     this.series = new ExporterSeries(HTTP_FAMILIES, spec.layout);
     this.random = new Random(env.seed("http.model"));
     this.load = buildGenerator(spec.drivers.load ?? HTTP_DEFAULT_LOAD, env, "http.load");
+    // After the generators: the fault listeners subscribe last.
+    this.faults = new FaultSchedule(spec.faults, env);
   }
 
   get up(): boolean {
@@ -55,7 +60,7 @@ export class HttpExporter implements ExporterRuntime {
   }
 
   sample(t: number, dt: number, ctx: TickContext): void {
-    const fx = httpEffectsAt(this.spec.faults, t, this.spec.layout.routes);
+    const fx = httpEffectsAt(this.spec.faults, t, this.spec.layout.routes, this.faults);
     if (fx.down !== this.down) {
       this.down = fx.down;
       if (!fx.down) {

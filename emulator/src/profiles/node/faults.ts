@@ -5,7 +5,7 @@
  * into one Effects object that the model reads; a fault with a ramp grows in over that time.
  */
 import { z } from "zod";
-import { faultActive, faultAlerts, faultFields, faultGrowth, faultLevel, faultTarget } from "../fault-schedule";
+import { FaultSchedule, checkFaultTiming, faultAlerts, faultFields, faultLevel, faultTarget } from "../fault-schedule";
 
 export const FAULT_KINDS = {
   disk_fill: "a file system fills up to `level` (share of its size used) over `ramp` (steady) or at once (sudden)",
@@ -42,7 +42,8 @@ export const faultSchema = z
     direction: z.enum(["rx", "tx", "both"]).default("both"),
     alerts: faultAlerts,
   })
-  .strict();
+  .strict()
+  .superRefine(checkFaultTiming);
 
 export type FaultSpec = z.output<typeof faultSchema>;
 
@@ -118,13 +119,14 @@ export interface PartNames {
   bonds: string[];
 }
 
-/** The effects of the faults active at time t (ms). */
-export function effectsAt(faults: readonly FaultSpec[], t: number, parts: PartNames): Effects {
+/** The effects of the faults active at time t (ms); `schedule` knows the event faults' windows (without it, only timed faults play). */
+export function effectsAt(faults: readonly FaultSpec[], t: number, parts: PartNames, schedule: FaultSchedule = new FaultSchedule(faults)): Effects {
   const fx = noEffects();
-  for (const f of faults) {
-    if (!faultActive(f, t)) continue;
+  for (let i = 0; i < faults.length; i++) {
+    const f = faults[i];
+    if (!schedule.active(i, t)) continue;
     const level = faultLevel(f, LEVELS);
-    const grown = faultGrowth(f, t);
+    const grown = schedule.growth(i, t);
     const pick = (names: string[]) => faultTarget(f, names);
     switch (f.fault) {
       case "disk_fill":

@@ -10,6 +10,7 @@ import type { BuildEnv, Generator, TickContext } from "../../generators/types";
 import type { GeneratorSpec } from "../../scenario/schema";
 import { Random } from "../../util/random";
 import { ExporterSeries } from "../exporter";
+import { FaultSchedule } from "../fault-schedule";
 import type { ExporterRuntime } from "../types";
 import { cpuFamilies } from "./families/cpu";
 import type { NodeFamily } from "./families/common";
@@ -48,6 +49,8 @@ export class NodeExporter implements ExporterRuntime {
   private readonly state: NodeState;
   private readonly drivers: [DriverName, Generator][];
   private readonly random: Random;
+  /** When each fault is on (event faults: from their events). */
+  private readonly faults: FaultSchedule;
   private readonly parts: PartNames;
   private readonly current: Drivers = { cpu: 0, memory: 0, io: 0, network: 0 };
   private down = false;
@@ -75,6 +78,8 @@ export class NodeExporter implements ExporterRuntime {
     };
     this.state.bootTime = Math.round((epochMs + env.now) / 1000 - L.uptimeDays * 86_400);
     this.state.startedAt = env.now;
+    // After the generators: the fault listeners subscribe last.
+    this.faults = new FaultSchedule(spec.faults, env);
   }
 
   get up(): boolean {
@@ -86,7 +91,7 @@ export class NodeExporter implements ExporterRuntime {
   }
 
   sample(t: number, dt: number, ctx: TickContext): void {
-    const fx = effectsAt(this.spec.faults, t, this.parts);
+    const fx = effectsAt(this.spec.faults, t, this.parts, this.faults);
     if (fx.down !== this.down) {
       this.down = fx.down;
       if (!fx.down) {

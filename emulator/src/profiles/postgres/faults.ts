@@ -4,7 +4,7 @@
  * At each tick the active faults fold into one Effects object the model reads.
  */
 import { z } from "zod";
-import { faultAlerts, faultEnd, faultFields, faultGrowth, faultLevel, faultTarget } from "../fault-schedule";
+import { FaultSchedule, checkFaultTiming, faultAlerts, faultFields, faultLevel, faultTarget } from "../fault-schedule";
 
 export const PG_FAULT_KINDS = {
   down: "the server stops answering (pg_up 0, the exporter reports a scrape error); when it comes back (after `for`) it has restarted",
@@ -27,7 +27,8 @@ export const pgFaultSchema = z
     ...faultFields(PG_FAULT_KINDS),
     alerts: faultAlerts,
   })
-  .strict();
+  .strict()
+  .superRefine(checkFaultTiming);
 
 export type PgFaultSpec = z.output<typeof pgFaultSchema>;
 
@@ -62,7 +63,7 @@ export interface PgPartNames {
 }
 
 /** The effects of the faults active at time t (ms). */
-export function pgEffectsAt(faults: readonly PgFaultSpec[], t: number, parts: PgPartNames): PgEffects {
+export function pgEffectsAt(faults: readonly PgFaultSpec[], t: number, parts: PgPartNames, schedule: FaultSchedule = new FaultSchedule(faults)): PgEffects {
   const fx: PgEffects = {
     down: false,
     lostPool: new Set(),
@@ -73,15 +74,16 @@ export function pgEffectsAt(faults: readonly PgFaultSpec[], t: number, parts: Pg
     exporterError: false,
     inactiveSlots: new Set(),
   };
-  for (const f of faults) {
-    if (t < f.at) continue;
-    const end = faultEnd(f);
+  for (let i = 0; i < faults.length; i++) {
+    const f = faults[i];
+    if (!schedule.started(i, t)) continue;
+    const end = schedule.end(i);
     // A stop ends with a start: the server that comes back has restarted.
     if (f.fault === "down" && t >= end) fx.restartedAt = Math.max(fx.restartedAt ?? 0, end);
-    if (f.fault === "restart") fx.restartedAt = Math.max(fx.restartedAt ?? 0, f.at);
+    if (f.fault === "restart") fx.restartedAt = Math.max(fx.restartedAt ?? 0, schedule.start(i));
     if (t >= end) continue;
     const level = faultLevel(f, LEVELS);
-    const grown = faultGrowth(f, t);
+    const grown = schedule.growth(i, t);
     const pick = (names: string[]) => faultTarget(f, names);
     switch (f.fault) {
       case "down":

@@ -11,6 +11,7 @@ import type { BuildEnv, Generator, TickContext } from "../../generators/types";
 import type { GeneratorSpec } from "../../scenario/schema";
 import { Random } from "../../util/random";
 import { ExporterSeries } from "../exporter";
+import { FaultSchedule } from "../fault-schedule";
 import type { ExporterRuntime } from "../types";
 import { EXPORTER_FAMILIES, serverFamilies } from "./families";
 import { type PgFaultSpec, type PgPartNames, pgEffectsAt } from "./faults";
@@ -46,6 +47,8 @@ export class PostgresExporter implements ExporterRuntime {
   private readonly state: PgState;
   private readonly drivers: [PgDriverName, Generator][];
   private readonly random: Random;
+  /** When each fault is on (event faults: from their events). */
+  private readonly faults: FaultSchedule;
   private readonly parts: PgPartNames;
   private readonly current: PgDrivers = { load: 0, writes: 0 };
   private restartedAt: number | undefined;
@@ -66,6 +69,8 @@ export class PostgresExporter implements ExporterRuntime {
     this.state.startTime = Math.round((epochMs + env.now) / 1000 - L.uptimeDays * 86_400);
     this.state.exporterStart = this.state.startTime + 9;
     this.state.startedAt = env.now;
+    // After the generators: the fault listeners subscribe last.
+    this.faults = new FaultSchedule(spec.faults, env);
   }
 
   /** The exporter answers even while the server is down. */
@@ -79,7 +84,7 @@ export class PostgresExporter implements ExporterRuntime {
 
   sample(t: number, dt: number, ctx: TickContext): void {
     const s = this.state;
-    const fx = pgEffectsAt(this.spec.faults, t, this.parts);
+    const fx = pgEffectsAt(this.spec.faults, t, this.parts, this.faults);
     if (fx.restartedAt !== this.restartedAt) {
       this.restartedAt = fx.restartedAt;
       // The server (re)started: a new postmaster start time, its statistics from 0.
