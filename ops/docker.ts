@@ -53,20 +53,26 @@ const Inspect = z.array(
 
 const docker = (ctx: OpsContext, args: string[], options?: RunOptions) => run(ctx, "docker", args, options);
 
+/**
+ * `docker <kind> inspect` of several objects, parsed with `schema`; objects Docker does not know are
+ * left out (they make `docker inspect` exit 1 while it still prints the others).
+ */
+async function inspect<T extends z.ZodType<unknown[]>>(ctx: OpsContext, kind: "container" | "image", names: string[], schema: T): Promise<z.infer<T>> {
+  if (names.length === 0) return [] as z.infer<T>;
+  const args = [kind, "inspect", ...names];
+  const result = await docker(ctx, args, { allowFailure: true, timeoutMs: 30_000 });
+  const missing = new RegExp(`no such (${kind}|object)`, "i");
+  const otherErrors = result.stderr.split("\n").filter((line) => line.trim() && !missing.test(line));
+  if (result.code !== 0 && otherErrors.length) throw explainFailure("docker", args, result);
+  const parsed = schema.safeParse(JSON.parse(result.stdout.trim() || "[]"));
+  if (!parsed.success) throw new OpsError(`docker ${kind} inspect printed an unexpected shape: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
 /** Inspects containers by name; names Docker does not know are absent from the map. */
 export async function inspectContainers(ctx: OpsContext, names: string[]): Promise<Map<string, ContainerInfo>> {
   const found = new Map<string, ContainerInfo>();
-  if (names.length === 0) return found;
-  const args = ["container", "inspect", ...names];
-  const result = await docker(ctx, args, { allowFailure: true, timeoutMs: 30_000 });
-  // Missing names make `docker inspect` exit 1 while it still prints the others.
-  const otherErrors = result.stderr
-    .split("\n")
-    .filter((line) => line.trim() && !/no such (container|object)/i.test(line));
-  if (result.code !== 0 && otherErrors.length) throw explainFailure("docker", args, result);
-  const parsed = Inspect.safeParse(JSON.parse(result.stdout.trim() || "[]"));
-  if (!parsed.success) throw new OpsError(`docker container inspect printed an unexpected shape: ${z.prettifyError(parsed.error)}`);
-  for (const c of parsed.data) {
+  for (const c of await inspect(ctx, "container", names, Inspect)) {
     const name = c.Name.replace(/^\//, "");
     found.set(name, {
       name,
@@ -148,15 +154,7 @@ const ImageInspect = z.array(z.object({ Id: z.string(), RepoTags: z.array(z.stri
  */
 export async function imageNames(ctx: OpsContext, ids: string[]): Promise<Map<string, string>> {
   const names = new Map<string, string>();
-  const unique = [...new Set(ids)];
-  if (unique.length === 0) return names;
-  const args = ["image", "inspect", ...unique];
-  const result = await docker(ctx, args, { allowFailure: true, timeoutMs: 30_000 });
-  const otherErrors = result.stderr.split("\n").filter((line) => line.trim() && !/no such (image|object)/i.test(line));
-  if (result.code !== 0 && otherErrors.length) throw explainFailure("docker", args, result);
-  const parsed = ImageInspect.safeParse(JSON.parse(result.stdout.trim() || "[]"));
-  if (!parsed.success) throw new OpsError(`docker image inspect printed an unexpected shape: ${z.prettifyError(parsed.error)}`);
-  for (const image of parsed.data) {
+  for (const image of await inspect(ctx, "image", [...new Set(ids)], ImageInspect)) {
     const name = image.RepoTags?.[0] ?? image.RepoDigests?.[0];
     if (name) names.set(image.Id, name);
   }

@@ -31,13 +31,12 @@ export async function probe(url: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promis
   }
 }
 
-/** Sends a request and parses the JSON answer; throws an Error whose message names the URL and the reason. */
-export async function requestJson<T = unknown>(url: string, init: { method?: string; timeoutMs?: number } = {}): Promise<T> {
-  const timeoutMs = init.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const method = init.method ?? "GET";
+/** GETs a URL and parses the JSON answer; throws an Error whose message names the URL and the reason. */
+export async function requestJson<T = unknown>(url: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<T> {
+  const method = "GET";
   let res: Response;
   try {
-    res = await fetch(url, { method, signal: AbortSignal.timeout(timeoutMs) });
+    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
     throw new Error(`${method} ${url}: ${reason(err, timeoutMs)}`);
   }

@@ -155,7 +155,8 @@ export async function backupCommand(ctx: OpsContext, options: { stack?: string; 
     } catch (rmErr) {
       note(ctx, `warning: could not remove the incomplete backup ${shown} (${(rmErr as Error).message}): delete it, it cannot be restored`);
     }
-    throw fileSystemError(err) ?? err;
+    // A file-system error is made plain by the CLI (cli.ts), like every command's.
+    throw err;
   }
   const total = entries.reduce((sum, e) => sum + e.bytes, 0);
   say(ctx, `Backup of stack ${outputs.stack} written to ${path.relative(ctx.cwd, dir) || dir} (${entries.length} volumes, ${formatBytes(total)}).`);

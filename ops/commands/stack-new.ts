@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { hostPorts, parseSettings, Settings } from "../../config/settings";
+import { hostPorts, parseSettings, Settings, SettingsSchema } from "../../config/settings";
 import type { OpsContext } from "../context";
 import { note, say } from "../context";
 import { OpsError, UsageError } from "../errors";
@@ -18,8 +18,8 @@ import { table } from "../text";
 /** Lower case, digits and dashes: the name ends up in Docker container, volume and network names. */
 const DEVELOPER_STACK = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$|^[a-z]$/;
 export const OFFSET_STEP = 100;
-/** The largest portOffset the configuration schema accepts. */
-export const MAX_PORT_OFFSET = 50000;
+/** The largest portOffset the configuration schema accepts: read from it, so the two cannot drift apart. */
+export const MAX_PORT_OFFSET = SettingsSchema.shape.portOffset.unwrap().maxValue!;
 
 export interface OffsetChoice {
   offset: number;
