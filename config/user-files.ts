@@ -8,6 +8,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
+import { findOnPath } from "../emulator/src/check/offline";
 import { bindDashboardDatasources, checkDashboard } from "./grafana/imported";
 import { ConfigError, Settings } from "./settings";
 
@@ -38,16 +39,7 @@ export interface UserFilesOptions {
 
 /** promtool on PATH, or null. */
 export function findPromtool(searchPath = process.env.PATH ?? ""): string | null {
-  for (const dir of searchPath.split(path.delimiter).filter(Boolean)) {
-    const candidate = path.join(dir, "promtool");
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
+  return findOnPath("promtool", searchPath) ?? null;
 }
 
 interface Found {
