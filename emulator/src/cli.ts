@@ -8,7 +8,7 @@ import { Command, CommanderError, Option } from "commander";
 import { UsageError } from "./errors";
 import { addBackfillCommand } from "./cli/backfill";
 import { addCheckCommand } from "./cli/check";
-import { type RawRunOptions, type RunOptions, parseRunOptions } from "./cli/options";
+import { MAX_SERIES_HINT, type RawRunOptions, type RunOptions, parseRunOptions, parseWhole } from "./cli/options";
 import { guardOutput } from "./cli/output";
 import { runCommand } from "./cli/run";
 import { collectSet } from "./cli/set";
@@ -39,10 +39,8 @@ const MAX_SERIES_HELP = `refuse a scenario above this many series (default ${DEF
 
 /** `--max-series` of validate (run's goes through parseRunOptions with the other options). */
 function validateMaxSeries(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n < 1 || n > MAX_SERIES_LIMIT) {
-    throw new UsageError(`--max-series "${value}": must be a whole number from 1 to ${MAX_SERIES_LIMIT} (the default is ${DEFAULT_MAX_SERIES})`);
-  }
+  const n = parseWhole(value, 1, MAX_SERIES_LIMIT);
+  if (n === undefined) throw new UsageError(`--max-series "${value}": ${MAX_SERIES_HINT}`);
   return n;
 }
 

@@ -114,8 +114,7 @@ export class Runner {
     this.engine = new Engine(options.scenario, { seed: options.seed, epochMs: options.startAtMs ?? this.now() });
     const target = options.pushgateway;
     if (target) {
-      for (let i = 0; i < target.shards; i++) this.shardHosts.push([]);
-      for (const host of this.engine.hosts) this.shardHosts[shardOf(host.name, target.shards)].push(host);
+      this.assignShards(target.shards);
       this.pusher = new Pusher({
         client: new PushgatewayClient({ url: target.url, job: target.job, timeoutMs: target.timeoutMs }),
         owner: target.owner,
@@ -132,8 +131,7 @@ export class Runner {
     }
     const remote = options.remoteWrite;
     if (remote) {
-      for (let i = 0; i < remote.shards; i++) this.shardHosts.push([]);
-      for (const host of this.engine.hosts) this.shardHosts[shardOf(host.name, remote.shards)].push(host);
+      this.assignShards(remote.shards);
       const { telemetry } = options;
       this.batcher = new Batcher(remote.maxSamplesPerRequest);
       this.remoteQueue = new RemoteWriteQueue({
@@ -158,6 +156,12 @@ export class Runner {
       });
     }
     options.telemetry.hostsTotal.set(this.engine.hosts.length);
+  }
+
+  /** Spreads the hosts over `shards` groups (Pushgateway) or queues (remote write) by a hash of their name. */
+  private assignShards(shards: number): void {
+    for (let i = 0; i < shards; i++) this.shardHosts.push([]);
+    for (const host of this.engine.hosts) this.shardHosts[shardOf(host.name, shards)].push(host);
   }
 
   /** The wall-clock time (ms since the epoch) that scenario time `scenarioMs` of this run corresponds to: remote-write timestamps. */

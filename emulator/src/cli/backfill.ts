@@ -18,7 +18,7 @@ import type { SetEntry } from "../scenario/params";
 import { loadScenario } from "../scenario/loader";
 import { autoShardCount } from "../sinks/grouping";
 import { DURATION_HINT, formatDuration, parseDuration } from "../util/duration";
-import { defaultOwner } from "./options";
+import { defaultOwner, parseWhole } from "./options";
 import { collectSet } from "./set";
 import type { Terminal } from "./status";
 
@@ -65,10 +65,7 @@ export function parseBackfillOptions(raw: RawBackfillOptions, nowMs: number): Ba
     problems.push(`${flag} "${value}": ${problem}`);
     return undefined;
   };
-  const whole = (flag: string, value: string, min: number, max: number, hint: string): number | undefined => {
-    const n = Number(value);
-    return /^\d+$/.test(value.trim()) && n >= min && n <= max ? n : bad(flag, value, hint);
-  };
+  const whole = (flag: string, value: string, min: number, max: number, hint: string): number | undefined => parseWhole(value, min, max) ?? bad(flag, value, hint);
   const seed = whole("--seed", raw.seed, 0, 0xffffffff, "must be a whole number from 0 to 4294967295");
   let fromMs: number | undefined;
   if (raw.from === undefined) problems.push(`--from is required: ${TIME_HINT}`);

@@ -17,6 +17,7 @@ import type { SetEntry } from "../scenario/params";
 import { loadScenario } from "../scenario/loader";
 import { DURATION_HINT, formatDuration, parseDuration } from "../util/duration";
 import { type Endpoint, redactUrl, splitCredentials } from "../util/url";
+import { parseWhole } from "./options";
 import { collectSet } from "./set";
 import type { Terminal } from "./status";
 
@@ -146,8 +147,8 @@ export function parseCheckOptions(raw: RawCheckOptions, now = Date.now()): Parse
   let scenario: CompiledScenario | undefined;
   let durationMs: number | undefined;
   let evaluateFromMs = 0;
-  const seed = Number(raw.seed);
-  if (!/^\d+$/.test(raw.seed.trim()) || seed > 0xffffffff) bad("--seed", raw.seed, "must be a whole number from 0 to 4294967295");
+  const seed = parseWhole(raw.seed, 0, 0xffffffff);
+  if (seed === undefined) bad("--seed", raw.seed, "must be a whole number from 0 to 4294967295");
 
   if (offline) {
     for (const [flag, value] of [["--prometheus-url", raw.prometheusUrl], ["--from", raw.from], ["--to", raw.to], ["--range", raw.range]] as const) {
@@ -215,7 +216,7 @@ export function parseCheckOptions(raw: RawCheckOptions, now = Date.now()): Parse
   if (!offline && raw.evaluateFrom !== undefined && raw.evaluateFrom !== "0") problems.push("--evaluate-from is used only with --offline");
 
   if (problems.length) throw new UsageError(problems.join("\n"));
-  return { endpoint, dashboards, alerts, records, start, end, scrapeSeconds: scrapeMs! / 1000, stepMs, minCoverage, scenario, seed, durationMs, evaluateFromMs };
+  return { endpoint, dashboards, alerts, records, start, end, scrapeSeconds: scrapeMs! / 1000, stepMs, minCoverage, scenario, seed: seed!, durationMs, evaluateFromMs };
 }
 
 /** Every metric name the rules and dashboards could read; undefined when one selects by __name__ (then nothing is left out). */

@@ -83,6 +83,14 @@ export interface RunOptions {
 export const DEFAULT_REMOTE_WRITE_BATCH = 2000;
 export const DEFAULT_REMOTE_WRITE_MAX_PENDING = 2_000_000;
 
+/** What --max-series accepts (run and validate). */
+export const MAX_SERIES_HINT = `must be a whole number from 1 to ${MAX_SERIES_LIMIT} (the default is ${DEFAULT_MAX_SERIES})`;
+
+/** A whole number from `min` to `max` written in digits only (no sign, exponent or fraction); undefined otherwise. */
+export function parseWhole(value: string, min: number, max: number): number | undefined {
+  const n = Number(value);
+  return /^\d+$/.test(value.trim()) && n >= min && n <= max ? n : undefined;
+}
 
 export function defaultOwner(): string {
   return `promemu-${os.hostname()}`;
@@ -115,11 +123,8 @@ export function parseRunOptions(
     if (ms !== undefined && ms > MAX_TIMER_MS) return bad(key, value, `must be at most ${formatDuration(MAX_TIMER_MS)}`);
     return ms;
   };
-  const whole = (key: keyof RawRunOptions, value: string, min: number, max: number, hint: string): number | undefined => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || n < min || n > max) return bad(key, value, hint);
-    return n;
-  };
+  const whole = (key: keyof RawRunOptions, value: string, min: number, max: number, hint: string): number | undefined =>
+    parseWhole(value, min, max) ?? bad(key, value, hint);
 
   const pushIntervalMs = timer("pushInterval", raw.pushInterval, false);
   const pushTimeoutMs = timer("pushTimeout", raw.pushTimeout, false);
@@ -133,7 +138,7 @@ export function parseRunOptions(
   const maxSeries =
     raw.maxSeries === undefined || raw.maxSeries === ""
       ? DEFAULT_MAX_SERIES
-      : whole("maxSeries", raw.maxSeries, 1, MAX_SERIES_LIMIT, `must be a whole number from 1 to ${MAX_SERIES_LIMIT} (the default is ${DEFAULT_MAX_SERIES})`);
+      : whole("maxSeries", raw.maxSeries, 1, MAX_SERIES_LIMIT, MAX_SERIES_HINT);
 
   const pushgatewayUrl = raw.pushgatewayUrl ? parsePushgatewayUrl(raw.pushgatewayUrl, (problem) => bad("pushgatewayUrl", raw.pushgatewayUrl!, problem)) : undefined;
   const listen = raw.listen ? parseListen(raw.listen, (problem) => bad("listen", raw.listen!, problem)) : undefined;

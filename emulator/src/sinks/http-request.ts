@@ -60,3 +60,17 @@ export function httpRequest(
     request.end(body);
   });
 }
+
+/** `connection refused (ECONNREFUSED)` rather than a bare error code. */
+export function networkReason(err: unknown): string {
+  const { code, message } = err as NodeJS.ErrnoException;
+  if (code === "ECONNREFUSED") return "connection refused (ECONNREFUSED)";
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return `host not found (${code})`;
+  if (code === "ECONNRESET") return "connection reset by the server (ECONNRESET)";
+  return code ? `${message} (${code})` : message;
+}
+
+/** What an error status's body says, as one short line (empty when it says nothing). */
+export function errorDetail(text: string): string {
+  return text.trim().split("\n")[0].slice(0, 300);
+}

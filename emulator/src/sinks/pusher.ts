@@ -11,6 +11,7 @@ import { setTimeout as delay } from "timers/promises";
 import { BufferWriter } from "../exposition/buffer-writer";
 import type { TextSink } from "../exposition/render";
 import { formatDuration } from "../util/duration";
+import { type Backoff, DEFAULT_BACKOFF, backoffDelay } from "./backoff";
 import { OWNER_LABEL, shardKey } from "./grouping";
 import { PushError, type PushgatewayClient } from "./pushgateway";
 
@@ -22,7 +23,7 @@ export interface PusherOptions {
   log: (line: string) => void;
   /** Requests in flight at once. Two let the next group be rendered while one is on the wire. */
   concurrency?: number;
-  backoff?: { initialMs: number; maxMs: number };
+  backoff?: Backoff;
   /** Jitter source (seeded in tests). */
   random?: () => number;
   now?: () => number;
@@ -42,14 +43,12 @@ export interface CycleReport {
   readonly durationMs: number;
 }
 
-const DEFAULT_BACKOFF = { initialMs: 250, maxMs: 5_000 };
-
 export class Pusher {
   private readonly pushed: boolean[];
   /** One reusable body buffer per request in flight. */
   private readonly writers: BufferWriter[];
   private readonly concurrency: number;
-  private readonly backoff: { initialMs: number; maxMs: number };
+  private readonly backoff: Backoff;
   private readonly random: () => number;
   private readonly now: () => number;
   private failingSince: number | undefined;
@@ -131,7 +130,7 @@ export class Pusher {
       });
       pending = retry;
       if (pending.length === 0 || signal.aborted) break;
-      const wait = this.backoffDelay(round);
+      const wait = backoffDelay(this.backoff, round, this.random);
       if (this.now() + wait >= deadline) break;
       try {
         await delay(wait, undefined, { signal });
@@ -169,12 +168,6 @@ export class Pusher {
     await this.options.client.delete(key, signal);
     this.pushed[shard] = false;
     return true;
-  }
-
-  /** Exponential, capped, with jitter so that many emulators do not retry in step. */
-  private backoffDelay(round: number): number {
-    const ceiling = Math.min(this.backoff.maxMs, this.backoff.initialMs * 2 ** round);
-    return Math.round(ceiling * (0.5 + 0.5 * this.random()));
   }
 
   private recordSuccess(shard: number): void {

@@ -5,7 +5,7 @@
  */
 import { CONTENT_TYPE } from "../exposition/text";
 import { GroupLabelsScanner } from "./group-scanner";
-import { type HttpResult, httpRequest } from "./http-request";
+import { type HttpResult, errorDetail, httpRequest, networkReason } from "./http-request";
 import { type GroupingKey, groupPath } from "./grouping";
 import { type Endpoint, splitCredentials } from "../util/url";
 
@@ -91,18 +91,9 @@ export class PushgatewayClient {
       throw new PushError(`${method} ${path}: ${networkReason(err)}`, true);
     }
     if (result.status < 200 || result.status >= 300) {
-      const detail = result.text.trim().split("\n")[0].slice(0, 300);
+      const detail = errorDetail(result.text);
       throw new PushError(`${method} ${path}: HTTP ${result.status}${detail ? ` ${detail}` : ""}`, result.status >= 500 || result.status === 429);
     }
     return result.text;
   }
-}
-
-/** `connection refused (ECONNREFUSED)` rather than a bare error code. */
-function networkReason(err: unknown): string {
-  const { code, message } = err as NodeJS.ErrnoException;
-  if (code === "ECONNREFUSED") return "connection refused (ECONNREFUSED)";
-  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return `host not found (${code})`;
-  if (code === "ECONNRESET") return "connection reset by the server (ECONNRESET)";
-  return code ? `${message} (${code})` : message;
 }

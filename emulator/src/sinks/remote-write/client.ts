@@ -4,7 +4,7 @@
  * same request may succeed later (network errors, timeouts, 5xx, 429) and how long the receiver
  * asked us to wait (Retry-After, in seconds or as an HTTP date).
  */
-import { httpRequest } from "../http-request";
+import { errorDetail, httpRequest, networkReason } from "../http-request";
 import type { Endpoint } from "../../util/url";
 
 export const REMOTE_WRITE_HEADERS = {
@@ -65,12 +65,11 @@ export class RemoteWriteClient {
     } catch (err) {
       if (signal?.aborted) throw signal.reason ?? err;
       if (timeout.aborted) throw new RemoteWriteError(`timed out after ${this.options.timeoutMs} ms`, true);
-      const { code, message } = err as NodeJS.ErrnoException;
-      throw new RemoteWriteError(code ? `${message} (${code})` : message, true);
+      throw new RemoteWriteError(networkReason(err), true);
     }
     const { status, text } = result;
     if (status >= 200 && status < 300) return;
-    const detail = text.trim().split("\n")[0].slice(0, 300);
+    const detail = errorDetail(text);
     const retryable = status >= 500 || status === 429;
     const retryAfterMs = retryable ? parseRetryAfter(result.headers?.["retry-after"], this.now()) : undefined;
     throw new RemoteWriteError(`HTTP ${status}${detail ? ` ${detail}` : ""}`, retryable, status, retryAfterMs);

@@ -10,6 +10,7 @@
  */
 import { setTimeout as delay } from "timers/promises";
 import { formatDuration } from "../../util/duration";
+import { type Backoff, DEFAULT_BACKOFF, backoffDelay } from "../backoff";
 import { type RemoteWriteClient, RemoteWriteError } from "./client";
 
 export interface Batch {
@@ -35,14 +36,13 @@ export interface RemoteWriteQueueOptions {
   maxPendingSamples: number;
   log: (line: string) => void;
   events?: Partial<QueueEvents>;
-  backoff?: { initialMs: number; maxMs: number };
+  backoff?: Backoff;
   /** The longest Retry-After honoured as given (a longer one is capped to this). */
   maxRetryAfterMs?: number;
   random?: () => number;
   now?: () => number;
 }
 
-const DEFAULT_BACKOFF = { initialMs: 250, maxMs: 5_000 };
 const DEFAULT_MAX_RETRY_AFTER_MS = 5 * 60_000;
 
 interface Shard {
@@ -53,7 +53,7 @@ interface Shard {
 export class RemoteWriteQueue {
   private readonly shardQueues: Shard[];
   private readonly abort = new AbortController();
-  private readonly backoff: { initialMs: number; maxMs: number };
+  private readonly backoff: Backoff;
   private readonly random: () => number;
   private readonly now: () => number;
   private pendingSamples = 0;
@@ -140,7 +140,7 @@ export class RemoteWriteQueue {
           continue;
         }
         this.recordRetryable(batch, err);
-        wait = err.retryAfterMs !== undefined ? Math.min(err.retryAfterMs, this.options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS) : this.backoffDelay(attempt);
+        wait = err.retryAfterMs !== undefined ? Math.min(err.retryAfterMs, this.options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS) : backoffDelay(this.backoff, attempt, this.random);
         attempt++;
       }
       try {
@@ -192,11 +192,6 @@ export class RemoteWriteQueue {
   private drop(samples: number): void {
     this.totals.dropped += samples;
     this.options.events?.dropped?.(samples);
-  }
-
-  private backoffDelay(attempt: number): number {
-    const ceiling = Math.min(this.backoff.maxMs, this.backoff.initialMs * 2 ** attempt);
-    return Math.round(ceiling * (0.5 + 0.5 * this.random()));
   }
 
   private recordSuccess(batch: Batch): void {
