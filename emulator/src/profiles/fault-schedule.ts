@@ -85,16 +85,6 @@ export function faultEnd(f: ScheduledFault): number {
   return f.for === undefined ? Infinity : f.at + f.for;
 }
 
-/** Whether a timed fault is on at time t (ms): from `at`, for `for` (an event's fault: see FaultSchedule). */
-export function faultActive(f: ScheduledFault, t: number): boolean {
-  return f.at !== undefined && t >= f.at && t < faultEnd(f);
-}
-
-/** How far a timed fault has grown in at time t (ms): 0 to 1 over its ramp, 1 at once without one. */
-export function faultGrowth(f: ScheduledFault, t: number): number {
-  return f.ramp ? Math.min(1, (t - (f.at ?? t)) / f.ramp) : 1;
-}
-
 /** What a FaultSchedule needs of the host: its event subscriptions (BuildEnv.subscribe). */
 export interface FaultEventSource {
   subscribe(filter: EventFilter, listener: Listener, tag?: number): void;
@@ -163,6 +153,32 @@ export class FaultSchedule implements Listener {
   growth(i: number, t: number): number {
     const ramp = this.faults[i].ramp;
     return ramp ? Math.min(1, (t - this.starts[i]) / ramp) : 1;
+  }
+}
+
+/** A profile's fold of its faults active at time t (ms) into the effects its model reads. */
+export type EffectsAt<F extends ScheduledFault, P, E> = (faults: readonly F[], t: number, parts: P, schedule: FaultSchedule) => E;
+
+/**
+ * A host's faults at run time: their schedule (listening to the host's events) and the profile's
+ * fold of the active ones, over the host's parts. Build it after the host's generators, so that
+ * the fault listeners subscribe last.
+ */
+export class HostFaults<F extends ScheduledFault, P, E> {
+  private readonly schedule: FaultSchedule;
+
+  constructor(
+    private readonly faults: readonly F[],
+    private readonly parts: P,
+    private readonly effectsAt: EffectsAt<F, P, E>,
+    events: FaultEventSource,
+  ) {
+    this.schedule = new FaultSchedule(faults, events);
+  }
+
+  /** The effects of the faults active at time t (ms). */
+  at(t: number): E {
+    return this.effectsAt(this.faults, t, this.parts, this.schedule);
   }
 }
 

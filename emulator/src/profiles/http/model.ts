@@ -32,6 +32,9 @@ export class HttpState {
   readonly count: Float64Array;
   /** Per route: requests due so far (fractional), of which `count` have been emitted. */
   private readonly due: Float64Array;
+  /** Fixed by the layout: the routes' shares together, and mean / median of the log-normal latency. */
+  private readonly shares: number;
+  private readonly meanOverMedian: number;
 
   constructor(readonly layout: HttpLayout) {
     const n = layout.routes.length;
@@ -40,13 +43,15 @@ export class HttpState {
     this.sum = new Float64Array(n);
     this.count = new Float64Array(n);
     this.due = new Float64Array(n);
+    this.shares = layout.routes.reduce((a, r) => a + r.share, 0);
+    this.meanOverMedian = Math.exp((layout.spread * layout.spread) / 2);
   }
 
   /** Advances by dt seconds at the given load under the given faults. */
   advance(dt: number, load: number, fx: HttpEffects, random: Random): void {
     const L = this.layout;
     this.load = load;
-    const shares = L.routes.reduce((a, r) => a + r.share, 0);
+    const shares = this.shares;
     const B = L.buckets.length;
     const draw = (n: number, p: number) => {
       if (n <= 0 || p <= 0) return 0;
@@ -57,7 +62,7 @@ export class HttpState {
     L.routes.forEach((r, i) => {
       const rps = Math.max(0, L.peakRps * Math.max(0, load) * (r.share / shares) * (1 + 0.05 * random.normal()));
       const median = r.latency * (fx.slow.get(i) ?? 1) * (1 + 0.3 * load);
-      const mean = median * Math.exp((L.spread * L.spread) / 2);
+      const mean = median * this.meanOverMedian;
       flight += rps * mean;
       this.due[i] += rps * dt;
       const n = Math.floor(this.due[i]) - this.count[i];

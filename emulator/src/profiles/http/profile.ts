@@ -4,15 +4,15 @@
  * latency, or take the service down (no answer, `up` 0; counters from 0 when it is back).
  */
 import type { TextSink } from "../../exposition/render";
-import { buildGenerator } from "../../generators/build";
-import type { BuildEnv, Generator, TickContext } from "../../generators/types";
+import type { BuildEnv, TickContext } from "../../generators/types";
 import type { GeneratorSpec } from "../../scenario/schema";
 import { Random } from "../../util/random";
 import { ExporterSeries } from "../exporter";
-import { FaultSchedule } from "../fault-schedule";
+import { HostFaults } from "../fault-schedule";
+import { DriverSet } from "../host";
 import type { ExporterRuntime } from "../types";
 import { HTTP_FAMILIES } from "./families";
-import { type HttpFaultSpec, type HttpLayout, httpEffectsAt } from "./layout";
+import { type HttpEffects, type HttpFaultSpec, type HttpLayout, type HttpRoute, httpEffectsAt } from "./layout";
 import { HttpState } from "./model";
 
 /** A calm service's day: busiest in the afternoon. */
@@ -33,10 +33,10 @@ export function httpSeriesPerHost(layout: HttpLayout): number {
 export class HttpExporter implements ExporterRuntime {
   private state: HttpState;
   private series: ExporterSeries<HttpLayout, HttpState>;
-  private readonly load: Generator;
+  private readonly drivers: DriverSet<"load">;
   private readonly random: Random;
-  /** When each fault is on (event faults: from their events). */
-  private readonly faults: FaultSchedule;
+  /** The faults' effects at each tick (event faults: from their events). */
+  private readonly faults: HostFaults<HttpFaultSpec, HttpRoute[], HttpEffects>;
   private down = false;
 
   constructor(
@@ -46,9 +46,9 @@ export class HttpExporter implements ExporterRuntime {
     this.state = new HttpState(spec.layout);
     this.series = new ExporterSeries(HTTP_FAMILIES, spec.layout);
     this.random = new Random(env.seed("http.model"));
-    this.load = buildGenerator(spec.drivers.load ?? HTTP_DEFAULT_LOAD, env, "http.load");
+    this.drivers = new DriverSet("http", ["load"], spec.drivers, { load: HTTP_DEFAULT_LOAD }, env);
     // After the generators: the fault listeners subscribe last.
-    this.faults = new FaultSchedule(spec.faults, env);
+    this.faults = new HostFaults(spec.faults, spec.layout.routes, httpEffectsAt, env);
   }
 
   get up(): boolean {
@@ -60,7 +60,7 @@ export class HttpExporter implements ExporterRuntime {
   }
 
   sample(t: number, dt: number, ctx: TickContext): void {
-    const fx = httpEffectsAt(this.spec.faults, t, this.spec.layout.routes, this.faults);
+    const fx = this.faults.at(t);
     if (fx.down !== this.down) {
       this.down = fx.down;
       if (!fx.down) {
@@ -70,7 +70,8 @@ export class HttpExporter implements ExporterRuntime {
         dt = 0;
       }
     }
-    const load = this.load.value(t, ctx);
+    // The load generator moves on while the service is down.
+    const { load } = this.drivers.read(t, ctx);
     if (this.down) return;
     this.state.advance(dt, load, fx, this.random);
     this.series.sample(this.state, dt);

@@ -5,12 +5,12 @@
  * exporter down (a scrape gets no answer) and brings it back with counters from 0 and a new boot time.
  */
 import type { TextSink } from "../../exposition/render";
-import { buildGenerator } from "../../generators/build";
-import type { BuildEnv, Generator, TickContext } from "../../generators/types";
+import type { BuildEnv, TickContext } from "../../generators/types";
 import type { GeneratorSpec } from "../../scenario/schema";
 import { Random } from "../../util/random";
 import { ExporterSeries } from "../exporter";
-import { FaultSchedule } from "../fault-schedule";
+import { HostFaults } from "../fault-schedule";
+import { DriverSet, wallSeconds } from "../host";
 import type { ExporterRuntime } from "../types";
 import { cpuFamilies } from "./families/cpu";
 import type { NodeFamily } from "./families/common";
@@ -18,7 +18,7 @@ import { memoryFamilies } from "./families/memory";
 import { networkFamilies } from "./families/network";
 import { storageFamilies } from "./families/storage";
 import { systemFamilies } from "./families/system";
-import { type FaultSpec, type PartNames, effectsAt } from "./faults";
+import { type Effects, type FaultSpec, type PartNames, effectsAt } from "./faults";
 import { type NodeLayout, type ParsedLayout, resolveLayout } from "./layout";
 import { type Drivers, NodeState, advance } from "./model";
 
@@ -47,17 +47,14 @@ export class NodeExporter implements ExporterRuntime {
   readonly layout: NodeLayout;
   private series: ExporterSeries<NodeLayout, NodeState>;
   private readonly state: NodeState;
-  private readonly drivers: [DriverName, Generator][];
+  private readonly drivers: DriverSet<DriverName>;
   private readonly random: Random;
-  /** When each fault is on (event faults: from their events). */
-  private readonly faults: FaultSchedule;
-  private readonly parts: PartNames;
-  private readonly current: Drivers = { cpu: 0, memory: 0, io: 0, network: 0 };
+  /** The faults' effects at each tick (event faults: from their events). */
+  private readonly faults: HostFaults<FaultSpec, PartNames, Effects>;
   private down = false;
-  private lastSample = 0;
 
   constructor(
-    private readonly spec: NodeProfileSpec,
+    spec: NodeProfileSpec,
     nodename: string,
     env: BuildEnv,
     private readonly epochMs: number,
@@ -66,9 +63,9 @@ export class NodeExporter implements ExporterRuntime {
     this.state = new NodeState(this.layout);
     this.series = new ExporterSeries(NODE_FAMILIES, this.layout);
     this.random = new Random(env.seed("node.model"));
-    this.drivers = DRIVER_NAMES.map((name) => [name, buildGenerator(spec.drivers[name] ?? DEFAULT_DRIVERS[name], env, `node.${name}`)]);
+    this.drivers = new DriverSet("node", DRIVER_NAMES, spec.drivers, DEFAULT_DRIVERS, env);
     const L = this.layout;
-    this.parts = {
+    const parts: PartNames = {
       mountpoints: L.filesystems.map((f) => f.mountpoint),
       nics: L.nics.filter((n) => n.speedBits).map((n) => n.device),
       units: L.units.filter((u) => u.type === "service").map((u) => u.name),
@@ -76,10 +73,10 @@ export class NodeExporter implements ExporterRuntime {
       arrays: L.raid.map((a) => a.device),
       bonds: L.bonds.map((b) => b.master),
     };
-    this.state.bootTime = Math.round((epochMs + env.now) / 1000 - L.uptimeDays * 86_400);
+    this.state.bootTime = wallSeconds(epochMs, env.now, L.uptimeDays);
     this.state.startedAt = env.now;
     // After the generators: the fault listeners subscribe last.
-    this.faults = new FaultSchedule(spec.faults, env);
+    this.faults = new HostFaults(spec.faults, parts, effectsAt, env);
   }
 
   get up(): boolean {
@@ -91,22 +88,20 @@ export class NodeExporter implements ExporterRuntime {
   }
 
   sample(t: number, dt: number, ctx: TickContext): void {
-    const fx = effectsAt(this.spec.faults, t, this.parts, this.faults);
+    const fx = this.faults.at(t);
     if (fx.down !== this.down) {
       this.down = fx.down;
       if (!fx.down) {
         // Back from a reboot: a fresh boot time, every counter from 0.
         this.series = new ExporterSeries(NODE_FAMILIES, this.layout);
-        this.state.bootTime = Math.round((this.epochMs + t) / 1000);
+        this.state.bootTime = wallSeconds(this.epochMs, t);
         this.state.startedAt = t;
         dt = 0;
       }
     }
     if (this.down) return;
-    for (const [name, generator] of this.drivers) this.current[name] = generator.value(t, ctx);
-    advance(this.state, t, dt, this.current, fx, this.random, this.epochMs);
+    advance(this.state, t, dt, this.drivers.read(t, ctx), fx, this.random, this.epochMs);
     this.series.sample(this.state, dt);
-    this.lastSample = t;
   }
 
   renderTo(out: TextSink): number {
@@ -115,10 +110,5 @@ export class NodeExporter implements ExporterRuntime {
 
   valueOf(name: string, labels?: Record<string, string>): number | undefined {
     return this.series.valueOf(name, labels);
-  }
-
-  /** Scenario time of the last sample (tests). */
-  get sampledAt(): number {
-    return this.lastSample;
   }
 }

@@ -72,8 +72,11 @@ export class PgState {
   readonly slotActive: Uint8Array;
   readonly slotRetained: Float64Array;
   settings = new Map<string, number>();
+  /** The layout's settings before any fault changes them (fixed by the layout: built once). */
+  readonly baseSettings: ReadonlyMap<string, number>;
 
   constructor(readonly layout: PgLayout) {
+    this.baseSettings = baseSettings(layout);
     const d = layout.datnames.length;
     this.tps = new Float64Array(d);
     this.commitRate = new Float64Array(d);
@@ -101,13 +104,6 @@ export class PgState {
 
   get isReplica(): boolean {
     return this.layout.role === "replica";
-  }
-
-  /** Client connections of the whole server (every database and state). */
-  totalConnections(): number {
-    let sum = 0;
-    for (let i = 0; i < this.conns.length; i++) sum += this.conns[i];
-    return sum;
   }
 
   /** pg_stat_database_numbackends: a database's connections, plus the exporter's own on its database. */
@@ -204,7 +200,7 @@ export function advancePg(s: PgState, t: number, dt: number, drivers: PgDrivers,
   s.drivers = drivers;
   s.scrapeError = fx.down || fx.exporterError;
   s.scrapes += 1;
-  const settings = baseSettings(L);
+  const settings = new Map(s.baseSettings);
   for (const [name, factor] of fx.settings) if (settings.has(name)) settings.set(name, settings.get(name)! * factor);
   s.settings = settings;
 

@@ -6,15 +6,15 @@
  * statistic starts from 0.
  */
 import type { TextSink } from "../../exposition/render";
-import { buildGenerator } from "../../generators/build";
-import type { BuildEnv, Generator, TickContext } from "../../generators/types";
+import type { BuildEnv, TickContext } from "../../generators/types";
 import type { GeneratorSpec } from "../../scenario/schema";
 import { Random } from "../../util/random";
 import { ExporterSeries } from "../exporter";
-import { FaultSchedule } from "../fault-schedule";
+import { HostFaults } from "../fault-schedule";
+import { DriverSet, wallSeconds } from "../host";
 import type { ExporterRuntime } from "../types";
 import { EXPORTER_FAMILIES, serverFamilies } from "./families";
-import { type PgFaultSpec, type PgPartNames, pgEffectsAt } from "./faults";
+import { type PgEffects, type PgFaultSpec, type PgPartNames, pgEffectsAt } from "./faults";
 import { type PgLayout, type PgParsedLayout, resolvePgLayout } from "./layout";
 import { type PgDrivers, PgState, advancePg } from "./model";
 
@@ -45,17 +45,15 @@ export class PostgresExporter implements ExporterRuntime {
   private readonly own: ExporterSeries<PgLayout, PgState>;
   private server: ExporterSeries<PgLayout, PgState>;
   private readonly state: PgState;
-  private readonly drivers: [PgDriverName, Generator][];
+  private readonly drivers: DriverSet<PgDriverName>;
   private readonly random: Random;
-  /** When each fault is on (event faults: from their events). */
-  private readonly faults: FaultSchedule;
-  private readonly parts: PgPartNames;
-  private readonly current: PgDrivers = { load: 0, writes: 0 };
+  /** The faults' effects at each tick (event faults: from their events). */
+  private readonly faults: HostFaults<PgFaultSpec, PgPartNames, PgEffects>;
   private restartedAt: number | undefined;
   private fresh = true;
 
   constructor(
-    private readonly spec: PostgresProfileSpec,
+    spec: PostgresProfileSpec,
     env: BuildEnv,
     private readonly epochMs: number,
   ) {
@@ -64,13 +62,13 @@ export class PostgresExporter implements ExporterRuntime {
     this.own = new ExporterSeries(EXPORTER_FAMILIES, L);
     this.server = new ExporterSeries(serverFamilies(L), L);
     this.random = new Random(env.seed("postgres.model"));
-    this.drivers = PG_DRIVER_NAMES.map((name) => [name, buildGenerator(spec.drivers[name] ?? PG_DEFAULT_DRIVERS[name], env, `postgres.${name}`)]);
-    this.parts = { databases: L.databases.map((d) => d.name), tables: L.tables.map((t) => t.name), slots: L.slots.map((s) => s.name) };
-    this.state.startTime = Math.round((epochMs + env.now) / 1000 - L.uptimeDays * 86_400);
+    this.drivers = new DriverSet("postgres", PG_DRIVER_NAMES, spec.drivers, PG_DEFAULT_DRIVERS, env);
+    const parts: PgPartNames = { databases: L.databases.map((d) => d.name), tables: L.tables.map((t) => t.name), slots: L.slots.map((s) => s.name) };
+    this.state.startTime = wallSeconds(epochMs, env.now, L.uptimeDays);
     this.state.exporterStart = this.state.startTime + 9;
     this.state.startedAt = env.now;
     // After the generators: the fault listeners subscribe last.
-    this.faults = new FaultSchedule(spec.faults, env);
+    this.faults = new HostFaults(spec.faults, parts, pgEffectsAt, env);
   }
 
   /** The exporter answers even while the server is down. */
@@ -84,27 +82,27 @@ export class PostgresExporter implements ExporterRuntime {
 
   sample(t: number, dt: number, ctx: TickContext): void {
     const s = this.state;
-    const fx = pgEffectsAt(this.spec.faults, t, this.parts, this.faults);
+    const fx = this.faults.at(t);
     if (fx.restartedAt !== this.restartedAt) {
       this.restartedAt = fx.restartedAt;
       // The server (re)started: a new postmaster start time, its statistics from 0.
       this.server = new ExporterSeries(serverFamilies(this.layout), this.layout);
       s.crashReset();
-      s.startTime = Math.round((this.epochMs + fx.restartedAt!) / 1000);
+      s.startTime = wallSeconds(this.epochMs, fx.restartedAt!);
       s.startedAt = fx.restartedAt!;
       this.fresh = true;
     }
-    for (const [name, generator] of this.drivers) this.current[name] = generator.value(t, ctx);
+    const drivers = this.drivers.read(t, ctx);
     s.up = !fx.down;
     if (fx.down) {
       s.t = t;
       s.scrapes += 1;
       s.scrapeError = true;
-      s.drivers = this.current;
+      s.drivers = drivers;
       this.own.sample(s, dt);
       return;
     }
-    advancePg(s, t, dt, this.current, fx, this.random, this.epochMs);
+    advancePg(s, t, dt, drivers, fx, this.random, this.epochMs);
     this.own.sample(s, dt);
     this.server.sample(s, this.fresh ? 0 : dt);
     this.fresh = false;

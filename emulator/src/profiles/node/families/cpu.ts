@@ -1,6 +1,6 @@
 /** CPU, load, scheduler and interrupt families (node_exporter's cpu, cpufreq, loadavg, schedstat, stat, interrupts collectors). */
 import { CPU_MODES } from "../model";
-import { type NodeFamily, counter, cpus, gauge } from "./common";
+import { type NodeFamily, counter, cpus, gauge, total } from "./common";
 
 const MODES = CPU_MODES.length;
 const FREQ_MIN = 800e6;
@@ -76,9 +76,3 @@ export const cpuFamilies: NodeFamily[] = [
   counter("node_pressure_cpu_waiting_seconds_total", "Time some runnable task waited for a CPU (pressure stall information).", (s) => 0.002 + Math.max(0, s.runQueue / s.layout.cores - 0.7)),
   counter("node_pressure_irq_stalled_seconds_total", "Time every task stalled on interrupt handling.", (s) => 0.0002 * s.drivers.network),
 ];
-
-function total(values: Float64Array): number {
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) sum += values[i];
-  return sum;
-}

@@ -1,6 +1,6 @@
 /** /proc/meminfo (node_memory_*), /proc/vmstat (node_vmstat_*) and memory pressure families. */
 import type { NodeState } from "../model";
-import { type NodeFamily, counter, gauge, untypedCounter } from "./common";
+import { type NodeFamily, counter, gauge, total, untypedCounter } from "./common";
 
 const PAGE = 4096;
 const bytes = (field: string, help: string, value: (s: NodeState) => number): NodeFamily => gauge(`node_memory_${field}_bytes`, help, (s) => Math.round(value(s)));
@@ -69,9 +69,7 @@ export const memoryFamilies: NodeFamily[] = [
 
 /** Bytes per second of reads or writes over all disks (reads: 32 KiB each, writes: 16 KiB). */
 export function diskBytes(s: NodeState, ops: Float64Array): number {
-  let sum = 0;
-  for (let i = 0; i < ops.length; i++) sum += ops[i];
-  return sum * (ops === s.reads ? 32768 : 16384);
+  return total(ops) * (ops === s.reads ? 32768 : 16384);
 }
 
 export const PAGE_SIZE = PAGE;
