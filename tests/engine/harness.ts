@@ -12,6 +12,7 @@ import * as yaml from "js-yaml";
 import * as os from "os";
 import * as path from "path";
 import { LABEL_KEYS } from "../../config/labels";
+import { isPortFree } from "../../ops/ports";
 
 export const ROOT = path.resolve(__dirname, "../..");
 
@@ -219,20 +220,18 @@ export async function healthOf(env: NodeJS.ProcessEnv, containers: string[]): Pr
   return statuses;
 }
 
-/** Host ports `count` consecutive from a base that no listener holds, for a stack's portOffset. */
+/** A portOffset (a multiple of 100) at which every one of `ports` is free on loopback, other than `taken`. */
 export async function freeOffset(ports: number[], taken: Set<number> = new Set()): Promise<number> {
-  const net = await import("net");
-  const free = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const server = net.createServer();
-      server.once("error", () => resolve(false));
-      server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-    });
   // Start from the process id: runs side by side try different offsets first, and a rerun is reproducible.
   for (let offset = 20000 + (process.pid % 200) * 100; offset < 45000; offset += 100) {
     if (taken.has(offset)) continue;
-    const all = await Promise.all(ports.map((p) => free(p + offset)));
+    const all = await Promise.all(ports.map((p) => isPortFree("127.0.0.1", p + offset)));
     if (all.every(Boolean)) return offset;
   }
   throw new Error("no free port offset found");
+}
+
+/** Asserts that a command succeeded, showing its output when it did not. */
+export function expectSuccess(result: CommandResult, what = ""): void {
+  expect({ what, code: result.code, output: result.code === 0 ? "" : result.output }).toEqual({ what, code: 0, output: "" });
 }

@@ -16,6 +16,7 @@ import {
   copyProject,
   docker,
   Engine,
+  expectSuccess,
   freeOffset,
   healthOf,
   prepareEngine,
@@ -92,7 +93,7 @@ describe("the stack on a real Docker engine, driven by the Pulumi CLI", () => {
     const started = Date.now();
     const up = await p.npm("up", ["--stack", STACK_A]);
     firstUpSeconds = (Date.now() - started) / 1000;
-    expect({ code: up.code, output: up.code === 0 ? "" : up.output }).toEqual({ code: 0, output: "" });
+    expectSuccess(up);
     expect(up.stdout).toContain(`Stack ${STACK_A} is up`);
     console.log(`first up of ${STACK_A}: ${firstUpSeconds.toFixed(0)} s`);
 
@@ -131,13 +132,13 @@ describe("the stack on a real Docker engine, driven by the Pulumi CLI", () => {
     const started = Date.now();
     const again = await p.pulumi(["up", "--yes", "--stack", STACK_A]);
     console.log(`no-change up of ${STACK_A}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
-    expect({ code: again.code, output: again.code === 0 ? "" : again.output }).toEqual({ code: 0, output: "" });
+    expectSuccess(again);
     const history = await p.pulumi(["stack", "history", "--json", "--stack", STACK_A]);
     const [last] = JSON.parse(history.stdout) as { kind: string; resourceChanges?: Record<string, number> }[];
     expect(last.kind).toBe("update");
     expect(Object.keys(last.resourceChanges ?? {}).filter((k) => k !== "same")).toEqual([]);
     const preview = await p.pulumi(["preview", "--expect-no-changes", "--stack", STACK_A]);
-    expect({ code: preview.code, output: preview.code === 0 ? "" : preview.output }).toEqual({ code: 0, output: "" });
+    expectSuccess(preview);
   });
 
   live("a retention change replaces only Prometheus, and the data written before is still there", async (p, images) => {
@@ -147,14 +148,14 @@ describe("the stack on a real Docker engine, driven by the Pulumi CLI", () => {
 
     p.writeStack(STACK_A, stackConfig(images, offsetA, { prometheus: { retentionTime: "3d" } }));
     const preview = await p.pulumi(["preview", "--diff", "--json", "--stack", STACK_A]);
-    expect({ code: preview.code, output: preview.code === 0 ? "" : preview.output }).toEqual({ code: 0, output: "" });
+    expectSuccess(preview);
     const steps = (JSON.parse(preview.stdout) as { steps: { op: string; urn: string }[] }).steps.filter((s) => s.op !== "same");
     const changed = [...new Set(steps.map((s) => s.urn.split("::").pop()!))].sort();
     // The container (replaced: its command changes) and the end-of-up check that follows container ids.
     expect(changed).toEqual(["promemu-check-targets-up", "promemu-prometheus-container"]);
 
     const up = await p.npm("up", ["--stack", STACK_A]);
-    expect({ code: up.code, output: up.code === 0 ? "" : up.output }).toEqual({ code: 0, output: "" });
+    expectSuccess(up);
     const cmdline = await docker(p.env, ["inspect", "--format", "{{json .Args}}", `promemu-${STACK_A}-prometheus`]);
     expect(cmdline).toContain("--storage.tsdb.retention.time=3d");
     const old = await instantQuery(prometheus, `cpu_usage_percent{host="worker-01"} @ ${writtenAt}`);
@@ -165,7 +166,7 @@ describe("the stack on a real Docker engine, driven by the Pulumi CLI", () => {
     offsetB = await freeOffset(BASE_PORTS, new Set([offsetA]));
     p.writeStack(STACK_B, stackConfig(images, offsetB, { emulator: { sink: "remote-write", replicas: 2 } }));
     const up = await p.npm("up", ["--stack", STACK_B]);
-    expect({ code: up.code, output: up.code === 0 ? "" : up.output }).toEqual({ code: 0, output: "" });
+    expectSuccess(up);
     const a = await stackObjects(p.env, STACK_A);
     const b = await stackObjects(p.env, STACK_B);
     for (const kind of ["containers", "volumes", "networks"] as const) {
@@ -177,7 +178,7 @@ describe("the stack on a real Docker engine, driven by the Pulumi CLI", () => {
       [STACK_B, offsetB],
     ] as const) {
       const status = await p.npm("status", ["--stack", stack]);
-      expect({ stack, code: status.code, output: status.code === 0 ? "" : status.output }).toEqual({ stack, code: 0, output: "" });
+      expectSuccess(status, `status of ${stack}`);
       const series = await instantQuery(url(offset, 9090), "count(cpu_usage_percent)");
       expect(series.length).toBe(1);
     }
@@ -199,19 +200,19 @@ describe("the stack on a real Docker engine, driven by the Pulumi CLI", () => {
 
   live("logs, backup, restore (nothing lost) and restart work against the real containers", async (p) => {
     const logs = await p.npm("logs", ["--stack", STACK_A, "prometheus", "--tail", "20"]);
-    expect({ code: logs.code, output: logs.code === 0 ? "" : logs.output }).toEqual({ code: 0, output: "" });
+    expectSuccess(logs);
     expect(logs.stdout + logs.stderr).toMatch(/Server is ready to receive web requests|TSDB started/);
 
     const prometheus = url(offsetA, 9090);
     const marker = await instantQuery(prometheus, "timestamp(cpu_usage_percent{host=\"worker-01\"})");
     const markerAt = Number(marker[0].value[1]);
     const backup = await p.npm("backup", ["--stack", STACK_A]);
-    expect({ code: backup.code, output: backup.code === 0 ? "" : backup.output }).toEqual({ code: 0, output: "" });
+    expectSuccess(backup);
     const dir = /(backups\/\S+)/.exec(backup.stdout)?.[1];
     expect(dir).toBeDefined();
 
     const restore = await p.npm("restore", [dir!.replace(/[.:]$/, ""), "--stack", STACK_A, "--yes"]);
-    expect({ code: restore.code, output: restore.code === 0 ? "" : restore.output }).toEqual({ code: 0, output: "" });
+    expectSuccess(restore);
     const back = await eventually(
       async () => {
         const found = await instantQuery(prometheus, `cpu_usage_percent{host="worker-01"} @ ${markerAt}`).catch(() => []);
@@ -224,7 +225,7 @@ describe("the stack on a real Docker engine, driven by the Pulumi CLI", () => {
 
     const idBefore = await docker(p.env, ["inspect", "--format", "{{.Id}}", `promemu-${STACK_A}-emulator`]);
     const restart = await p.npm("restart", ["emulator", "--stack", STACK_A]);
-    expect({ code: restart.code, output: restart.code === 0 ? "" : restart.output }).toEqual({ code: 0, output: "" });
+    expectSuccess(restart);
     const idAfter = await docker(p.env, ["inspect", "--format", "{{.Id}}", `promemu-${STACK_A}-emulator`]);
     expect(idAfter).not.toBe(idBefore);
     expect(await healthOf(p.env, [`promemu-${STACK_A}-emulator`])).toEqual({ [`promemu-${STACK_A}-emulator`]: "healthy" });
@@ -240,12 +241,12 @@ describe("the stack on a real Docker engine, driven by the Pulumi CLI", () => {
     expect(fs.readFileSync(`${p.dir}/Pulumi.${STACK_A}.yaml`, "utf8")).not.toContain(token);
 
     const preview = await p.pulumi(["preview", "--diff", "--stack", STACK_A]);
-    expect({ code: preview.code, output: preview.code === 0 ? "" : preview.output }).toEqual({ code: 0, output: "" });
+    expectSuccess(preview);
     expect(preview.output).toContain("promemu-alertmanager-container");
     expect(preview.output).not.toContain(token);
 
     const up = await p.npm("up", ["--stack", STACK_A]);
-    expect({ code: up.code, output: up.code === 0 ? "" : up.output }).toEqual({ code: 0, output: "" });
+    expectSuccess(up);
     expect(up.output).not.toContain(token);
     const state = await p.pulumi(["stack", "export", "--stack", STACK_A]);
     expect(state.code).toBe(0);
@@ -276,12 +277,12 @@ describe("the stack on a real Docker engine, driven by the Pulumi CLI", () => {
     for (const stack of [STACK_B, STACK_A]) {
       const volumes = (await stackObjects(p.env, stack)).volumes;
       const down = await p.npm("down", ["--stack", stack]);
-      expect({ code: down.code, output: down.code === 0 ? "" : down.output }).toEqual({ code: 0, output: "" });
+      expectSuccess(down);
       const after = await stackObjects(p.env, stack);
       expect(after).toEqual({ containers: [], networks: [], volumes });
     }
     const cleanup = await p.npm("cleanup", ["--stack", STACK_B, "--yes"]);
-    expect({ code: cleanup.code, output: cleanup.code === 0 ? "" : cleanup.output }).toEqual({ code: 0, output: "" });
+    expectSuccess(cleanup);
     expect(await stackObjects(p.env, STACK_B)).toEqual({ containers: [], networks: [], volumes: [] });
   });
 });
