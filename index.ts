@@ -66,3 +66,5 @@ export const grafanaAdminUser = monitoring.grafanaAdminUser;
 export const grafanaAdminPassword = monitoring.grafanaAdminPassword;
 /** Every emulator container (`emulator.replicas`), in shard order; `containers.emulator` is the first. */
 export const emulatorContainers = monitoring.emulatorContainers;
+/** `emulator.history`: when the history starts (the live emulator goes on from there), and what its recording-rule step said. */
+export const history = monitoring.history;

@@ -5,8 +5,10 @@
  * setting held as a secret (config/settings.ts, SECRET_CAPABLE_KEYS) is passed on as a secret.
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
 import { renderAlertmanagerConfig } from "../config/alertmanager";
 import { emulatorEnvironment } from "../config/emulator";
+import { HISTORY_RULES_DIR, historyIdentity, historyLengthMs, historyRulesCommand, historyStepMs, historyWriteCommand } from "../config/history";
 import {
   MAIN_DASHBOARD_UID,
   renderDashboards,
@@ -29,11 +31,12 @@ import {
 import { renderAlertRules } from "../config/rules";
 import { hostPorts, ServiceName, Settings } from "../config/settings";
 import { Alertmanager } from "./alertmanager";
-import { Emulator } from "./emulator";
+import { buildEmulatorImage, Emulator } from "./emulator";
+import { HistoryRules } from "./history";
 import { Grafana, GRAFANA_DASHBOARDS_DIR, GRAFANA_EXTRA_DASHBOARDS_DIR } from "./grafana";
 import { physicalName, replicaName, StackIdentity } from "./naming";
 import { StackNetwork } from "./network";
-import { Prometheus, PrometheusRuleFile } from "./prometheus";
+import { Prometheus, PROMETHEUS_DATA_PATH, PROMETHEUS_USER, PrometheusRuleFile } from "./prometheus";
 import { Pushgateway } from "./pushgateway";
 import { hostUrl, ServiceImage } from "./service";
 import { StackCheck } from "./stack-check";
@@ -79,6 +82,8 @@ export class MonitoringStack extends pulumi.ComponentResource {
   /** The container name of every emulator replica, in shard order; absent without the emulator. */
   public readonly emulatorContainers?: pulumi.Output<string>[];
   public readonly check: StackCheck;
+  /** `emulator.history`: the start of the history, and what the recording-rule step said; absent without one. */
+  public readonly history?: { readonly since: pulumi.Output<string>; readonly rules: pulumi.Output<string> };
   public readonly urls: StackUrls;
   public readonly containers: Partial<Record<ServiceName, pulumi.Output<string>>>;
   public readonly volumes: Partial<Record<ServiceName, pulumi.Output<string>>>;
@@ -134,6 +139,13 @@ export class MonitoringStack extends pulumi.ComponentResource {
       ...(emulator.enabled ? { emulator: emulatorAddresses, exporters: exporterJobs(args.exporterProfiles ?? [], emulatorAddresses) } : {}),
     };
     const extraRules = args.extraRuleFiles ?? [];
+    // Built before Prometheus: the history, written before Prometheus starts, runs from it too.
+    const emulatorImage = emulator.enabled
+      ? buildEmulatorImage(this, `${name}-emulator-image`, { ...id, context: args.emulatorContext, nodeImage: emulator.nodeImage, prometheusImage: settings.prometheus.image })
+      : undefined;
+    const historyLength = historyLengthMs(settings);
+    const historyCommand = { settings, ...id, dataPath: PROMETHEUS_DATA_PATH };
+    const alertRules = renderAlertRules(settings);
     this.prometheus = new Prometheus(
       `${name}-prometheus`,
       {
@@ -144,7 +156,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
           "prometheus",
           renderPrometheusConfig({ settings, stack: args.stack, targets, ruleFiles: [RULE_FILE, ...extraRules.map((r) => extraRuleFile(r.fileName))] }),
         ),
-        rules: renderAlertRules(settings),
+        rules: alertRules,
         extraRules,
         retentionTime: settings.prometheus.retentionTime,
         retentionSize: settings.prometheus.retentionSize,
@@ -152,9 +164,42 @@ export class MonitoringStack extends pulumi.ComponentResource {
         corsOrigin: corsOriginPattern([url(ports.prometheus!), ...(ports.grafana ? [url(ports.grafana)] : [])]),
         remoteWriteReceiver: remoteWrite,
         startAfter: [this.pushgateway.container, ...(this.alertmanager ? [this.alertmanager.container] : [])],
+        history:
+          emulatorImage && historyLength !== undefined
+            ? {
+                image: emulatorImage.id,
+                lengthMs: historyLength,
+                stepMs: historyStepMs(settings),
+                identity: historyIdentity(historyCommand),
+                command: historyWriteCommand(historyCommand),
+              }
+            : undefined,
       },
       { parent: this },
     );
+    const history = this.prometheus.history;
+    if (history && emulatorImage) {
+      const ruleFiles = [
+        { name: path.posix.basename(RULE_FILE), content: alertRules },
+        ...extraRules.map((r) => ({ name: r.fileName, content: r.content })),
+      ];
+      const rules = new HistoryRules(
+        `${name}-history`,
+        {
+          ...id,
+          image: emulatorImage.id,
+          volume: this.prometheus.volume.name,
+          dataPath: PROMETHEUS_DATA_PATH,
+          user: PROMETHEUS_USER,
+          network: this.network.name,
+          command: historyRulesCommand(settings, PROMETHEUS_DATA_PATH, `http://${internal("prometheus")}`, ruleFiles.map((f) => f.name)),
+          ruleFiles: ruleFiles.map((f) => ({ path: `${HISTORY_RULES_DIR}/${f.name}`, content: f.content })),
+          prometheus: this.prometheus.container,
+        },
+        { parent: this },
+      );
+      this.history = { since: history.written, rules: rules.done };
+    }
 
     if (settings.grafana.enabled) {
       const dashboards = renderDashboards(settings);
@@ -194,9 +239,12 @@ export class MonitoringStack extends pulumi.ComponentResource {
           network: this.network.name,
           bindAddress: settings.bindAddress,
           hostPort: ports.emulator!,
-          context: args.emulatorContext,
-          nodeImage: settings.emulator.nodeImage,
-          environments: emulatorAddresses.map((_, i) => secretIf("emulator", emulatorEnvironment({ settings, ...id, ...sinkUrls, replica: i + 1 }))),
+          image: emulatorImage!,
+          // With a history, every replica goes on from its start (PROMEMU_START_AT).
+          environments: emulatorAddresses.map((_, i) => {
+            const environment = (startAt?: string) => secretIf("emulator", emulatorEnvironment({ settings, ...id, ...sinkUrls, replica: i + 1, startAt }));
+            return history ? history.startAt.apply((startAt) => pulumi.output(environment(startAt))) : environment();
+          }),
           // After the service it sends to is healthy, so that its first cycle is not a failure.
           startAfter: [remoteWrite ? this.prometheus.container : this.pushgateway.container],
         },
@@ -245,6 +293,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
       grafanaAdminUser: this.grafanaAdminUser,
       grafanaAdminPassword: this.grafanaAdminPassword,
       emulatorContainers: this.emulatorContainers,
+      history: this.history,
     });
   }
 }

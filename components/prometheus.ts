@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { History, HistoryArgs } from "./history";
 import { StatefulService, StatefulServiceArgs } from "./service";
 
 export const PROMETHEUS_CONFIG_PATH = "/etc/prometheus/prometheus.yml";
@@ -6,6 +7,8 @@ export const PROMETHEUS_RULES_PATH = "/etc/prometheus/rules/promemu-alerts.yml";
 export const PROMETHEUS_DATA_PATH = "/prometheus";
 /** Where the user's extra rule files go (config/prometheus.ts EXTRA_RULES_DIR, relative to the config file). */
 export const PROMETHEUS_EXTRA_RULES_DIR = "/etc/prometheus/rules/extra";
+/** The user of the official Prometheus images (nobody), who owns PROMETHEUS_DATA_PATH; the local images keep it. */
+export const PROMETHEUS_USER = "65534:65534";
 
 /** One of the user's rule files: its name in PROMETHEUS_EXTRA_RULES_DIR and its content. */
 export interface PrometheusRuleFile {
@@ -28,17 +31,31 @@ export interface PrometheusArgs extends StatefulServiceArgs {
   readonly corsOrigin: string;
   /** Accept samples on /api/v1/write (`--web.enable-remote-write-receiver`): only for an emulator on remote write. */
   readonly remoteWriteReceiver?: boolean;
+  /** `emulator.history`: the past written into the data volume before Prometheus first starts (components/history.ts). */
+  readonly history?: Omit<HistoryArgs, "volume" | "dataPath" | "user" | "project" | "stack">;
 }
 
 /** Scrapes the stack, stores the series on its volume and evaluates the alert rules. */
 export class Prometheus extends StatefulService {
+  /** The history written into the volume before the start, with `history`. */
+  public readonly history?: History;
+
   constructor(name: string, args: PrometheusArgs, opts?: pulumi.ComponentResourceOptions) {
+    let history: History | undefined;
     super(
       "promemu:index:Prometheus",
       name,
       "prometheus",
       args,
-      () => ({
+      (self, volume) => {
+        if (args.history) {
+          history = new History(
+            `${name}-history`,
+            { ...args.history, project: args.project, stack: args.stack, volume, dataPath: PROMETHEUS_DATA_PATH, user: PROMETHEUS_USER },
+            { parent: self },
+          );
+        }
+        return {
         command: [
           `--config.file=${PROMETHEUS_CONFIG_PATH}`,
           `--storage.tsdb.path=${PROMETHEUS_DATA_PATH}`,
@@ -62,8 +79,13 @@ export class Prometheus extends StatefulService {
           ...(args.extraRules ?? []).map((r) => ({ file: `${PROMETHEUS_EXTRA_RULES_DIR}/${r.fileName}`, content: r.content })),
         ],
         dataPath: PROMETHEUS_DATA_PATH,
-      }),
+        // Created only once the history is in the volume (and not at all when writing it failed).
+        startAfter: history ? [history.container] : [],
+        labels: history ? [{ label: "io.promemu.history-start", value: history.written }] : [],
+        };
+      },
       opts,
     );
+    this.history = history;
   }
 }

@@ -51,6 +51,10 @@ export interface ContainerSpec {
    * one, and N published ports would be N more ports to keep free beside every other stack's (portOffset).
    */
   readonly replica?: number;
+  /** Labels beside the stack's own (project, stack, component). */
+  readonly labels?: pulumi.Input<docker.types.input.ContainerLabel>[];
+  /** Resources that must exist before this container is created, besides the service's `startAfter`. */
+  readonly startAfter?: pulumi.Input<pulumi.Resource>[];
 }
 
 /**
@@ -89,7 +93,7 @@ export function serviceContainer(
       envs: spec.envs,
       hostname: alias,
       restart: "unless-stopped",
-      labels: dockerLabels(args, service),
+      labels: [...dockerLabels(args, service), ...(spec.labels ?? [])],
       networksAdvanced: [{ name: args.network, aliases: [alias] }],
       ports: replica === 1 ? [{ internal: CONTAINER_PORTS[service], external: args.hostPort, ip: args.bindAddress, protocol: "tcp" }] : undefined,
       volumes: spec.data ? [{ volumeName: spec.data.volume, containerPath: spec.data.path }] : undefined,
@@ -101,7 +105,7 @@ export function serviceContainer(
     },
     {
       parent,
-      dependsOn: args.startAfter,
+      dependsOn: [...(args.startAfter ?? []), ...(spec.startAfter ?? [])],
       // Fixed names and host ports: the old container must be gone before its replacement can start.
       deleteBeforeReplace: true,
       // Health check edits were once silently ignored by the provider; force a replacement instead.
@@ -124,8 +128,9 @@ export type StatefulContainerSpec = Omit<ContainerSpec, "image" | "data"> & {
 
 /**
  * A service run from a pinned image with its data on a named volume: the image, the volume and
- * the container are its children. `spec` is called once the component exists, so that it can declare
- * further children (e.g. a generated password) with the component as their parent.
+ * the container are its children. `spec` is called once the component and its volume exist, so that it can
+ * declare further children (e.g. a generated password, or what fills the volume before the service starts)
+ * with the component as their parent.
  */
 export abstract class StatefulService extends pulumi.ComponentResource {
   public readonly image: ServiceImage;
@@ -138,14 +143,14 @@ export abstract class StatefulService extends pulumi.ComponentResource {
     name: string,
     service: ServiceName,
     args: StatefulServiceArgs,
-    spec: (self: pulumi.ComponentResource) => StatefulContainerSpec,
+    spec: (self: pulumi.ComponentResource, volume: pulumi.Output<string>) => StatefulContainerSpec,
     opts?: pulumi.ComponentResourceOptions,
   ) {
     super(type, name, {}, opts);
-    const { dataPath, ...container } = spec(this);
     const image = pullImage(this, name, args.image);
     this.image = { ref: args.image, id: image.imageId };
     this.volume = dataVolume(this, name, service, args);
+    const { dataPath, ...container } = spec(this, this.volume.name);
     this.container = serviceContainer(this, name, service, args, {
       ...container,
       image: image.imageId,

@@ -2,6 +2,7 @@
  * The emulator container is configured only through its environment (PROMEMU_*): this is that
  * environment, so the live tests can run the emulator exactly as the container does.
  */
+import { shardOwner } from "../emulator/src/sinks/grouping";
 import { CONTAINER_PORTS } from "./health";
 import type { Settings } from "./settings";
 
@@ -23,6 +24,8 @@ export interface EmulatorEnvironmentArgs {
   remoteWriteUrl?: string;
   /** Which of the `emulator.replicas` containers this is, 1-based; 1 when absent. */
   replica?: number;
+  /** With `emulator.history`: the history's start (RFC 3339), scenario time 0 of the live run. */
+  startAt?: string;
 }
 
 /**
@@ -32,14 +35,14 @@ export interface EmulatorEnvironmentArgs {
  * emulator's own default does for shards), so that no replica cleans up another's Pushgateway groups. One replica
  * runs the whole fleet with neither, as before replicas existed.
  */
-export function emulatorEnvironment({ settings, project, stack, pushgatewayUrl, remoteWriteUrl, replica = 1 }: EmulatorEnvironmentArgs): Record<string, string> {
+export function emulatorEnvironment({ settings, project, stack, pushgatewayUrl, remoteWriteUrl, replica = 1, startAt }: EmulatorEnvironmentArgs): Record<string, string> {
   const emulator = settings.emulator;
   if (!Number.isInteger(replica) || replica < 1 || replica > emulator.replicas) {
     throw new Error(`emulatorEnvironment: replica ${replica} is not one of 1..${emulator.replicas}`);
   }
   if (emulator.sink === "remote-write" && !remoteWriteUrl) throw new Error("emulatorEnvironment: emulator.sink is remote-write but no remoteWriteUrl was given");
   const sharded = emulator.replicas > 1;
-  const owner = emulatorOwner(project, stack) + (sharded ? `-${replica}-of-${emulator.replicas}` : "");
+  const owner = shardOwner(emulatorOwner(project, stack), replica, emulator.replicas);
   return {
     PROMEMU_SCENARIO: emulator.scenario,
     ...(emulator.sink === "remote-write" ? { PROMEMU_REMOTE_WRITE_URL: remoteWriteUrl! } : { PROMEMU_PUSHGATEWAY_URL: pushgatewayUrl }),
@@ -53,6 +56,7 @@ export function emulatorEnvironment({ settings, project, stack, pushgatewayUrl, 
     PROMEMU_STATUS_INTERVAL: "60s",
     ...(sharded ? { PROMEMU_SHARD: `${replica}/${emulator.replicas}` } : {}),
     ...(emulator.maxSeries === undefined ? {} : { PROMEMU_MAX_SERIES: String(emulator.maxSeries) }),
+    ...(startAt === undefined ? {} : { PROMEMU_START_AT: startAt }),
   };
 }
 

@@ -212,6 +212,11 @@ export const SettingsSchema = z
         pushInterval: duration("emulator.pushInterval")
           .default("15s")
           .describe("How often the emulator pushes to the Pushgateway (or sends with remote write)."),
+        history: duration("emulator.history")
+          .optional()
+          .describe(
+            "How much past of the scenario Prometheus holds from the first up (e.g. `7d`): written as TSDB blocks into its empty data volume before it starts, recording rules evaluated over it once it runs, and the live emulator goes on from there (docs/emulator.md, History). Written once per volume; at most `prometheus.retentionTime`; needs `emulator.speed` 1.",
+          ),
         seed: z.number().int().min(0).max(4294967295).default(42).describe("Random seed: the same seed plays the same series."),
         speed: z.number().positive().max(1000).default(1).describe("Scenario time runs this many times faster than the wall clock."),
         port: port(9464, "the emulator's health and metrics endpoint"),
@@ -354,6 +359,7 @@ export function parseSettings(raw: Record<string, unknown>, source: string, proj
     issues.push(`${project}:prometheus.scrapeInterval/evaluationInterval: must be longer than 0s`);
   }
   issues.push(...emulatorIssues(settings.emulator, project));
+  issues.push(...historyIssues(settings, project));
   if (issues.length) throw new ConfigError(source, issues);
   return settings;
 }
@@ -379,6 +385,23 @@ function emulatorIssues(emulator: Settings["emulator"], project: string): string
     if ((err as Error).name !== "UsageError") throw err;
     return [`${project}:emulator.set: ${(err as Error).message}`];
   }
+}
+
+/**
+ * A history must fit in what Prometheus keeps (an older one would be deleted on load), and the live emulator must
+ * run on the wall clock: at another speed its scenario time would leave the history's behind at once.
+ */
+function historyIssues(settings: Settings, project: string): string[] {
+  const { history, speed, enabled } = settings.emulator;
+  if (history === undefined) return [];
+  const ms = parseDuration(history)!;
+  const retention = parseDuration(settings.prometheus.retentionTime)!;
+  const issues: string[] = [];
+  if (ms === 0) issues.push(`${project}:emulator.history: must be longer than 0s (leave it unset for no history)`);
+  if (ms > retention) issues.push(`${project}:emulator.history: ${history} is longer than prometheus.retentionTime (${settings.prometheus.retentionTime}); Prometheus would delete the older part at once`);
+  if (speed !== 1) issues.push(`${project}:emulator.history: needs emulator.speed 1 (it is ${speed}): the live run must go on at the pace the history was written`);
+  if (!enabled) issues.push(`${project}:emulator.history: needs emulator.enabled (the emulator writes the history and goes on from it)`);
+  return issues;
 }
 
 /**

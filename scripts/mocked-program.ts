@@ -52,6 +52,9 @@ function replaceSecrets(value: unknown, replace: (secret: unknown) => unknown): 
 
 export const maskSecrets = (value: unknown) => replaceSecrets(value, () => SECRET_MASK);
 
+/** The time a mocked command that prints one prints. */
+export const MOCK_TIME = "2026-01-01T00:00:00.000Z";
+
 /** A deterministic `sha256:<64 hex>` for a mock, derived from what the real value depends on. */
 const fakeDigest = (...parts: unknown[]) => createHash("sha256").update(JSON.stringify(parts)).digest("hex");
 
@@ -71,8 +74,13 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
       // Not pushed (skipPush): the provider sets repoDigest to the built image's id, and imageName to the input.
       return { imageName: inputs.imageName, repoDigest: `sha256:${fakeDigest("build", inputs.imageName, inputs.build)}` };
     case "command:local:Command":
-      // What the command prints; a generated password is 24 base64url characters.
+      // What the command prints: a time (the history's start) for a command printing an ISO time, else a generated
+      // password's 24 base64url characters.
+      if (String(inputs.create).includes("toISOString")) return { stdout: MOCK_TIME, stderr: "" };
       return { stdout: createHash("sha256").update(name).digest("base64url").slice(0, 24), stderr: "" };
+    case "docker:index/container:Container":
+      // A container run to its end (attach): it ended well and wrote nothing.
+      return inputs.attach ? { exitCode: 0, containerLogs: "" } : {};
     default:
       return {};
   }
@@ -128,13 +136,16 @@ export async function runProgramUnderMocks(options: {
   stack: string;
   config: StackConfig;
   program: () => Promise<Record<string, unknown>> | Record<string, unknown>;
+  /** Outputs that replace the mocked provider's for some resources (e.g. a task that failed). */
+  outputs?: (type: string, name: string, inputs: Record<string, unknown>) => Record<string, unknown> | undefined;
 }): Promise<ProgramRun> {
   const records = new Map<string, RecordedResource>();
   await pulumi.runtime.setMocks(
     {
       newResource: (args: pulumi.runtime.MockResourceArgs) => {
         const inputs = args.inputs as Record<string, unknown>;
-        return { id: `${args.name}-id`, state: { ...inputs, ...computedOutputs(args.type, args.name, inputs) } };
+        const outputs = options.outputs?.(args.type, args.name, inputs) ?? computedOutputs(args.type, args.name, inputs);
+        return { id: `${args.name}-id`, state: { ...inputs, ...outputs } };
       },
       call: () => ({}),
     },

@@ -1,5 +1,5 @@
 /**
- * The `promemu` command: list, validate, run, check, backfill. Bad input exits 2 with a one-paragraph message and no
+ * The `promemu` command: list, validate, run, check, backfill, history. Bad input exits 2 with a one-paragraph message and no
  * stack trace; `bin/promemu.js` calls main() and sets the exit code.
  */
 import * as fs from "fs";
@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from "commander";
 import { UsageError } from "./errors";
 import { addBackfillCommand } from "./cli/backfill";
 import { addCheckCommand } from "./cli/check";
+import { addHistoryCommand } from "./cli/history";
 import { MAX_SERIES_HINT, type RawRunOptions, type RunOptions, parseRunOptions, parseWhole } from "./cli/options";
 import { guardOutput } from "./cli/output";
 import { runCommand } from "./cli/run";
@@ -153,6 +154,7 @@ export function buildProgram(out: (text: string) => void, terminal: Terminal, ex
 
   addCheckCommand(program, out, terminal, exit);
   addBackfillCommand(program, terminal, exit);
+  addHistoryCommand(program, terminal, exit);
   return program;
 }
 

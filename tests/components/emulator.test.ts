@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { Emulator } from "../../components/emulator";
+import { buildEmulatorImage, Emulator } from "../../components/emulator";
 import { declareUnderMocks, expectServiceContainer, named, serviceBase } from "../support/program";
 
 describe("Emulator", () => {
@@ -9,11 +10,18 @@ describe("Emulator", () => {
   beforeAll(async () => {
     run = await declareUnderMocks(() => {
       const pushgateway = new docker.Network("pushgateway-gate", { name: "gate" });
+      const stack = new pulumi.ComponentResource("promemu:index:MonitoringStack", "stk");
+      const image = buildEmulatorImage(stack, "stk-emulator-image", {
+        project: serviceBase.project,
+        stack: serviceBase.stack,
+        context,
+        nodeImage: "promemu-local/node:20.20.2-debian12",
+        prometheusImage: "promemu-local/prometheus:2.42.0-debian12",
+      });
       const emulator = new Emulator("emu", {
         ...serviceBase,
         hostPort: 19464,
-        context,
-        nodeImage: "promemu-local/node:20.20.2-debian12",
+        image,
         environments: [{ PROMEMU_SCENARIO: "default", PROMEMU_LISTEN: ":9464", PROMEMU_SEED: "7" }],
         startAfter: [pushgateway],
       });
@@ -21,11 +29,11 @@ describe("Emulator", () => {
     });
   });
 
-  it("builds a local image from emulator/Dockerfile on the given base, offline, and never pushes it", () => {
+  it("builds a local image from emulator/Dockerfile on the given bases, offline, and never pushes it", () => {
     expect(named(run, "emu").type).toBe("promemu:index:Emulator");
-    expect(named(run, "emu-image")).toMatchObject({
+    expect(named(run, "stk-emulator-image")).toMatchObject({
       type: "docker:index/image:Image",
-      parent: "emu",
+      parent: "stk",
       inputs: {
         imageName: "promemu-test-emulator:local",
         skipPush: true,
@@ -34,7 +42,7 @@ describe("Emulator", () => {
           dockerfile: path.join(context, "Dockerfile"),
           builderVersion: "BuilderV1",
           network: "none",
-          args: { NODE_IMAGE: "promemu-local/node:20.20.2-debian12" },
+          args: { NODE_IMAGE: "promemu-local/node:20.20.2-debian12", PROMETHEUS_IMAGE: "promemu-local/prometheus:2.42.0-debian12" },
         },
       },
     });
@@ -69,11 +77,18 @@ describe("Emulator with three replicas", () => {
   beforeAll(async () => {
     run = await declareUnderMocks(() => {
       const gate = new docker.Network("gate", { name: "gate" });
+      const stack = new pulumi.ComponentResource("promemu:index:MonitoringStack", "stk");
+      const image = buildEmulatorImage(stack, "stk-emulator-image", {
+        project: serviceBase.project,
+        stack: serviceBase.stack,
+        context,
+        nodeImage: "promemu-local/node:20.20.2-debian12",
+        prometheusImage: "promemu-local/prometheus:2.42.0-debian12",
+      });
       const emulator = new Emulator("emu", {
         ...serviceBase,
         hostPort: 19464,
-        context,
-        nodeImage: "promemu-local/node:20.20.2-debian12",
+        image,
         environments: [1, 2, 3].map((k) => ({ PROMEMU_SHARD: `${k}/3` })),
         startAfter: [gate],
       });

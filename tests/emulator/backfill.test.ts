@@ -7,7 +7,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { writeBackfill } from "../../emulator/src/backfill/openmetrics";
+import { processShardOf } from "../../emulator/src/scenario/shard";
+import { type PushedLabels, writeBackfill } from "../../emulator/src/backfill/openmetrics";
 import { parseTime } from "../../emulator/src/backfill/time";
 import { parseBackfillOptions } from "../../emulator/src/cli/backfill";
 import { parseRunOptions } from "../../emulator/src/cli/options";
@@ -56,7 +57,7 @@ function rendered(engine: Engine): Map<string, number> {
   return new Map(parseLines(renderText(engine.headers, engine.hosts).text).map((l) => [key(l.name, l.labels), l.value]));
 }
 
-function backfillText(scenario: CompiledScenario, durationMs: number, pushed = { job: "promemu", owner: "promemu-test", shards: 1 }): string {
+function backfillText(scenario: CompiledScenario, durationMs: number, pushed: PushedLabels = { sink: "pushgateway", job: "promemu", owner: "promemu-test", shards: 1 }): string {
   const parts: string[] = [];
   writeBackfill(scenario, { seed: SEED, durationMs, stepMs: STEP, epochMs: T0, pushed }, (chunk) => parts.push(chunk));
   return parts.join("");
@@ -87,8 +88,24 @@ describe("the OpenMetrics a backfill writes", () => {
   it("labels pushed hosts as Prometheus stores them after scraping the Pushgateway: pushed labels plus the grouping key", () => {
     const sample = lines.find((l) => l.name === "cpu_usage_percent" && l.labels.includes('host="worker-01"'))!;
     expect(sample.labels).toMatch(/^job="promemu",promemu_owner="promemu-test",promemu_shard="0",host="worker-01",role="worker"/);
-    const twoShards = parseLines(backfillText(scenario, STEP, { job: "promemu", owner: "o", shards: 2 }));
+    const twoShards = parseLines(backfillText(scenario, STEP, { sink: "pushgateway", job: "promemu", owner: "o", shards: 2 }));
     expect(new Set(twoShards.map((l) => /promemu_shard="(\d)"/.exec(l.labels)![1]))).toEqual(new Set(["0", "1"]));
+  });
+
+  it("labels each host with the owner of the replica that runs it (run --shard k/n), and remote-written hosts with their own labels only", () => {
+    const split = parseLines(backfillText(scenario, STEP, { sink: "pushgateway", job: "promemu", owner: "o", replicas: 3 }));
+    const owners = new Map<string, string>();
+    for (const line of split) owners.set(/host="([^"]+)"/.exec(line.labels)![1], /promemu_owner="([^"]+)"/.exec(line.labels)![1]);
+    expect(owners.size).toBe(scenario.hosts.length);
+    for (const [host, owner] of owners) expect([host, owner]).toEqual([host, `o-${processShardOf(host, 3)}-of-3`]);
+    expect(new Set(owners.values()).size).toBeGreaterThan(1);
+
+    const remote = parseLines(backfillText(scenario, STEP, { sink: "remote-write" }));
+    const pushgateway = parseLines(backfillText(scenario, STEP));
+    expect(remote).toHaveLength(pushgateway.length);
+    const sample = remote.find((l) => l.name === "cpu_usage_percent" && l.labels.includes('host="worker-01"'))!;
+    expect(sample.labels).toMatch(/^host="worker-01",role="worker"/);
+    expect(remote.some((l) => /\b(job|promemu_owner|promemu_shard)=/.test(l.labels))).toBe(false);
   });
 
   it("has the engine's values at each timestamp, counters going on without reset", () => {
@@ -109,14 +126,14 @@ describe("the OpenMetrics a backfill writes", () => {
   it("split into files at multiples of a span: each # EOF-terminated, together the unsplit samples", () => {
     const parts: string[][] = [[]];
     // From 23:00: the files cover 23:00-24:00, 00:00-01:00 and 01:00-01:30.
-    writeBackfill(scenario, { seed: SEED, durationMs: 150 * 60_000, stepMs: STEP, epochMs: T0 - 3_600_000, pushed: { job: "promemu", owner: "promemu-test", shards: 1 }, split: { everyMs: 3_600_000, next: () => parts.push([]) } }, (chunk) => parts.at(-1)!.push(chunk));
+    writeBackfill(scenario, { seed: SEED, durationMs: 150 * 60_000, stepMs: STEP, epochMs: T0 - 3_600_000, pushed: { sink: "pushgateway", job: "promemu", owner: "promemu-test", shards: 1 }, split: { everyMs: 3_600_000, next: () => parts.push([]) } }, (chunk) => parts.at(-1)!.push(chunk));
     const files = parts.map((p) => p.join(""));
     expect(files).toHaveLength(3);
     for (const file of files) expect(file.endsWith("\n# EOF\n")).toBe(true);
     const stamps = files.map((file) => parseLines(file).map((l) => l.timestampMs!));
     expect([Math.min(...stamps[1]), Math.max(...stamps[1])]).toEqual([T0, T0 + 3_600_000 - STEP]);
     const whole: string[] = [];
-    writeBackfill(scenario, { seed: SEED, durationMs: 150 * 60_000, stepMs: STEP, epochMs: T0 - 3_600_000, pushed: { job: "promemu", owner: "promemu-test", shards: 1 } }, (chunk) => whole.push(chunk));
+    writeBackfill(scenario, { seed: SEED, durationMs: 150 * 60_000, stepMs: STEP, epochMs: T0 - 3_600_000, pushed: { sink: "pushgateway", job: "promemu", owner: "promemu-test", shards: 1 } }, (chunk) => whole.push(chunk));
     expect(files.map((f) => f.replace("# EOF\n", "")).join("") + "# EOF\n").toBe(whole.join(""));
   });
 
@@ -178,7 +195,7 @@ describe("continuity: the live run started at the backfill's --from goes on from
 
 describe("promemu backfill options", () => {
   const now = Date.UTC(2026, 10, 27, 12);
-  const raw = { scenario: "default", set: [], seed: "42", to: "now", out: os.tmpdir(), format: "openmetrics", step: "15s", job: "promemu", shards: "auto" };
+  const raw = { scenario: "default", set: [], seed: "42", to: "now", out: os.tmpdir(), format: "openmetrics", sink: "pushgateway", step: "15s", job: "promemu", shards: "auto" };
 
   it("takes RFC 3339, now and durations before now", () => {
     expect(parseTime("now", now)).toBe(now);

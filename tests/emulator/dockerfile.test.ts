@@ -4,6 +4,7 @@
  * locally present base image), the host's node_modules as the only source of dependencies, and only
  * files that exist and that .dockerignore lets through. tests/local-images/ builds it on a real engine.
  */
+import { SettingsSchema } from "../../config/settings";
 import * as fs from "fs";
 import * as path from "path";
 import { CONTAINER_PORTS, HEALTH_TIMING, healthUrl } from "../../config/health";
@@ -18,7 +19,7 @@ const instructions = dockerfile
   .map((l) => l.trim())
   .filter((l) => l && !l.startsWith("#"));
 const stages = instructions.reduce<string[][]>((acc, line) => (line.startsWith("FROM ") ? [...acc, [line]] : (acc.length && acc[acc.length - 1].push(line), acc)), []);
-const buildStage = stages[0];
+const buildStage = stages.find((stage) => / AS build$/.test(stage[0]))!;
 const finalStage = stages[stages.length - 1];
 const runLines = instructions.filter((l) => l.startsWith("RUN "));
 const ignored = fs
@@ -51,7 +52,18 @@ describe("emulator/Dockerfile", () => {
     expect(arg).toMatch(/^node:26\.\d+\.\d+-alpine3\.\d+$/);
     // The ARG comes before the first FROM, so that every FROM can use it.
     expect(instructions.findIndex((l) => l.startsWith("ARG NODE_IMAGE="))).toBeLessThan(instructions.findIndex((l) => l.startsWith("FROM ")));
-    for (const stage of stages) expect(stage[0]).toMatch(/^FROM \$\{NODE_IMAGE\}/);
+    const nodeStages = stages.filter((stage) => !/ AS promtool$/.test(stage[0]));
+    expect(nodeStages.length).toBeGreaterThanOrEqual(2);
+    for (const stage of nodeStages) expect(stage[0]).toMatch(/^FROM \$\{NODE_IMAGE\}/);
+  });
+
+  it("takes promtool from the Prometheus image given as PROMETHEUS_IMAGE (pinned, by default the stack's), into the final image", () => {
+    const arg = /^ARG PROMETHEUS_IMAGE=(\S+)$/m.exec(dockerfile)![1];
+    expect(arg).toMatch(/^prom\/prometheus:v\d+\.\d+\.\d+$/);
+    expect(arg).toBe(SettingsSchema.parse({}).prometheus.image);
+    expect(instructions.findIndex((l) => l.startsWith("ARG PROMETHEUS_IMAGE="))).toBeLessThan(instructions.findIndex((l) => l.startsWith("FROM ")));
+    expect(instructions).toContain("FROM ${PROMETHEUS_IMAGE} AS promtool");
+    expect(finalStage).toContain("COPY --from=promtool /bin/promtool /usr/local/bin/promtool");
   });
 
   it("fetches nothing while it builds: no RUN line installs or downloads", () => {

@@ -281,7 +281,7 @@ describeWithDaemon()("local stand-in images on a real Docker engine", () => {
     emulatorImage = `${PREFIX}-emulator:local`;
     const build = await run(
       "docker",
-      ["build", "--network", "none", "--build-arg", `NODE_IMAGE=${images.PROMEMU_IMAGE_NODE}`, "-t", emulatorImage, "emulator"],
+      ["build", "--network", "none", "--build-arg", `NODE_IMAGE=${images.PROMEMU_IMAGE_NODE}`, "--build-arg", `PROMETHEUS_IMAGE=${images.PROMEMU_IMAGE_PROMETHEUS}`, "-t", emulatorImage, "emulator"],
       { env: { ...ENV, DOCKER_BUILDKIT: "0" }, timeoutMs: 900_000 },
     );
     if (build.code !== 0) throw new Error(`docker build of emulator/ failed:\n${build.output.slice(-4000)}`);
@@ -296,6 +296,8 @@ describeWithDaemon()("local stand-in images on a real Docker engine", () => {
     containers.push(name);
     await waitHealthy(name, 90_000);
     expect(await docker(["exec", name, "id", "-u"])).toBe("1000");
+    // promtool from the Prometheus image runs on this base (backfill --format blocks, history).
+    expect(await docker(["exec", name, "promtool", "--version"])).toMatch(/^promtool, version \d/);
     const health = JSON.parse(await docker(["inspect", "--format", "{{json .Config.Healthcheck}}", name]));
     expect(health.Test.join(" ")).toContain(`wget -q --spider ${healthUrl("emulator")}`);
     // It pushes to the Pushgateway by alias.

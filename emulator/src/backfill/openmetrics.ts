@@ -8,8 +8,10 @@
  *   (`<host>:<port>`), and its `up` series (0 while the exporter is down);
  * - a pushed host (default, hosts-load-with-peaks) as Prometheus stores it after scraping the
  *   Pushgateway with `honor_labels: true`: the pushed labels plus the group's grouping key, `job`,
- *   `promemu_owner` and `promemu_shard` (the Pushgateway's empty `instance` is no label). Without
- *   `pushed`, pushed hosts are left out (the offline check only reads exporter hosts).
+ *   `promemu_owner` and `promemu_shard` (the Pushgateway's empty `instance` is no label); with
+ *   `replicas`, each host under the owner and groups of the replica (`--shard k/n`) that runs it;
+ * - a pushed host sent with remote write: its own labels, as the sink sends them. Without `pushed`,
+ *   pushed hosts are left out (the offline check only reads exporter hosts).
  *
  * Samples are written time step by time step, so each series' samples are in time order, and are
  * handed to `write` in chunks of about 64 KB: memory does not grow with the range played.
@@ -18,19 +20,34 @@ import { Engine, DEFAULT_EPOCH_MS } from "../engine/engine";
 import type { HostRuntime } from "../engine/host";
 import { labelText } from "../exposition/text";
 import type { CompiledScenario } from "../model/types";
-import { OWNER_LABEL, SHARD_LABEL, shardOf } from "../sinks/grouping";
+import { processShardOf } from "../scenario/shard";
+import { OWNER_LABEL, SHARD_LABEL, autoShardCount, shardOf, shardOwner } from "../sinks/grouping";
 
-/** The grouping key of the pushes whose scrapes the backfill stands for (as `promemu run` pushes). */
-export interface PushedLabels {
-  job: string;
-  owner: string;
-  shards: number;
-}
+/** How the live run sends pushed hosts: what decides their labels in Prometheus. */
+export type PushedLabels =
+  | {
+      sink: "pushgateway";
+      /** The grouping key of the pushes whose scrapes the backfill stands for (as `promemu run` pushes). */
+      job: string;
+      owner: string;
+      /** Groups per emulator; undefined: as `run` chooses from its host count. */
+      shards?: number;
+      /** Emulators splitting the fleet (`--shard k/n`, owner `<owner>-k-of-n`); default 1. */
+      replicas?: number;
+    }
+  | { sink: "remote-write" };
 
 export interface BackfillOptions {
   seed: number;
   /** Scenario time to play (ms): samples at 0, step, 2 x step, ... while below it (the end is excluded). */
   durationMs: number;
+  /** Scenario time of the first sample written (default 0): the engine plays up to it first, writing nothing. */
+  startMs?: number;
+  /**
+   * The engine to play (same scenario, seed and epoch), left where the range ends: a later call with `startMs` at
+   * that end goes on from it instead of playing the past again. A new one when absent.
+   */
+  engine?: Engine;
   /** Time between two samples of a series, as a scrape interval (ms). */
   stepMs: number;
   /** Before this scenario time (ms), samples only every `historyStepMs`: a day of history at little cost. */
@@ -57,21 +74,29 @@ const CHUNK = 64 * 1024;
 export function writeBackfill(scenario: CompiledScenario, options: BackfillOptions, write: (chunk: string) => void): number {
   const epochMs = options.epochMs ?? DEFAULT_EPOCH_MS;
   if (!(options.stepMs > 0)) throw new Error(`backfill step must be above 0 (got ${options.stepMs})`);
-  const engine = new Engine(scenario, { seed: options.seed, epochMs });
+  const engine = options.engine ?? new Engine(scenario, { seed: options.seed, epochMs });
   const exporters = engine.hosts.filter((h) => h.def.shape.exporter);
   const pushed = options.pushed ? engine.hosts.filter((h) => !h.def.shape.exporter) : [];
   // Each pushed host's label text with its grouping key in front, built once.
   const pushedLabels = new Map<HostRuntime, string>();
-  if (options.pushed) {
-    const { job, owner, shards } = options.pushed;
+  if (options.pushed?.sink === "pushgateway") {
+    const { job, owner, replicas = 1 } = options.pushed;
+    // Each replica picks its group count from its own hosts, as `promemu run --shard k/n` does.
+    const replicaOf = (host: HostRuntime) => (replicas > 1 ? processShardOf(host.name, replicas) : 1);
+    const hostsPerReplica = new Map<number, number>();
+    for (const host of pushed) hostsPerReplica.set(replicaOf(host), (hostsPerReplica.get(replicaOf(host)) ?? 0) + 1);
     for (const host of pushed) {
+      const replica = replicaOf(host);
+      const shards = options.pushed.shards ?? autoShardCount(hostsPerReplica.get(replica)!);
       const key = labelText([
         ["job", job],
-        [OWNER_LABEL, owner],
+        [OWNER_LABEL, shardOwner(owner, replica, replicas)],
         [SHARD_LABEL, String(shardOf(host.name, shards))],
       ]);
       pushedLabels.set(host, host.labels ? `${key},${host.labels}` : key);
     }
+  } else if (options.pushed?.sink === "remote-write") {
+    for (const host of pushed) pushedLabels.set(host, host.labels);
   }
 
   let buffer = "";
@@ -94,8 +119,8 @@ export function writeBackfill(scenario: CompiledScenario, options: BackfillOptio
   const detailFrom = options.detailFromMs ?? 0;
   const historyStep = options.historyStepMs ?? options.stepMs;
   const split = options.split;
-  let part = split ? Math.floor(epochMs / split.everyMs) : 0;
-  for (let t = 0; t < options.durationMs; t += t < detailFrom ? historyStep : options.stepMs) {
+  let part = split ? Math.floor((epochMs + (options.startMs ?? 0)) / split.everyMs) : 0;
+  for (let t = options.startMs ?? 0; t < options.durationMs; t += t < detailFrom ? historyStep : options.stepMs) {
     if (split && Math.floor((epochMs + t) / split.everyMs) !== part) {
       part = Math.floor((epochMs + t) / split.everyMs);
       write(buffer + "# EOF\n");

@@ -9,6 +9,7 @@ import * as path from "path";
 import { Command, Option } from "commander";
 import { createBlocksSync, findPromtool } from "../backfill/blocks";
 import { writeBackfill } from "../backfill/openmetrics";
+import type { Engine } from "../engine/engine";
 import { TIME_HINT, parseTime } from "../backfill/time";
 import { ToolMissing } from "../check/offline";
 import { UsageError } from "../errors";
@@ -16,7 +17,6 @@ import { DEFAULT_MAX_SERIES, MAX_SERIES_LIMIT } from "../scenario/capacity";
 import type { CompiledScenario } from "../model/types";
 import type { SetEntry } from "../scenario/params";
 import { loadScenario } from "../scenario/loader";
-import { autoShardCount } from "../sinks/grouping";
 import { DURATION_HINT, formatDuration, parseDuration } from "../util/duration";
 import { defaultOwner, parseWhole } from "./options";
 import { collectSet } from "./set";
@@ -26,6 +26,8 @@ import type { Terminal } from "./status";
 const EXIT_UNAVAILABLE = 3;
 const FORMATS = ["openmetrics", "blocks"] as const;
 type Format = (typeof FORMATS)[number];
+const SINKS = ["pushgateway", "remote-write"] as const;
+export type Sink = (typeof SINKS)[number];
 
 interface RawBackfillOptions {
   scenario: string;
@@ -35,6 +37,7 @@ interface RawBackfillOptions {
   to: string;
   out?: string;
   format: string;
+  sink: string;
   step: string;
   job: string;
   owner?: string;
@@ -50,11 +53,19 @@ export interface BackfillCommandOptions {
   toMs: number;
   out: string;
   format: Format;
+  /** The sink of the live run this history stands for: it decides the labels of pushed hosts. */
+  sink: Sink;
   stepMs: number;
   job: string;
   owner: string;
   /** undefined: as `run` chooses from the host count. */
   shards?: number;
+  /** Emulators splitting the fleet (`run --shard k/n`); 1 when absent. */
+  replicas?: number;
+  /** Scenario time of the first sample written: a later part of the same history (0 when absent). */
+  startMs?: number;
+  /** The engine a previous part of the same history was played on (openmetrics.ts BackfillOptions.engine). */
+  engine?: Engine;
   maxSeries: number;
 }
 
@@ -77,6 +88,7 @@ export function parseBackfillOptions(raw: RawBackfillOptions, nowMs: number): Ba
   if (!raw.out) problems.push("--out is required: the directory to write into (created when missing)");
   else if (fs.existsSync(raw.out) && !fs.statSync(raw.out).isDirectory()) bad("--out", raw.out, "is a file; give a directory (created when missing)");
   const format = (FORMATS as readonly string[]).includes(raw.format) ? (raw.format as Format) : bad("--format", raw.format, `must be one of ${FORMATS.join(", ")}`);
+  const sink = (SINKS as readonly string[]).includes(raw.sink) ? (raw.sink as Sink) : bad("--sink", raw.sink, `must be one of ${SINKS.join(", ")}`);
   let stepMs = parseDuration(raw.step);
   if (stepMs === undefined) bad("--step", raw.step, `must be ${DURATION_HINT}`);
   else if (stepMs < 1000) stepMs = bad("--step", raw.step, "must be at least 1s (a scrape interval)");
@@ -95,6 +107,7 @@ export function parseBackfillOptions(raw: RawBackfillOptions, nowMs: number): Ba
     toMs: toMs!,
     out: raw.out!,
     format: format!,
+    sink: sink!,
     stepMs: stepMs!,
     job: raw.job,
     owner,
@@ -114,6 +127,7 @@ export function addBackfillCommand(program: Command, terminal: Terminal, exit: {
     .option("--to <time>", "end of the range, excluded (same forms)", "now")
     .option("--out <dir>", "directory to write into: <scenario>.om, or the blocks")
     .option("--format <format>", "openmetrics (one file) or blocks (TSDB blocks by promtool)", "openmetrics")
+    .option("--sink <sink>", "how the live run sends pushed hosts, which decides their labels: pushgateway (grouping key added when scraped) or remote-write (their own labels)", "pushgateway")
     .option("--step <duration>", "time between two samples of a series (the scrape interval)", "15s")
     .option("--job <name>", "job label of pushed hosts (the Pushgateway job of `promemu run`)", "promemu")
     .option("--owner <id>", "promemu_owner label of pushed hosts (default promemu-<hostname>, as `promemu run`)")
@@ -137,7 +151,9 @@ export function addBackfillCommand(program: Command, terminal: Terminal, exit: {
       }
       if (problems.length > 0) throw new UsageError(problems.join("\n"));
       try {
-        exit.code = await backfillCommand(options!, scenario!, (line) => terminal.log(line));
+        await backfillCommand(options!, scenario!, (line) => terminal.log(line));
+        terminal.log(`continue live from this state: promemu run --scenario ${raw.scenario} --seed ${options!.seed}${raw.set.length ? " --set ..." : ""} --start-at ${new Date(options!.fromMs).toISOString()} ...`);
+        exit.code = 0;
       } catch (err) {
         if (!(err instanceof ToolMissing)) throw err;
         process.stderr.write(`promemu: ${err.message}\n`);
@@ -154,8 +170,15 @@ export function addBackfillCommand(program: Command, terminal: Terminal, exit: {
  */
 export const BLOCKS_FILE_SPAN_MS = 2 * 3_600_000;
 
-/** Writes the file (and the blocks); resolves to the exit code. */
-export async function backfillCommand(options: BackfillCommandOptions, scenario: CompiledScenario, log: (line: string) => void): Promise<number> {
+export interface BackfillResult {
+  samples: number;
+  /** Playing and writing the OpenMetrics, promtool's time apart. */
+  seconds: number;
+  promtoolSeconds: number;
+}
+
+/** Writes the file (and the blocks). */
+export async function backfillCommand(options: BackfillCommandOptions, scenario: CompiledScenario, log: (line: string) => void): Promise<BackfillResult> {
   // Before anything is played: a missing promtool is known at once.
   const promtool = options.format === "blocks" ? findPromtool() : undefined;
   fs.mkdirSync(options.out, { recursive: true });
@@ -172,7 +195,7 @@ export async function backfillCommand(options: BackfillCommandOptions, scenario:
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    const from = new Date(options.fromMs).toISOString();
+    const from = new Date(options.fromMs + (options.startMs ?? 0)).toISOString();
     const to = new Date(options.toMs).toISOString();
     const began = Date.now();
     nextFile();
@@ -194,7 +217,12 @@ export async function backfillCommand(options: BackfillCommandOptions, scenario:
           durationMs: options.toMs - options.fromMs,
           stepMs: options.stepMs,
           epochMs: options.fromMs,
-          pushed: { job: options.job, owner: options.owner, shards: options.shards ?? autoShardCount(scenario.hosts.length) },
+          startMs: options.startMs,
+          engine: options.engine,
+          pushed:
+            options.sink === "remote-write"
+              ? { sink: "remote-write" }
+              : { sink: "pushgateway", job: options.job, owner: options.owner, shards: options.shards, replicas: options.replicas },
           split: promtool
             ? {
                 everyMs: BLOCKS_FILE_SPAN_MS,
@@ -215,13 +243,12 @@ export async function backfillCommand(options: BackfillCommandOptions, scenario:
     if (promtool) toBlocks(files[files.length - 1]);
     const seconds = Math.max((Date.now() - began - promtoolMs) / 1000, 0.001);
     log(
-      `backfill ${scenario.name} from ${from} to ${to} (${formatDuration(options.toMs - options.fromMs)}, a sample every ${formatDuration(options.stepMs)}, seed ${options.seed}): ` +
+      `backfill ${scenario.name} from ${from} to ${to} (${formatDuration(options.toMs - options.fromMs - (options.startMs ?? 0))}, a sample every ${formatDuration(options.stepMs)}, seed ${options.seed}): ` +
         `${samples.toLocaleString("en-US")} samples, ${(bytes / 1e6).toFixed(1)} MB of OpenMetrics in ${seconds.toFixed(1)} s (${Math.round(samples / seconds).toLocaleString("en-US")} samples/s)` +
         (promtool ? "" : ` to ${files[0]}`),
     );
     if (promtool) log(`TSDB blocks written into ${options.out} by promtool in ${(promtoolMs / 1000).toFixed(1)} s (${files.length} file${files.length > 1 ? "s" : ""} of at most 2h)`);
-    log(`continue live from this state: promemu run --scenario ${options.scenario} --seed ${options.seed}${options.set.length ? " --set ..." : ""} --start-at ${from} ...`);
-    return 0;
+    return { samples, seconds, promtoolSeconds: promtoolMs / 1000 };
   } finally {
     removeTemporary();
     process.off("SIGINT", onSignal);

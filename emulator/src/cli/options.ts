@@ -10,6 +10,7 @@ import type { SetEntry } from "../scenario/params";
 import { DURATION_HINT, MAX_TIMER_MS, formatDuration, parseDuration } from "../util/duration";
 import { redactUrl } from "../util/url";
 import { type ShardSpec, parseShard } from "../scenario/shard";
+import { shardOwner } from "../sinks/grouping";
 import { type SecretReader, readRemoteWriteAuth } from "./remote-write-auth";
 import { TIME_HINT, parseTime } from "../backfill/time";
 import type { ListenAddress } from "../http/server";
@@ -175,7 +176,7 @@ export function parseRunOptions(
   }
   if (raw.job.trim() === "") bad("job", raw.job, "must not be empty");
   // Shards of one fleet on one machine must not clean up each other's groups.
-  const owner = raw.owner ?? (shard && shard.count > 1 ? `${defaultOwner()}-${shard.index}-of-${shard.count}` : defaultOwner());
+  const owner = raw.owner ?? (shard ? shardOwner(defaultOwner(), shard.index, shard.count) : defaultOwner());
   if (owner.trim() === "") bad("owner", owner, "must not be empty");
 
   let startAtMs: number | undefined;

@@ -103,17 +103,24 @@ type ContainerArgs struct {
 	MustRun             *bool                       `pulumi:"mustRun,optional"`
 	Wait                *bool                       `pulumi:"wait,optional"`
 	WaitTimeout         *int                        `pulumi:"waitTimeout,optional"`
+	Attach              *bool                       `pulumi:"attach,optional"`
+	Logs                *bool                       `pulumi:"logs,optional"`
 }
 
 func (a *ContainerArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.Wait, "Wait for the container to reach a healthy state after creation (default false).")
 	an.Describe(&a.WaitTimeout, "Seconds to wait for the container to become healthy (default 60).")
 	an.Describe(&a.DestroyGraceSeconds, "Seconds the container is given to stop on delete (default: its stop timeout).")
+	an.Describe(&a.Attach, "Wait for the container to exit after its start (default false); a non-zero exit is no error, exitCode says it.")
+	an.Describe(&a.Logs, "With attach: keep what the container wrote (stdout and stderr) in containerLogs.")
 }
 
 // ContainerState is what the resource records: its inputs, with `name` always set.
 type ContainerState struct {
 	ContainerArgs
+	// Set when attach waited for the end of the container: its exit code, and (logs) its output.
+	ExitCode      *int    `pulumi:"exitCode,optional"`
+	ContainerLogs *string `pulumi:"containerLogs,optional"`
 }
 
 func (Container) Create(ctx context.Context, req infer.CreateRequest[ContainerArgs]) (infer.CreateResponse[ContainerState], error) {
@@ -141,12 +148,17 @@ func (Container) Create(ctx context.Context, req infer.CreateRequest[ContainerAr
 	// From here on the container exists. The real provider would keep it as a tainted resource;
 	// here it is removed, so the error leaves nothing behind and the next update simply creates it
 	// again (a fixed name would otherwise collide). The error carries Docker's own message.
-	if err := runContainer(ctx, docker, created.ID, in); err != nil {
+	ended, err := runContainer(ctx, docker, created.ID, in)
+	if err != nil {
 		rmErr := docker.ContainerRemove(context.WithoutCancel(ctx), created.ID, container.RemoveOptions{RemoveVolumes: true, Force: true})
 		if rmErr != nil && !client.IsErrNotFound(rmErr) {
 			return infer.CreateResponse[ContainerState]{}, fmt.Errorf("%w (and the container %s could not be removed: %v)", err, *in.Name, rmErr)
 		}
 		return infer.CreateResponse[ContainerState]{}, err
+	}
+	if ended != nil {
+		state.ExitCode = &ended.exitCode
+		state.ContainerLogs = ended.logs
 	}
 	return infer.CreateResponse[ContainerState]{ID: created.ID, Output: state}, nil
 }

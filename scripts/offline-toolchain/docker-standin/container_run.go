@@ -14,6 +14,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/client"
+	"github.com/docker/docker/pkg/stdcopy"
 	"github.com/docker/go-connections/nat"
 )
 
@@ -104,15 +105,22 @@ func containerConfig(in ContainerArgs) (*container.Config, *container.HostConfig
 	return config, hostConfig, nil
 }
 
-// runContainer does what follows the create: uploads, networks, start, and the wait for health.
-func runContainer(ctx context.Context, docker *client.Client, id string, in ContainerArgs) error {
+// ended is what attach learnt of a container that ran to its end.
+type ended struct {
+	exitCode int
+	logs     *string
+}
+
+// runContainer does what follows the create: uploads, networks, start, and the wait for health or
+// (attach) for the end of the container.
+func runContainer(ctx context.Context, docker *client.Client, id string, in ContainerArgs) (*ended, error) {
 	if len(in.Uploads) > 0 {
 		archive, err := uploadsTar(in.Uploads)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := docker.CopyToContainer(ctx, id, "/", archive, container.CopyToContainerOptions{}); err != nil {
-			return fmt.Errorf("unable to upload files to container: %w", err)
+			return nil, fmt.Errorf("unable to upload files to container: %w", err)
 		}
 	}
 	if len(in.NetworksAdvanced) > 0 {
@@ -121,7 +129,7 @@ func runContainer(ctx context.Context, docker *client.Client, id string, in Cont
 		if in.NetworkMode == nil || *in.NetworkMode == "" || *in.NetworkMode == "bridge" || *in.NetworkMode == "default" {
 			if err := docker.NetworkDisconnect(ctx, "bridge", id, false); err != nil &&
 				!strings.Contains(err.Error(), "is not connected to the network") {
-				return fmt.Errorf("unable to disconnect the default network: %w", err)
+				return nil, fmt.Errorf("unable to disconnect the default network: %w", err)
 			}
 		}
 		for _, n := range in.NetworksAdvanced {
@@ -130,24 +138,55 @@ func runContainer(ctx context.Context, docker *client.Client, id string, in Cont
 				endpoint.IPAMConfig = &network.EndpointIPAMConfig{IPv4Address: deref(n.Ipv4Address), IPv6Address: deref(n.Ipv6Address)}
 			}
 			if err := docker.NetworkConnect(ctx, n.Name, id, endpoint); err != nil {
-				return fmt.Errorf("unable to connect container to network %s: %w", n.Name, err)
+				return nil, fmt.Errorf("unable to connect container to network %s: %w", n.Name, err)
 			}
 		}
 	}
 	if in.Start != nil && !*in.Start {
-		return nil
+		return nil, nil
 	}
 	if err := docker.ContainerStart(ctx, id, container.StartOptions{}); err != nil {
-		return fmt.Errorf("unable to start container: %w", err)
+		return nil, fmt.Errorf("unable to start container: %w", err)
+	}
+	if in.Attach != nil && *in.Attach {
+		return waitEnded(ctx, docker, id, in.Logs != nil && *in.Logs)
 	}
 	if in.Wait != nil && *in.Wait {
 		timeout := 60
 		if in.WaitTimeout != nil {
 			timeout = *in.WaitTimeout
 		}
-		return waitHealthy(ctx, docker, id, deref(in.Name), time.Duration(timeout)*time.Second)
+		return nil, waitHealthy(ctx, docker, id, deref(in.Name), time.Duration(timeout)*time.Second)
 	}
-	return nil
+	return nil, nil
+}
+
+// waitEnded waits for the container to stop, as the real provider's attach does: an exit code other
+// than 0 is no error (the program reads exitCode). Its output is read once it has ended, so none is lost.
+func waitEnded(ctx context.Context, docker *client.Client, id string, withLogs bool) (*ended, error) {
+	statusCh, errCh := docker.ContainerWait(ctx, id, container.WaitConditionNotRunning)
+	var code int
+	select {
+	case err := <-errCh:
+		return nil, fmt.Errorf("unable to wait for the end of container %s: %w", id, err)
+	case status := <-statusCh:
+		code = int(status.StatusCode)
+	}
+	result := &ended{exitCode: code}
+	if withLogs {
+		reader, err := docker.ContainerLogs(ctx, id, container.LogsOptions{ShowStdout: true, ShowStderr: true})
+		if err != nil {
+			return nil, fmt.Errorf("unable to read the logs of container %s: %w", id, err)
+		}
+		defer reader.Close()
+		var out bytes.Buffer
+		if _, err := stdcopy.StdCopy(&out, &out, reader); err != nil {
+			return nil, fmt.Errorf("unable to read the logs of container %s: %w", id, err)
+		}
+		text := out.String()
+		result.logs = &text
+	}
+	return result, nil
 }
 
 // waitHealthy polls the container's health until Docker reports it healthy, or fails after

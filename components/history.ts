@@ -1,0 +1,105 @@
+/**
+ * `emulator.history`: Prometheus starts with the scenario's past already in its volume, and its recording rules
+ * have that past too. Two components, because Prometheus runs between them:
+ * - History, before Prometheus: takes the start time once (kept in the state, so every later `up` and every new
+ *   emulator container goes on from the same instant), and writes [start, now) into the empty data volume;
+ * - HistoryRules, once Prometheus is up: evaluates the recording rules over that range into the same volume.
+ * Both run `promemu` (emulator/src/cli/history.ts) from the emulator's image, which carries promtool; both are
+ * idempotent per volume, so replacing their containers (a new emulator image) writes nothing twice.
+ */
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { StackIdentity } from "./naming";
+import { oneShotContainer, oneShotOutcome } from "./one-shot";
+
+/** What both steps share: the image they run from, the volume they write into, and as whom. */
+export interface HistoryVolumeArgs extends StackIdentity {
+  /** The emulator image (promemu and promtool). */
+  readonly image: pulumi.Input<string>;
+  /** Prometheus' data volume, and where it is mounted. */
+  readonly volume: pulumi.Input<string>;
+  readonly dataPath: string;
+  /** `uid:gid` of Prometheus' image: the blocks must be its own, so that it can compact and delete them. */
+  readonly user: string;
+}
+
+export interface HistoryArgs extends HistoryVolumeArgs {
+  /** How far back the history starts, in milliseconds (emulator.history), and the grid its samples sit on. */
+  readonly lengthMs: number;
+  readonly stepMs: number;
+  /** What the history is played from (scenario, seed, sink, ...): when it changes, a new start time is taken. */
+  readonly identity: string;
+  /** `promemu history write ...` without --start-at (config/history.ts); the start comes in PROMEMU_START_AT. */
+  readonly command: readonly string[];
+}
+
+/** Writes the history into Prometheus' volume before Prometheus starts. */
+export class History extends pulumi.ComponentResource {
+  /** Wall time of scenario time 0 (RFC 3339): the live emulator's PROMEMU_START_AT. */
+  public readonly startAt: pulumi.Output<string>;
+  public readonly container: docker.Container;
+  /** The start time, once the history is in the volume; fails the `up` when writing it failed. */
+  public readonly written: pulumi.Output<string>;
+
+  constructor(name: string, args: HistoryArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("promemu:index:History", name, {}, opts);
+    // Taken once, on the step grid, and kept in the state: only a new identity takes a new one.
+    const start = new command.local.Command(
+      `${name}-start`,
+      {
+        create: `node -e "const step = ${args.stepMs}; process.stdout.write(new Date(Math.floor((Date.now() - ${args.lengthMs}) / step) * step).toISOString())"`,
+        triggers: [args.identity, args.lengthMs],
+      },
+      { parent: this },
+    );
+    this.startAt = start.stdout;
+    this.container = oneShotContainer(this, `${name}-write`, args, {
+      part: "prometheus-history",
+      component: "history",
+      image: args.image,
+      command: [...args.command],
+      envs: [pulumi.interpolate`PROMEMU_START_AT=${this.startAt}`],
+      user: args.user,
+      volumes: [{ volumeName: args.volume, containerPath: args.dataPath }],
+    });
+    this.written = oneShotOutcome(this.container, "writing the history into Prometheus' volume", this.startAt);
+    this.registerOutputs({ startAt: this.startAt, containerName: this.container.name });
+  }
+}
+
+export interface HistoryRulesArgs extends HistoryVolumeArgs {
+  /** The stack network, to reach Prometheus. */
+  readonly network: pulumi.Input<string>;
+  /** `promemu history rules ...` with its rule files' paths (config/history.ts). */
+  readonly command: readonly string[];
+  /** The rule files, copied into the container at the paths the command names. */
+  readonly ruleFiles: readonly { readonly path: string; readonly content: pulumi.Input<string> }[];
+  /** The Prometheus container (healthy once created): promtool queries it. */
+  readonly prometheus: pulumi.Input<pulumi.Resource>;
+}
+
+/** Evaluates the recording rules over the history once Prometheus serves it. */
+export class HistoryRules extends pulumi.ComponentResource {
+  public readonly container: docker.Container;
+  /** What the step said of the rules; fails the `up` when the evaluation failed. */
+  public readonly done: pulumi.Output<string>;
+
+  constructor(name: string, args: HistoryRulesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("promemu:index:HistoryRules", name, {}, opts);
+    this.container = oneShotContainer(this, `${name}-rules`, args, {
+      part: "prometheus-history-rules",
+      component: "history",
+      image: args.image,
+      command: [...args.command],
+      user: args.user,
+      volumes: [{ volumeName: args.volume, containerPath: args.dataPath }],
+      uploads: args.ruleFiles.map((f) => ({ file: f.path, content: f.content })),
+      network: args.network,
+      dependsOn: [args.prometheus],
+    });
+    const summary = this.container.containerLogs.apply((logs) => (logs ?? "").trim().split("\n").at(-1)?.replace(/^\S+ promemu: /, "") ?? "");
+    this.done = oneShotOutcome(this.container, "evaluating the recording rules over the history", summary);
+    this.registerOutputs({ containerName: this.container.name });
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Recording rules over a backfilled history: the rule files read for their recording rules, and
+ * `promtool tsdb create-blocks-from rules`, which evaluates them against a running Prometheus (that
+ * has the history) at each step of the range and writes the results as blocks.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import { UsageError } from "../errors";
+
+export interface RecordingRule {
+  record: string;
+  expr: string;
+  labels?: Record<string, string>;
+}
+
+export interface RecordingGroup {
+  name: string;
+  /** The group's own evaluation interval, when it sets one. */
+  interval?: string;
+  rules: RecordingRule[];
+}
+
+/** What identifies a recording rule's output: evaluated once, never again for the same history. */
+export function ruleKey(rule: RecordingRule): string {
+  const labels = Object.entries(rule.labels ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  return JSON.stringify([rule.record, rule.expr.trim(), labels]);
+}
+
+/** The recording rules of Prometheus rule files (alerting rules are left out: promtool does not backfill them). */
+export function readRecordingGroups(files: readonly string[]): RecordingGroup[] {
+  const groups: RecordingGroup[] = [];
+  const problems: string[] = [];
+  for (const file of files) {
+    let doc: unknown;
+    try {
+      doc = yaml.load(fs.readFileSync(file, "utf8"));
+    } catch (err) {
+      problems.push(`${file}: ${(err as Error).message.split("\n")[0]}`);
+      continue;
+    }
+    const list = (doc as { groups?: unknown } | null)?.groups;
+    if (!Array.isArray(list)) {
+      problems.push(`${file}: is not a Prometheus rule file (no groups list)`);
+      continue;
+    }
+    list.forEach((group: { name?: unknown; interval?: unknown; rules?: unknown }, i) => {
+      if (typeof group?.name !== "string" || !Array.isArray(group.rules)) {
+        problems.push(`${file}: groups[${i}]: needs a name and a rules list`);
+        return;
+      }
+      const rules = (group.rules as Array<Record<string, unknown>>)
+        .filter((rule) => typeof rule?.record === "string")
+        .map((rule) => ({ record: rule.record as string, expr: String(rule.expr ?? ""), ...(rule.labels ? { labels: rule.labels as Record<string, string> } : {}) }));
+      if (rules.length) groups.push({ name: group.name, ...(typeof group.interval === "string" ? { interval: group.interval } : {}), rules });
+    });
+  }
+  if (problems.length) throw new UsageError(problems.join("\n"));
+  return groups;
+}
+
+/** A rule file of these groups, for promtool. */
+export function renderRuleFile(groups: readonly RecordingGroup[]): string {
+  return yaml.dump({ groups: groups.map((g) => ({ name: g.name, ...(g.interval ? { interval: g.interval } : {}), rules: g.rules })) }, { lineWidth: -1 });
+}
+
+export interface RulesBackfill {
+  promtool: string;
+  url: string;
+  fromMs: number;
+  toMs: number;
+  /** Evaluation interval of the groups that set none (Prometheus' global evaluation_interval). */
+  evalInterval: string;
+  ruleFile: string;
+  outDir: string;
+}
+
+/** Runs promtool; throws with its output when it fails. */
+export function createBlocksFromRules(options: RulesBackfill): void {
+  const args = [
+    "tsdb",
+    "create-blocks-from",
+    "rules",
+    `--url=${options.url}`,
+    `--start=${new Date(options.fromMs).toISOString()}`,
+    `--end=${new Date(options.toMs).toISOString()}`,
+    `--output-dir=${options.outDir}`,
+    `--eval-interval=${options.evalInterval}`,
+    options.ruleFile,
+  ];
+  const r = spawnSync(options.promtool, args, { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
+  if (r.error) throw new Error(`could not run ${options.promtool}: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`promtool tsdb create-blocks-from rules failed (${r.signal ?? `exit ${r.status}`}):\n${(r.stdout + r.stderr).trim().slice(-4000)}`);
+}
