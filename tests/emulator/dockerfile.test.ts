@@ -4,10 +4,11 @@
  * locally present base image), the host's node_modules as the only source of dependencies, and only
  * files that exist and that .dockerignore lets through. tests/local-images/ builds it on a real engine.
  */
-import { SettingsSchema } from "../../config/settings";
 import * as fs from "fs";
 import * as path from "path";
+import { PROMETHEUS_DATA_PATH, PROMETHEUS_USER } from "../../components/prometheus";
 import { CONTAINER_PORTS, HEALTH_TIMING, healthUrl } from "../../config/health";
+import { SettingsSchema } from "../../config/settings";
 
 const ROOT = path.resolve(__dirname, "../..");
 const DIR = path.join(ROOT, "emulator");
@@ -64,6 +65,11 @@ describe("emulator/Dockerfile", () => {
     expect(instructions.findIndex((l) => l.startsWith("ARG PROMETHEUS_IMAGE="))).toBeLessThan(instructions.findIndex((l) => l.startsWith("FROM ")));
     expect(instructions).toContain("FROM ${PROMETHEUS_IMAGE} AS promtool");
     expect(finalStage).toContain("COPY --from=promtool /bin/promtool /usr/local/bin/promtool");
+  });
+
+  it("has a /prometheus folder of Prometheus' user, so that a fresh data volume mounted there by the history step is that user's", () => {
+    expect(buildStage).toContain("RUN mkdir /app/prometheus-data");
+    expect(finalStage).toContain(`COPY --from=build --chown=${PROMETHEUS_USER} /app/prometheus-data ${PROMETHEUS_DATA_PATH}`);
   });
 
   it("fetches nothing while it builds: no RUN line installs or downloads", () => {

@@ -9,6 +9,7 @@
  * Alertmanager within the test.
  */
 import * as fs from "fs";
+import * as path from "path";
 import { ALERTMANAGER_CONFIG_PATH } from "../../components/alertmanager";
 import { instantQuery, alertmanagerAlerts } from "../e2e/prometheus-api";
 import { eventually } from "../support/servers";
@@ -48,6 +49,42 @@ function stackConfig(images: Record<string, string>, portOffset: number, extra: 
 }
 
 const url = (offset: number, port: number, p = "") => `http://127.0.0.1:${port + offset}${p}`;
+
+/** A recording rule of the user's (prometheus.extraRuleFiles), whose history the stack backfills. */
+const RECORDING_RULES = "groups:\n  - name: recorded\n    rules:\n      - record: role:cpu_usage_percent:avg\n        expr: avg by (role) (cpu_usage_percent)\n";
+
+/**
+ * `emulator.history: 2h` in a stack that is up: its output says when the history starts, Prometheus holds the two
+ * hours (every 2 s step, remote-write labels, each host from its shard) and their recording rule, and a second up
+ * writes nothing and changes nothing.
+ */
+async function expectHistory(p: Project, offset: number): Promise<void> {
+  const outputs = JSON.parse((await p.pulumi(["stack", "output", "--json", "--stack", STACK_B])).stdout) as { history: { since: string; rules: string } };
+  const since = Date.parse(outputs.history.since);
+  expect(Date.now() - since).toBeGreaterThan(2 * 3_600_000);
+  expect(Date.now() - since).toBeLessThan(2 * 3_600_000 + 900_000);
+  expect(outputs.history.rules).toMatch(/recording rules over the history .*: role:cpu_usage_percent:avg evaluated in/);
+  const prometheus = url(offset, 9090);
+  // Every 2 s step of the first hour is there, written before Prometheus started, for a host of each shard.
+  const hosts = await instantQuery(prometheus, `count by (host) (count_over_time(cpu_usage_percent[1h] @ ${since / 1000 + 3600}))`);
+  expect(hosts).toHaveLength(6);
+  for (const h of hosts) expect([h.metric.host, h.value[1]]).toEqual([h.metric.host, "1800"]);
+  const labels = await instantQuery(prometheus, `cpu_usage_percent{host="worker-01"} @ ${since / 1000 + 600}`);
+  expect(labels).toHaveLength(1);
+  expect(labels[0].metric).not.toHaveProperty("promemu_owner");
+  // The recording rule has the history too (Prometheus loads the new blocks within a minute).
+  await eventually(
+    async () => {
+      const recorded = await instantQuery(prometheus, `count_over_time(role:cpu_usage_percent:avg{role="worker"}[1h] @ ${since / 1000 + 3600})`);
+      return recorded.length === 1 && Number(recorded[0].value[1]) > 1700 ? recorded : undefined;
+    },
+    120_000,
+    () => "the recording rule's history never showed up",
+    2_000,
+  );
+  const again = await p.pulumi(["preview", "--expect-no-changes", "--stack", STACK_B]);
+  expectSuccess(again, "a preview after the history");
+}
 
 let engine: Engine;
 let project: Project | undefined;
@@ -162,11 +199,20 @@ describe("the stack on a real Docker engine, driven by the Pulumi CLI", () => {
     expect(old).toHaveLength(1);
   });
 
-  live("a second stack beside the first (remote write, two emulator shards) shares nothing but images", async (p, images) => {
+  live("a second stack beside the first (remote write, two emulator shards, 2 h of history) shares nothing but images", async (p, images) => {
     offsetB = await freeOffset(BASE_PORTS, new Set([offsetA]));
-    p.writeStack(STACK_B, stackConfig(images, offsetB, { emulator: { sink: "remote-write", replicas: 2 } }));
+    fs.mkdirSync(path.join(p.dir, "monitoring"), { recursive: true });
+    fs.writeFileSync(path.join(p.dir, "monitoring", "recording.yml"), RECORDING_RULES);
+    p.writeStack(
+      STACK_B,
+      stackConfig(images, offsetB, {
+        emulator: { sink: "remote-write", replicas: 2, history: "2h", speed: 1 },
+        prometheus: { extraRuleFiles: ["monitoring/recording.yml"] },
+      }),
+    );
     const up = await p.npm("up", ["--stack", STACK_B]);
     expectSuccess(up);
+    await expectHistory(p, offsetB);
     const a = await stackObjects(p.env, STACK_A);
     const b = await stackObjects(p.env, STACK_B);
     for (const kind of ["containers", "volumes", "networks"] as const) {
