@@ -65,8 +65,9 @@ async function expectHistory(p: Project, offset: number): Promise<void> {
   expect(Date.now() - since).toBeLessThan(2 * 3_600_000 + 900_000);
   expect(outputs.history.rules).toMatch(/recording rules over the history .*: role:cpu_usage_percent:avg evaluated in/);
   const prometheus = url(offset, 9090);
-  // Every 2 s step of the first hour is there, written before Prometheus started, for a host of each shard.
-  const hosts = await instantQuery(prometheus, `count by (host) (count_over_time(cpu_usage_percent[1h] @ ${since / 1000 + 3600}))`);
+  // Every 2 s step of the first hour is there, written before Prometheus started, for a host of each shard. (Not
+  // [1h]: Prometheus 2 includes both ends of a range, 3 only the last; the start is a step.)
+  const hosts = await instantQuery(prometheus, `sum by (host) (count_over_time(cpu_usage_percent[3599s] @ ${since / 1000 + 3600}))`);
   expect(hosts).toHaveLength(6);
   for (const h of hosts) expect([h.metric.host, h.value[1]]).toEqual([h.metric.host, "1800"]);
   const labels = await instantQuery(prometheus, `cpu_usage_percent{host="worker-01"} @ ${since / 1000 + 600}`);
