@@ -56,32 +56,32 @@ export class Prometheus extends StatefulService {
           );
         }
         return {
-        command: [
-          `--config.file=${PROMETHEUS_CONFIG_PATH}`,
-          `--storage.tsdb.path=${PROMETHEUS_DATA_PATH}`,
-          // Flags rather than the file's storage block: v3.5 (the pinned LTS line) and 2.x read these.
-          `--storage.tsdb.retention.time=${args.retentionTime}`,
-          `--storage.tsdb.retention.size=${args.retentionSize}`,
-          // No --web.enable-admin-api nor --web.enable-lifecycle: the API has no authentication, and any page a
-          // browser on this machine opens could POST to it (delete series, quit). A changed configuration
-          // replaces the container anyway, and backups copy the paused volume instead of taking a snapshot.
-          `--web.external-url=${args.externalUrl}`,
-          // The default (.*) lets every page read the API's answers; only the stack's own pages may.
-          `--web.cors.origin=${args.corsOrigin}`,
-          // Only when the emulator writes with remote write (emulator.sink): the receiver is unauthenticated like the
-          // rest of the API, and any process or browser page that reaches the port could write (or overwrite) series
-          // into the TSDB, so a stack that does not need it does not open it.
-          ...(args.remoteWriteReceiver ? ["--web.enable-remote-write-receiver"] : []),
-        ],
-        uploads: [
-          { file: PROMETHEUS_CONFIG_PATH, content: args.config },
-          { file: PROMETHEUS_RULES_PATH, content: args.rules },
-          ...(args.extraRules ?? []).map((r) => ({ file: `${PROMETHEUS_EXTRA_RULES_DIR}/${r.fileName}`, content: r.content })),
-        ],
-        dataPath: PROMETHEUS_DATA_PATH,
-        // Created only once the history is in the volume (and not at all when writing it failed).
-        startAfter: history ? [history.container] : [],
-        labels: history ? [{ label: "io.promemu.history-start", value: history.written }] : [],
+          command: [
+            `--config.file=${PROMETHEUS_CONFIG_PATH}`,
+            `--storage.tsdb.path=${PROMETHEUS_DATA_PATH}`,
+            // Flags rather than the file's storage block: v3.5 (the pinned LTS line) and 2.x read these.
+            `--storage.tsdb.retention.time=${args.retentionTime}`,
+            `--storage.tsdb.retention.size=${args.retentionSize}`,
+            // No --web.enable-admin-api nor --web.enable-lifecycle: the API has no authentication, and any page a
+            // browser on this machine opens could POST to it (delete series, quit). A changed configuration
+            // replaces the container anyway, and backups copy the paused volume instead of taking a snapshot.
+            `--web.external-url=${args.externalUrl}`,
+            // The default (.*) lets every page read the API's answers; only the stack's own pages may.
+            `--web.cors.origin=${args.corsOrigin}`,
+            // Only when the emulator writes with remote write (emulator.sink): the receiver is unauthenticated like the
+            // rest of the API, and any process or browser page that reaches the port could write (or overwrite) series
+            // into the TSDB, so a stack that does not need it does not open it.
+            ...(args.remoteWriteReceiver ? ["--web.enable-remote-write-receiver"] : []),
+          ],
+          uploads: [
+            { file: PROMETHEUS_CONFIG_PATH, content: args.config },
+            { file: PROMETHEUS_RULES_PATH, content: args.rules },
+            ...(args.extraRules ?? []).map((r) => ({ file: `${PROMETHEUS_EXTRA_RULES_DIR}/${r.fileName}`, content: r.content })),
+          ],
+          dataPath: PROMETHEUS_DATA_PATH,
+          // Created only once the history is in the volume (and not at all when writing it failed).
+          startAfter: history ? [history.container] : [],
+          labels: history ? [{ label: "io.promemu.history-start", value: history.written }] : [],
         };
       },
       opts,

@@ -46,6 +46,9 @@ async function waitForUrl(url, timeoutMs = 30000) {
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
 
+/** Every child start() made that has not exited yet: stopAll() ends them (on an error or SIGINT). */
+const running = new Set();
+
 /** A child process whose output is kept for error messages; stop() sends SIGTERM (SIGKILL after 10 s). */
 function start(command, args, options = {}) {
   const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], ...options });
@@ -54,7 +57,7 @@ function start(command, args, options = {}) {
   child.stdout.on("data", keep);
   child.stderr.on("data", keep);
   const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
-  return {
+  const handle = {
     child,
     exited,
     output: () => output,
@@ -67,6 +70,70 @@ function start(command, args, options = {}) {
       return result;
     },
   };
+  running.add(handle);
+  void exited.then(() => running.delete(handle));
+  return handle;
+}
+
+/** Stops every child still running, at once. */
+function stopAll() {
+  return Promise.all([...running].map((handle) => handle.stop()));
+}
+
+/**
+ * Debian's Prometheus on a free loopback port and a fresh temporary data directory (removed by
+ * stop()), with `config` as its configuration file and `args` added (`--web.enable-remote-write-receiver`).
+ */
+async function startPrometheus(config, args = []) {
+  const binary = ["/usr/bin/prometheus", "/usr/local/bin/prometheus"].find((p) => fs.existsSync(p));
+  if (!binary) throw new Error("prometheus is not installed (apt-get install prometheus)");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promemu-bench-prometheus-"));
+  fs.writeFileSync(path.join(dir, "prometheus.yml"), config);
+  const port = await freePort();
+  const server = start(binary, [
+    `--config.file=${path.join(dir, "prometheus.yml")}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    `--storage.tsdb.path=${path.join(dir, "data")}`,
+    ...args,
+  ]);
+  const url = `http://127.0.0.1:${port}`;
+  const removed = server.exited.then(() => fs.rmSync(dir, { recursive: true, force: true }));
+  try {
+    await waitForUrl(`${url}/-/ready`, 60000);
+  } catch (err) {
+    await server.stop();
+    throw new Error(`${err.message}:\n${server.output()}`);
+  }
+  return {
+    ...server,
+    url,
+    port,
+    async stop(signal) {
+      const result = await server.stop(signal);
+      await removed;
+      return result;
+    },
+  };
+}
+
+/** A Prometheus instant query; the result's vector. */
+async function query(prometheus, expr) {
+  const response = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(expr)}`, { signal: AbortSignal.timeout(10000) });
+  const body = await response.json();
+  if (body.status !== "success") throw new Error(`${expr}: ${body.error}`);
+  return body.data.result;
+}
+
+/** A process's /metrics, parsed (parseExposition). */
+async function scrape(url) {
+  return parseExposition(await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10000) })).text());
+}
+
+/** The sum of a metric's samples over all its label sets, from parseExposition's map. */
+function total(values, name) {
+  let sum = 0;
+  for (const [key, value] of values) if (key === name || key.startsWith(`${name}{`)) sum += value;
+  return sum;
 }
 
 /**
@@ -109,4 +176,20 @@ function machine() {
   return `${cpus.length} x ${cpus[0] ? cpus[0].model.trim() : "unknown CPU"}, Node ${process.version}, ${os.platform()} ${os.release()}`;
 }
 
-module.exports = { EMULATOR, requireBuilt, freePort, sleep, waitForUrl, start, startPushgateway, parseExposition, processUsage, machine };
+module.exports = {
+  EMULATOR,
+  requireBuilt,
+  freePort,
+  sleep,
+  waitForUrl,
+  start,
+  stopAll,
+  startPushgateway,
+  startPrometheus,
+  query,
+  scrape,
+  total,
+  parseExposition,
+  processUsage,
+  machine,
+};

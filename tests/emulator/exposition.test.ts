@@ -1,7 +1,7 @@
 import { spawnSync } from "child_process";
 import { Engine } from "../../emulator/src/engine/engine";
 import { BufferWriter } from "../../emulator/src/exposition/buffer-writer";
-import { renderHosts, renderText } from "../../emulator/src/exposition/render";
+import { renderHosts, renderSamples, renderText } from "../../emulator/src/exposition/render";
 import { escapeHelp, escapeLabelValue, formatValue, labelText } from "../../emulator/src/exposition/text";
 import { autoShardCount, groupPath, shardKey, shardOf } from "../../emulator/src/sinks/grouping";
 import { loadScenario } from "../../emulator/src/scenario/loader";
@@ -50,10 +50,29 @@ describe("text exposition", () => {
     expect(lines.filter((l) => l.startsWith("db_connections{"))).toHaveLength(1);
   });
 
+  it("renderSamples writes the same sample lines host by host, without headers, and from..to of the hosts", () => {
+    const parts: string[] = [];
+    const count = renderSamples(engine.hosts, { write: (piece) => parts.push(piece) });
+    const byHost = parts.join("").trimEnd().split("\n");
+    expect(count).toBe(series);
+    expect([...byHost].sort()).toEqual(lines.filter((l) => !l.startsWith("#")).sort());
+    // Each host's lines together, hosts in their order.
+    const hostOf = (line: string) => /host="([^"]+)"/.exec(line)![1];
+    const order = byHost.map(hostOf).filter((h, i, all) => i === 0 || all[i - 1] !== h);
+    expect(order).toEqual(engine.hosts.filter((h) => h.active).map((h) => h.name));
+    const slice: string[] = [];
+    expect(renderSamples(engine.hosts, { write: (piece) => slice.push(piece) }, 1, 3)).toBe(
+      byHost.filter((l) => [engine.hosts[1].name, engine.hosts[2].name].includes(hostOf(l))).length,
+    );
+  });
+
   it("writes only running hosts", () => {
     const short = engineFor(`hosts: [{name: a, role: r, ttl: 1m, metrics: {x: 1}}, {name: b, role: r, metrics: {x: 1}}]`);
     short.advanceTo(2 * 60_000);
     expect(renderText(short.headers, short.hosts)).toEqual({ text: '# HELP x x (emulated by promemu)\n# TYPE x gauge\nx{host="b",role="r",address="10.0.0.2"} 1\n', series: 1 });
+    const parts: string[] = [];
+    expect(renderSamples(short.hosts, { write: (piece) => parts.push(piece) })).toBe(1);
+    expect(parts.join("")).toBe('x{host="b",role="r",address="10.0.0.2"} 1\n');
   });
 });
 

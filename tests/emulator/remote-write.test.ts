@@ -5,13 +5,15 @@
  * CLI's credentials, sent and never printed. The real Prometheus is in remote-write-prometheus.test.ts.
  */
 import { spawn } from "child_process";
+import { Engine } from "../../emulator/src/engine/engine";
+import { renderHosts, renderSamples } from "../../emulator/src/exposition/render";
 import type { CompiledScenario } from "../../emulator/src/model/types";
 import { Runner } from "../../emulator/src/runner";
-import { parseScenario } from "../../emulator/src/scenario/loader";
+import { loadScenario, parseScenario } from "../../emulator/src/scenario/loader";
 import { parseRetryAfter } from "../../emulator/src/sinks/remote-write/client";
-import { parseSampleLine } from "../../emulator/src/sinks/remote-write/exposition-samples";
+import { ExpositionSampleSink, parseSampleLine } from "../../emulator/src/sinks/remote-write/exposition-samples";
 import { WriteRequestWriter } from "../../emulator/src/sinks/remote-write/write-request";
-import { compress } from "../../emulator/src/sinks/remote-write/batcher";
+import { Batcher, compress } from "../../emulator/src/sinks/remote-write/batcher";
 import { Telemetry } from "../../emulator/src/telemetry";
 import { eventually, sleep } from "../support/servers";
 import { EMULATOR_BIN, tempFile } from "./helpers";
@@ -81,6 +83,15 @@ describe("the WriteRequest encoding", () => {
     ]);
   });
 
+  it("returns a compressed body that holds its own bytes only (a queued batch keeps no worst-case buffer alive)", () => {
+    const writer = new WriteRequestWriter();
+    for (let i = 0; i < 2000; i++) writer.addSeries([["__name__", "m"], ["host", `h-${i}`]], i, 1_795_000_000_000);
+    const body = compress(writer.bytes());
+    expect(body.buffer.byteLength).toBe(body.byteLength);
+    expect(body.byteLength).toBeLessThan(writer.byteLength / 2);
+    expect(decodeBody(body)).toHaveLength(2000);
+  });
+
   it("reads Retry-After as seconds or as an HTTP date", () => {
     const now = Date.UTC(2026, 10, 27, 9, 0, 0);
     expect(parseRetryAfter("3", now)).toBe(3000);
@@ -88,6 +99,119 @@ describe("the WriteRequest encoding", () => {
     expect(parseRetryAfter("Fri, 27 Nov 2026 08:00:00 GMT", now)).toBe(0);
     expect(parseRetryAfter("soon", now)).toBeUndefined();
     expect(parseRetryAfter(undefined, now)).toBeUndefined();
+  });
+});
+
+describe("series from the rendered pieces", () => {
+  const STAMP = 1_795_000_000_123;
+  // Label names that sort before `__name__` (upper case) and between a histogram's labels and `le`,
+  // escapes, non-ASCII and an empty value: wherever the cached pieces could go wrong.
+  const ODD = `
+labels: {Zone: 'a"b\\c', tier: "hôte-ü", lz: "", environment: sandbox}
+hosts:
+  - name: web-{{i}}
+    count: 3
+    role: web
+    metrics:
+      up_ratio: 1
+      reqs: {type: counter, rate: 3}
+      lat:
+        type: histogram
+        buckets: [0.05, 0.5, 1]
+        observations: {rate: 40, distribution: {type: lognormal, median: 0.2, sigma: 0.7}}
+`;
+
+  /** The reference: every line read back whole (parseSampleLine) and encoded label by label. */
+  function referenceBody(text: string): Buffer {
+    return Buffer.from(writer(text).bytes());
+  }
+
+  function writer(text: string): WriteRequestWriter {
+    const writer = new WriteRequestWriter();
+    for (const line of text.split("\n")) {
+      if (!line || line.startsWith("#")) continue;
+      const { labels, value } = parseSampleLine(line);
+      writer.addSeries(labels, value, STAMP);
+    }
+    return writer;
+  }
+
+  /** Also how many lines took the cached path (their own labels, `__name__` at least, kept apart from the host's). */
+  function cachedBody(render: (out: { write(text: string): void }) => void): { body: Buffer; text: string; cached: number } {
+    const writer = new WriteRequestWriter();
+    let cached = 0;
+    const sink = new ExpositionSampleSink((host, line, value) => {
+      if (line.labels.length > 0) cached++;
+      writer.addEncodedSeries(host, line, value, STAMP);
+    });
+    let text = "";
+    render({
+      write: (piece) => {
+        text += piece;
+        sink.write(piece);
+      },
+    });
+    return { body: Buffer.from(writer.bytes()), text, cached };
+  }
+
+  it.each([
+    ["default", () => new Engine(loadScenario("default", ["hosts.count=40"]).scenario, { seed: 5 })],
+    ["odd labels and a histogram", () => new Engine(parseScenario(ODD, "odd.yaml", "odd").scenario, { seed: 5 })],
+  ])("gives, for %s, the very bytes of reading every line back, cycle after cycle", (_name, build) => {
+    const engine = build();
+    for (const t of [30_000, 45_000, 60_000, 600_000]) {
+      engine.advanceTo(t);
+      // Host by host (remote write's order) and family by family (the Pushgateway's, headers included).
+      const byHost = cachedBody((out) => renderSamples(engine.hosts, out));
+      const byFamily = cachedBody((out) => renderHosts(engine.headers, engine.hosts, out));
+      expect(byHost.cached).toBe(writer(byHost.text).series);
+      expect(byFamily.cached).toBe(byHost.cached);
+      expect(byHost.body.equals(referenceBody(byHost.text))).toBe(true);
+      expect(byFamily.body.equals(referenceBody(byFamily.text))).toBe(true);
+    }
+  });
+
+  it("reads pieces in any other shape, or whole lines, through parseSampleLine", () => {
+    const pieces = [
+      "# HELP m help\n# TYPE m gauge\n",
+      'm{host="a"} 1\nm{host="b"} 2\n', // whole lines
+      "m{", 'host="c"', "} ", "3", "\n", // the usual pieces
+      "m{", 'host="d"', "} ", "4", "\n\n", // an empty line after it
+      "m{", "", "} ", "5", "\n", // no host labels
+      "m", "{", 'host="e"', ',le="1"} ', "6\n", // pieces cut elsewhere
+      "m{", 'host="f"} 7\nm{host="g"', "} ", "8", "\n", // a piece holding a line end
+      "m{", 'host="h",', ',le="0.5"} ', "9", "\n", // a comma too many
+      "m_sum{", 'host="i"', "} ", "+Inf", "\n",
+    ];
+    const text = pieces.join("");
+    const { body, cached } = cachedBody((out) => pieces.forEach((piece) => out.write(piece)));
+    expect(body.equals(referenceBody(text))).toBe(true);
+    expect(cached).toBe(2); // host c, and m_sum of host i
+    expect(decodeBody(compress(body)).map((s) => s.samples[0].value)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, Infinity]);
+  });
+
+  it("batches a shard's hosts in slices: complete batches taken as they are cut, each batch with the timestamp of its first sample", () => {
+    const engine = new Engine(loadScenario("default", ["hosts.count=40"]).scenario, { seed: 5 });
+    engine.advanceTo(30_000);
+    const count = (from: number, to: number) => renderSamples(engine.hosts, { write: () => undefined }, from, to);
+    const batcher = new Batcher(100);
+    batcher.begin(1_000);
+    const early = batcher.write(engine.hosts, 0, 10);
+    expect(early).toBe(count(0, 10));
+    const first = batcher.take();
+    expect(first.map((b) => [b.samples, b.oldestMs])).toEqual(Array.from({ length: Math.floor(early / 100) }, () => [100, 1_000]));
+    batcher.stamp(2_000);
+    const late = batcher.write(engine.hosts, 10, engine.hosts.length);
+    const rest = batcher.finish();
+    // The batch being filled when the time moved on began at 1,000; every later one at 2,000.
+    const carried = early % 100;
+    expect(carried).toBeGreaterThan(0);
+    expect(rest.map((b) => b.oldestMs)).toEqual([1_000, ...rest.slice(1).map(() => 2_000)]);
+    const stamps = rest.flatMap((b) => decodeBody(b.body)).map((s) => s.samples[0].timestamp);
+    expect(stamps.slice(0, carried).every((t) => t === 1_000)).toBe(true);
+    expect(stamps.slice(carried).every((t) => t === 2_000)).toBe(true);
+    expect([...first, ...rest].reduce((sum, b) => sum + b.samples, 0)).toBe(early + late);
+    expect(early + late).toBe(count(0, engine.hosts.length));
   });
 });
 

@@ -33,6 +33,30 @@ export function renderHosts(headers: readonly string[], hosts: readonly HostRunt
   return series;
 }
 
+/**
+ * The sample lines of renderHosts, without the family headers, host by host instead of family by
+ * family, from `hosts[from]` up to `hosts[to]`: for remote write, where lines need no grouping by
+ * family. One pass over the hosts rather than one per family touches each host once (at 100,000
+ * hosts renderHosts' own loop took a fifth of the emulator's busy CPU profile), and the lines of a
+ * host come together, so its encoded labels are looked up once rather than per line. Returns the
+ * number of sample lines written.
+ */
+export function renderSamples(hosts: readonly HostRuntime[], out: TextSink, from = 0, to = hosts.length): number {
+  let series = 0;
+  for (let h = from; h < to; h++) {
+    const host = hosts[h];
+    if (!host.active) continue;
+    const { byFamily } = host;
+    for (let f = 0; f < byFamily.length; f++) {
+      const metric = byFamily[f];
+      if (metric === undefined) continue;
+      metric.renderTo(out, host.labels);
+      series += metric.samples;
+    }
+  }
+  return series;
+}
+
 /** The same body as one string. */
 export function renderText(headers: readonly string[], hosts: readonly HostRuntime[]): Rendered {
   const parts: string[] = [];

@@ -30,7 +30,6 @@ export function shardKey(owner: string, shard: number): GroupingKey {
   ];
 }
 
-/** A host's group: a stable hash of its name, so its series keep their identity for the whole run (and the next). */
 /**
  * The owner mark of shard k of n (`--shard k/n`): each of n emulators owns its own Pushgateway groups, so that
  * none removes another's on its way out. One emulator (n = 1) keeps the owner as given.
@@ -39,6 +38,7 @@ export function shardOwner(owner: string, index: number, count: number): string 
   return count > 1 ? `${owner}-${index}-of-${count}` : owner;
 }
 
+/** A host's group: a stable hash of its name, so its series keep their identity for the whole run (and the next). */
 export function shardOf(host: string, shards: number): number {
   return hashString(host) % shards;
 }
