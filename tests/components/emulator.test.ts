@@ -4,20 +4,26 @@ import * as path from "path";
 import { buildEmulatorImage, Emulator } from "../../components/emulator";
 import { declareUnderMocks, expectServiceContainer, named, serviceBase } from "../support/program";
 
+const context = path.resolve(__dirname, "../../emulator");
+
+/** The emulator image as the stack builds it, under a stand-in for the stack component. */
+function stackImage() {
+  const stack = new pulumi.ComponentResource("promemu:index:MonitoringStack", "stk");
+  return buildEmulatorImage(stack, "stk-emulator-image", {
+    project: serviceBase.project,
+    stack: serviceBase.stack,
+    context,
+    nodeImage: "promemu-local/node:20.20.2-debian12",
+    prometheusImage: "promemu-local/prometheus:2.42.0-debian12",
+  });
+}
+
 describe("Emulator", () => {
   let run: Awaited<ReturnType<typeof declareUnderMocks>>;
-  const context = path.resolve(__dirname, "../../emulator");
   beforeAll(async () => {
     run = await declareUnderMocks(() => {
       const pushgateway = new docker.Network("pushgateway-gate", { name: "gate" });
-      const stack = new pulumi.ComponentResource("promemu:index:MonitoringStack", "stk");
-      const image = buildEmulatorImage(stack, "stk-emulator-image", {
-        project: serviceBase.project,
-        stack: serviceBase.stack,
-        context,
-        nodeImage: "promemu-local/node:20.20.2-debian12",
-        prometheusImage: "promemu-local/prometheus:2.42.0-debian12",
-      });
+      const image = stackImage();
       const emulator = new Emulator("emu", {
         ...serviceBase,
         hostPort: 19464,
@@ -73,18 +79,10 @@ describe("Emulator", () => {
 
 describe("Emulator with three replicas", () => {
   let run: Awaited<ReturnType<typeof declareUnderMocks>>;
-  const context = path.resolve(__dirname, "../../emulator");
   beforeAll(async () => {
     run = await declareUnderMocks(() => {
       const gate = new docker.Network("gate", { name: "gate" });
-      const stack = new pulumi.ComponentResource("promemu:index:MonitoringStack", "stk");
-      const image = buildEmulatorImage(stack, "stk-emulator-image", {
-        project: serviceBase.project,
-        stack: serviceBase.stack,
-        context,
-        nodeImage: "promemu-local/node:20.20.2-debian12",
-        prometheusImage: "promemu-local/prometheus:2.42.0-debian12",
-      });
+      const image = stackImage();
       const emulator = new Emulator("emu", {
         ...serviceBase,
         hostPort: 19464,

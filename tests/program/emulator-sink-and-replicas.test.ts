@@ -3,32 +3,16 @@
  * on Prometheus only when needed, one sink in the emulator's environment, the start order, and one container per
  * replica, each scraped and waited for.
  */
-import * as path from "path";
 import * as yaml from "js-yaml";
 import { exposureWarning } from "../../config/exposure";
 import { exporterProfiles, parseSettings } from "../../config/settings";
 import type { ProgramRun } from "../../scripts/mocked-program";
-import { CONTAINER, named, upload } from "../support/program";
+import { CONTAINER, containerEnv, named, runIndexUnderMocks, upload } from "../support/program";
 
-const ROOT = path.resolve(__dirname, "../..");
 const RECEIVER = "--web.enable-remote-write-receiver";
 
-async function runProgram(emulator: Record<string, unknown>): Promise<ProgramRun> {
-  let run!: ProgramRun;
-  await jest.isolateModulesAsync(async () => {
-    const { runProgramUnderMocks } = await import("../../scripts/mocked-program");
-    run = await runProgramUnderMocks({
-      project: "promemu",
-      stack: "probe",
-      config: { values: { "promemu:emulator": JSON.stringify(emulator) }, secretKeys: [] },
-      program: () => require(path.join(ROOT, "index.ts")),
-    });
-  });
-  return run;
-}
+const runProgram = (emulator: Record<string, unknown>): Promise<ProgramRun> => runIndexUnderMocks({ "promemu:emulator": JSON.stringify(emulator) });
 
-const env = (run: ProgramRun, name: string): Record<string, string> =>
-  Object.fromEntries((named(run, name).inputs.envs as string[]).map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
 const prometheusCommand = (run: ProgramRun) => named(run, "promemu-prometheus-container").inputs.command as string[];
 const scrapeConfigs = (run: ProgramRun) =>
   (
@@ -42,8 +26,8 @@ describe("emulator.sink", () => {
   it("pushgateway (the default): no remote-write receiver, the emulator pushes to the Pushgateway and starts after it", async () => {
     const run = await runProgram({});
     expect(prometheusCommand(run)).not.toContain(RECEIVER);
-    expect(env(run, "promemu-emulator-container")).toMatchObject({ PROMEMU_PUSHGATEWAY_URL: "http://pushgateway:9091" });
-    expect(env(run, "promemu-emulator-container")).not.toHaveProperty("PROMEMU_REMOTE_WRITE_URL");
+    expect(containerEnv(run, "promemu-emulator-container")).toMatchObject({ PROMEMU_PUSHGATEWAY_URL: "http://pushgateway:9091" });
+    expect(containerEnv(run, "promemu-emulator-container")).not.toHaveProperty("PROMEMU_REMOTE_WRITE_URL");
     expect(named(run, "promemu-emulator-container").dependsOn).toContain("promemu-pushgateway-container");
   });
 
@@ -58,7 +42,7 @@ describe("emulator.sink", () => {
     });
 
     it("gives the emulator the receiver's URL and no Pushgateway URL (it would refuse both; it must not push)", () => {
-      const environment = env(run, "promemu-emulator-container");
+      const environment = containerEnv(run, "promemu-emulator-container");
       expect(environment.PROMEMU_REMOTE_WRITE_URL).toBe("http://prometheus:9090/api/v1/write");
       expect(environment).not.toHaveProperty("PROMEMU_PUSHGATEWAY_URL");
     });
@@ -103,7 +87,7 @@ describe("emulator.replicas", () => {
   });
 
   it("runs one container per replica, each on shard k/3 under an owner mark of its own", () => {
-    const environments = names.map((name) => env(run, name));
+    const environments = names.map((name) => containerEnv(run, name));
     expect(environments.map((e) => e.PROMEMU_SHARD)).toEqual(["1/3", "2/3", "3/3"]);
     expect(environments.map((e) => e.PROMEMU_OWNER)).toEqual(["promemu-probe-1-of-3", "promemu-probe-2-of-3", "promemu-probe-3-of-3"]);
     // Everything else the same: one fleet, one scenario, one seed.
@@ -143,7 +127,7 @@ describe("emulator.replicas", () => {
 
   it("keeps one replica as it always was: no shard, the stack's owner mark, one container", async () => {
     const one = await runProgram({});
-    const environment = env(one, "promemu-emulator-container");
+    const environment = containerEnv(one, "promemu-emulator-container");
     expect(environment).not.toHaveProperty("PROMEMU_SHARD");
     expect(environment.PROMEMU_OWNER).toBe("promemu-probe");
     expect(one.outputs.emulatorContainers).toEqual(["promemu-probe-emulator"]);
@@ -153,8 +137,8 @@ describe("emulator.replicas", () => {
   it("combines with remote write: every replica writes to Prometheus and starts after it", async () => {
     const both = await runProgram({ replicas: 2, sink: "remote-write" });
     for (const name of names.slice(0, 2)) {
-      expect(env(both, name).PROMEMU_REMOTE_WRITE_URL).toBe("http://prometheus:9090/api/v1/write");
-      expect(env(both, name)).not.toHaveProperty("PROMEMU_PUSHGATEWAY_URL");
+      expect(containerEnv(both, name).PROMEMU_REMOTE_WRITE_URL).toBe("http://prometheus:9090/api/v1/write");
+      expect(containerEnv(both, name)).not.toHaveProperty("PROMEMU_PUSHGATEWAY_URL");
       expect(named(both, name).dependsOn).toContain("promemu-prometheus-container");
     }
   });

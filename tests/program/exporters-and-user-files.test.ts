@@ -7,19 +7,12 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { exporterProfiles, parseSettings } from "../../config/settings";
 import type { ProgramRun } from "../../scripts/mocked-program";
-import { named, upload } from "../support/program";
+import { named, runIndexUnderMocks, upload } from "../support/program";
 import { removeAll, writeFiles } from "../config/files";
 
 const ROOT = path.resolve(__dirname, "../..");
 
-async function runProgram(values: Record<string, string>): Promise<ProgramRun> {
-  let run!: ProgramRun;
-  await jest.isolateModulesAsync(async () => {
-    const { runProgramUnderMocks } = await import("../../scripts/mocked-program");
-    run = await runProgramUnderMocks({ project: "promemu", stack: "probe", config: { values, secretKeys: [] }, program: () => require(path.join(ROOT, "index.ts")) });
-  });
-  return run;
-}
+const runProgram = (values: Record<string, string>): Promise<ProgramRun> => runIndexUnderMocks(values);
 
 const prometheusYml = (run: ProgramRun) => yaml.load(upload(named(run, "promemu-prometheus-container"), "/etc/prometheus/prometheus.yml")) as {
   rule_files: string[];

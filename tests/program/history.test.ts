@@ -3,29 +3,12 @@
  * emulator replica, the write step before Prometheus (into its volume, as its user, with no network), the
  * recording-rule step after it (a failed step is tests/components/one-shot.test.ts).
  */
-import * as path from "path";
 import { parseSettings } from "../../config/settings";
 import type { ProgramRun } from "../../scripts/mocked-program";
-import { CONTAINER, named, upload } from "../support/program";
+import { CONTAINER, containerEnv, named, runIndexUnderMocks, upload } from "../support/program";
 
-const ROOT = path.resolve(__dirname, "../..");
+const runProgram = (emulator: Record<string, unknown>): Promise<ProgramRun> => runIndexUnderMocks({ "promemu:emulator": JSON.stringify(emulator) });
 
-async function runProgram(emulator: Record<string, unknown>): Promise<ProgramRun> {
-  let run!: ProgramRun;
-  await jest.isolateModulesAsync(async () => {
-    const { runProgramUnderMocks } = await import("../../scripts/mocked-program");
-    run = await runProgramUnderMocks({
-      project: "promemu",
-      stack: "probe",
-      config: { values: { "promemu:emulator": JSON.stringify(emulator) }, secretKeys: [] },
-      program: () => require(path.join(ROOT, "index.ts")),
-    });
-  });
-  return run;
-}
-
-const env = (run: ProgramRun, name: string): Record<string, string> =>
-  Object.fromEntries((named(run, name).inputs.envs as string[]).map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
 const args = (command: string[]) => Object.fromEntries(command.filter((a) => a.startsWith("--")).map((a) => [a.slice(2, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]));
 
 describe("emulator.history", () => {
@@ -73,7 +56,7 @@ describe("emulator.history", () => {
       owner: "promemu-probe",
       replicas: "2",
     });
-    expect(env(run, "promemu-prometheus-history-write")).toEqual({ PROMEMU_START_AT: "2026-01-01T00:00:00.000Z" });
+    expect(containerEnv(run, "promemu-prometheus-history-write")).toEqual({ PROMEMU_START_AT: "2026-01-01T00:00:00.000Z" });
     const prometheus = named(run, "promemu-prometheus-container");
     expect(prometheus.dependsOn).toContain("promemu-prometheus-history-write");
     expect(prometheus.inputs.labels).toContainEqual({ label: "io.promemu.history-start", value: "2026-01-01T00:00:00.000Z" });
@@ -81,7 +64,7 @@ describe("emulator.history", () => {
 
   it("has every emulator replica go on from the history's start", () => {
     for (const name of ["promemu-emulator-container", "promemu-emulator-container-2"]) {
-      expect(env(run, name)).toMatchObject({ PROMEMU_START_AT: "2026-01-01T00:00:00.000Z" });
+      expect(containerEnv(run, name)).toMatchObject({ PROMEMU_START_AT: "2026-01-01T00:00:00.000Z" });
     }
   });
 
@@ -115,7 +98,7 @@ describe("emulator.history", () => {
   it("none without the setting: no history resources, no start time in the emulator's environment", async () => {
     const plain = await runProgram({});
     expect(plain.resources.filter((r) => /history/.test(r.name))).toEqual([]);
-    expect(env(plain, "promemu-emulator-container")).not.toHaveProperty("PROMEMU_START_AT");
+    expect(containerEnv(plain, "promemu-emulator-container")).not.toHaveProperty("PROMEMU_START_AT");
     expect(plain.outputs.history).toBeUndefined();
   });
 });

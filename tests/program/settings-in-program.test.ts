@@ -9,24 +9,9 @@ import * as os from "os";
 import * as path from "path";
 import type { ProgramRun } from "../../scripts/mocked-program";
 import { SECRET_CAPABLE_KEYS } from "../../config/settings";
-import { CONTAINER, VOLUME } from "../support/program";
+import { CONTAINER, runIndexUnderMocks, VOLUME } from "../support/program";
 
 const ROOT = path.resolve(__dirname, "../..");
-
-async function runProgram(values: Record<string, string>, secretKeys: string[] = [], onPulumi?: (pulumi: typeof import("@pulumi/pulumi")) => void): Promise<ProgramRun> {
-  let run!: ProgramRun;
-  await jest.isolateModulesAsync(async () => {
-    onPulumi?.(await import("@pulumi/pulumi"));
-    const { runProgramUnderMocks } = await import("../../scripts/mocked-program");
-    run = await runProgramUnderMocks({
-      project: "promemu",
-      stack: "probe",
-      config: { values, secretKeys },
-      program: () => require(path.join(ROOT, "index.ts")),
-    });
-  });
-  return run;
-}
 
 /** For each secret-capable key: a configuration holding a value found nowhere else, with its top-level key secret. */
 const SECRET_CASES: Record<(typeof SECRET_CAPABLE_KEYS)[number], { key: string; value: string; marker: string }> = {
@@ -43,7 +28,7 @@ const SECRET_CASES: Record<(typeof SECRET_CAPABLE_KEYS)[number], { key: string; 
 describe("secret configuration", () => {
   it.each(SECRET_CAPABLE_KEYS.map((k) => [k]))("keeps %s secret in every resource input and output", async (capable) => {
     const { key, value, marker } = SECRET_CASES[capable];
-    const run = await runProgram({ [key]: value }, [key]);
+    const run = await runIndexUnderMocks({ [key]: value }, [key]);
     // It reaches the resources (so it was not dropped), but only inside secrets.
     expect(JSON.stringify(run.resources.map((r) => r.revealedInputs))).toContain(marker);
     expect(JSON.stringify(run.resources.map((r) => r.inputs))).not.toContain(marker);
@@ -52,7 +37,7 @@ describe("secret configuration", () => {
 
   it("keeps what carries no secret readable: a secret webhook hides the Alertmanager configuration only", async () => {
     const { key, value } = SECRET_CASES["alertmanager.webhookUrl"];
-    const run = await runProgram({ [key]: value }, [key]);
+    const run = await runIndexUnderMocks({ [key]: value }, [key]);
     const alertmanager = run.resources.find((r) => r.name === "promemu-alertmanager-container")!;
     // The SDK makes a whole top-level input secret when anything inside it is.
     expect(alertmanager.inputs.uploads).toBe("[secret]");
@@ -62,7 +47,7 @@ describe("secret configuration", () => {
   });
 
   it("refuses a secret on a key whose value reaches Docker in plain text, naming the key and the ones allowed", async () => {
-    await expect(runProgram({ "promemu:portOffset": "100" }, ["promemu:portOffset"])).rejects.toThrow(
+    await expect(runIndexUnderMocks({ "promemu:portOffset": "100" }, ["promemu:portOffset"])).rejects.toThrow(
       /promemu:portOffset: is set as a secret, but its value reaches Docker in plain text .*only these keys can be secrets: promemu:grafanaAdminPassword, promemu:alertmanager\.webhookUrl/,
     );
   });
@@ -88,7 +73,7 @@ describe("secret configuration", () => {
 describe("grafana.enabled = false", () => {
   let run: ProgramRun;
   beforeAll(async () => {
-    run = await runProgram({ "promemu:grafana": '{"enabled":false}' });
+    run = await runIndexUnderMocks({ "promemu:grafana": '{"enabled":false}' });
   });
 
   it("declares no Grafana resource", () => {
@@ -118,7 +103,7 @@ describe("grafana.enabled = false", () => {
 describe("bindAddress", () => {
   it("warns at up, naming what becomes reachable, when it is not loopback", async () => {
     const warnings: string[] = [];
-    await runProgram({ "promemu:bindAddress": "0.0.0.0" }, [], (pulumi) => {
+    await runIndexUnderMocks({ "promemu:bindAddress": "0.0.0.0" }, [], (pulumi) => {
       jest.spyOn(pulumi.log, "warn").mockImplementation(async (message: string) => void warnings.push(message));
     });
     expect(warnings).toEqual([expect.stringMatching(/^bindAddress is 0\.0\.0\.0, not loopback/)]);
@@ -129,7 +114,7 @@ describe("bindAddress", () => {
 
   it("says nothing on loopback", async () => {
     const warnings: string[] = [];
-    await runProgram({ "promemu:bindAddress": "127.0.0.2" }, [], (pulumi) => {
+    await runIndexUnderMocks({ "promemu:bindAddress": "127.0.0.2" }, [], (pulumi) => {
       jest.spyOn(pulumi.log, "warn").mockImplementation(async (message: string) => void warnings.push(message));
     });
     expect(warnings).toEqual([]);

@@ -1,4 +1,5 @@
 /** Helpers for tests that run Pulumi code under mocks (scripts/mocked-program.ts) and inspect what it declared. */
+import * as path from "path";
 import { ProgramRun, RecordedResource, runProgramUnderMocks } from "../../scripts/mocked-program";
 
 export const CONTAINER = "docker:index/container:Container";
@@ -17,6 +18,35 @@ export function declareUnderMocks(
     config: { values: options.config ?? {}, secretKeys: options.secretKeys ?? [] },
     program: () => declare() ?? {},
   });
+}
+
+/**
+ * The program itself (index.ts) under mocks, for project `promemu`, stack `probe`, with these `promemu:` config
+ * values. In a module registry of its own: the program and the Pulumi runtime keep state per module load.
+ * `onPulumi` sees the runtime before the program runs (e.g. to watch its log).
+ */
+export async function runIndexUnderMocks(
+  values: Record<string, string>,
+  secretKeys: string[] = [],
+  onPulumi?: (pulumi: typeof import("@pulumi/pulumi")) => void,
+): Promise<ProgramRun> {
+  let run!: ProgramRun;
+  await jest.isolateModulesAsync(async () => {
+    onPulumi?.(await import("@pulumi/pulumi"));
+    const { runProgramUnderMocks: runIsolated } = await import("../../scripts/mocked-program");
+    run = await runIsolated({
+      project: "promemu",
+      stack: "probe",
+      config: { values, secretKeys },
+      program: () => require(path.resolve(__dirname, "../../index.ts")),
+    });
+  });
+  return run;
+}
+
+/** A container's `envs` as a record. */
+export function containerEnv(run: ProgramRun, name: string): Record<string, string> {
+  return Object.fromEntries((named(run, name).inputs.envs as string[]).map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
 }
 
 export function ofType(run: ProgramRun, type: string): RecordedResource[] {
