@@ -16,6 +16,8 @@ const { parseDuration } = requireBuilt("util/duration");
 const { WriteRequestWriter } = requireBuilt("sinks/remote-write/write-request");
 const { compress } = requireBuilt("sinks/remote-write/batcher");
 const { REMOTE_WRITE_HEADERS } = requireBuilt("sinks/remote-write/client");
+const { parseSampleLine } = requireBuilt("sinks/remote-write/exposition-samples");
+const { hashString } = requireBuilt("util/random");
 
 const HISTORY = process.env.HISTORY ?? "7d";
 const SET = process.env.SET ? process.env.SET.split(",") : [];
@@ -23,23 +25,11 @@ const BATCH = Number(process.env.BATCH ?? 2000);
 const SHARDS = Number(process.env.SHARDS ?? 4);
 const STEP = 15000;
 
-/** `name{a="x",b="y"} value timestamp` -> { labels (sorted, __name__ first among them by name), value, ms }. */
+/** `name{a="x"} value timestamp` -> the series text, its labels (parseSampleLine: sorted, __name__ among them), value, ms. */
 function parseLine(line) {
-  const brace = line.indexOf("{");
-  const close = line.lastIndexOf("}");
-  const labels = [["__name__", line.slice(0, brace)]];
-  const body = line.slice(brace + 1, close);
-  const pattern = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
-  for (let m = pattern.exec(body); m; m = pattern.exec(body)) labels.push([m[1], m[2].replace(/\\(.)/g, (_, c) => (c === "n" ? "\n" : c))]);
-  labels.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const [value, seconds] = line.slice(close + 2).split(" ");
-  return { key: body, labels, value: Number(value), ms: Math.round(Number(seconds) * 1000) };
-}
-
-function hash(text) {
-  let h = 2166136261;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
-  return h >>> 0;
+  const stamp = line.lastIndexOf(" ");
+  const { labels, value } = parseSampleLine(line.slice(0, stamp));
+  return { key: line.slice(0, line.lastIndexOf(" ", stamp - 1)), labels, value, ms: Math.round(Number(line.slice(stamp + 1)) * 1000) };
 }
 
 async function main() {
@@ -62,7 +52,11 @@ async function main() {
   const live = new WriteRequestWriter();
   const liveText = [];
   writeBackfill(scenario, { seed: 42, durationMs: STEP, stepMs: STEP, epochMs: now, pushed: { sink: "remote-write" } }, (chunk) => liveText.push(chunk));
-  for (const line of liveText.join("").split("\n")) if (line && !line.startsWith("#")) live.addSeries(...(({ labels, value, ms }) => [labels, value, ms])(parseLine(line)));
+  for (const line of liveText.join("").split("\n")) {
+    if (!line || line.startsWith("#")) continue;
+    const { labels, value, ms } = parseLine(line);
+    live.addSeries(labels, value, ms);
+  }
   await send(live);
 
   const before = processUsage(prometheus.child.pid);
@@ -79,7 +73,7 @@ async function main() {
     for (const line of lines) {
       if (!line || line.startsWith("#")) continue;
       const sample = parseLine(line);
-      const shard = writers[hash(sample.key) % SHARDS];
+      const shard = writers[hashString(sample.key) % SHARDS];
       shard.writer.addSeries(sample.labels, sample.value, sample.ms);
       shard.samples++;
       samples++;

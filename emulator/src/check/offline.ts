@@ -18,6 +18,7 @@ import * as os from "os";
 import * as path from "path";
 import type { CompiledScenario } from "../model/types";
 import { writeBackfill } from "../backfill/openmetrics";
+import { waitUntilReady } from "./prometheus";
 
 export class ToolMissing extends Error {
   constructor(message: string) {
@@ -219,14 +220,5 @@ export async function startOffline(options: OfflineOptions, tools = findTools())
 async function ready(url: string, exited: Promise<unknown>, timeoutMs: number): Promise<boolean> {
   let gone = false;
   void exited.then(() => (gone = true));
-  const deadline = Date.now() + timeoutMs;
-  while (!gone && Date.now() < deadline) {
-    try {
-      if ((await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) })).ok) return true;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return false;
+  return (await waitUntilReady(url, timeoutMs, { intervalMs: 100, attemptMs: 1000, stop: () => gone })) === undefined;
 }

@@ -25,6 +25,35 @@ export class PrometheusUnavailable extends Error {
   }
 }
 
+export interface ReadyWait {
+  /** Time between two attempts (ms). */
+  intervalMs: number;
+  /** Timeout of one attempt (ms). */
+  attemptMs: number;
+  /** Gives up early when it returns true (the server's process has exited). */
+  stop?: () => boolean;
+}
+
+/**
+ * Asks GET /-/ready until it answers 200: resolves to undefined then, or, when `timeoutMs` passed or `stop` said so,
+ * to the last answer (an HTTP status, or why there was none) for a message.
+ */
+export async function waitUntilReady(url: string, timeoutMs: number, wait: ReadyWait): Promise<string | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no answer yet";
+  for (;;) {
+    try {
+      const res = await fetch(`${url.replace(/\/+$/, "")}/-/ready`, { signal: AbortSignal.timeout(wait.attemptMs) });
+      if (res.ok) return undefined;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;
+    }
+    if (Date.now() >= deadline || wait.stop?.()) return last;
+    await new Promise((resolve) => setTimeout(resolve, wait.intervalMs));
+  }
+}
+
 const endpointOf = (server: Server): Endpoint => (typeof server === "string" ? { base: server.replace(/\/+$/, ""), display: server } : server);
 
 async function request<T>(server: Server, path: string, init: { method: string; body?: URLSearchParams }): Promise<T> {

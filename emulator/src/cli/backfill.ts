@@ -150,16 +150,23 @@ export function addBackfillCommand(program: Command, terminal: Terminal, exit: {
         problems.push(err.message);
       }
       if (problems.length > 0) throw new UsageError(problems.join("\n"));
-      try {
+      await withPromtool(exit, async () => {
         await backfillCommand(options!, scenario!, (line) => terminal.log(line));
         terminal.log(`continue live from this state: promemu run --scenario ${raw.scenario} --seed ${options!.seed}${raw.set.length ? " --set ..." : ""} --start-at ${new Date(options!.fromMs).toISOString()} ...`);
-        exit.code = 0;
-      } catch (err) {
-        if (!(err instanceof ToolMissing)) throw err;
-        process.stderr.write(`promemu: ${err.message}\n`);
-        exit.code = EXIT_UNAVAILABLE;
-      }
+      });
     });
+}
+
+/** Runs a command that needs promtool: exit 0 when it ends, 3 with what to install when promtool is missing. */
+export async function withPromtool(exit: { code: number }, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+    exit.code = 0;
+  } catch (err) {
+    if (!(err instanceof ToolMissing)) throw err;
+    process.stderr.write(`promemu: ${err.message}\n`);
+    exit.code = EXIT_UNAVAILABLE;
+  }
 }
 
 /**

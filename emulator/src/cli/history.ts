@@ -24,20 +24,18 @@ import {
 } from "../backfill/data-dir";
 import { createBlocksFromRules, readRecordingGroups, renderRuleFile, ruleKey } from "../backfill/rules";
 import { TIME_HINT, parseTime } from "../backfill/time";
-import { ToolMissing } from "../check/offline";
+import { waitUntilReady } from "../check/prometheus";
 import { Engine } from "../engine/engine";
 import { UsageError } from "../errors";
 import type { CompiledScenario } from "../model/types";
 import { DEFAULT_MAX_SERIES } from "../scenario/capacity";
 import { loadScenario } from "../scenario/loader";
 import { DURATION_HINT, formatDuration, parseDuration } from "../util/duration";
-import { type BackfillCommandOptions, backfillCommand, parseBackfillOptions } from "./backfill";
+import { type BackfillCommandOptions, backfillCommand, parseBackfillOptions, withPromtool } from "./backfill";
 import { parseWhole } from "./options";
 import { collectSet } from "./set";
 import type { Terminal } from "./status";
 
-/** Exit code when promtool is missing (as `promemu backfill --format blocks`). */
-const EXIT_UNAVAILABLE = 3;
 /** Catch-up passes after the first: each writes what passed while the one before ran. */
 const MAX_CATCH_UP_PASSES = 3;
 
@@ -148,23 +146,6 @@ export interface HistoryRulesOptions {
   ruleFiles: string[];
 }
 
-/** Resolves once Prometheus answers /-/ready, or throws after `waitMs`. */
-async function waitReady(url: string, waitMs: number, now: () => number): Promise<void> {
-  const deadline = now() + waitMs;
-  let last = "";
-  for (;;) {
-    try {
-      const res = await fetch(`${url.replace(/\/$/, "")}/-/ready`, { signal: AbortSignal.timeout(5_000) });
-      if (res.ok) return;
-      last = `HTTP ${res.status}`;
-    } catch (err) {
-      last = ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;
-    }
-    if (now() >= deadline) throw new Error(`Prometheus at ${url} was not ready within ${formatDuration(waitMs)} (last answer: ${last})`);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-  }
-}
-
 /**
  * Evaluates over the recorded history every recording rule of the files not evaluated over it before, with promtool
  * against the Prometheus at `url`, and puts the blocks into the data directory, where Prometheus finds them within
@@ -186,7 +167,8 @@ export async function historyRules(options: HistoryRulesOptions, log: (line: str
     return;
   }
   const promtool = findPromtool();
-  await waitReady(options.url, options.waitMs, now);
+  const notReady = await waitUntilReady(options.url, options.waitMs, { intervalMs: 1_000, attemptMs: 5_000 });
+  if (notReady !== undefined) throw new Error(`Prometheus at ${options.url} was not ready within ${formatDuration(options.waitMs)} (last answer: ${notReady})`);
   const staging = path.join(options.data, STAGING_DIR);
   fs.rmSync(staging, { recursive: true, force: true });
   fs.mkdirSync(staging);
@@ -231,18 +213,6 @@ interface RawRulesOptions {
   url?: string;
   evalInterval: string;
   wait: string;
-}
-
-/** Runs `body`, turning a missing promtool into exit 3 with what to install. */
-async function withPromtool(exit: { code: number }, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-    exit.code = 0;
-  } catch (err) {
-    if (!(err instanceof ToolMissing)) throw err;
-    process.stderr.write(`promemu: ${err.message}\n`);
-    exit.code = EXIT_UNAVAILABLE;
-  }
 }
 
 export function addHistoryCommand(program: Command, terminal: Terminal, exit: { code: number }): void {
