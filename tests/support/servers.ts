@@ -10,22 +10,13 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import { findOnPath } from "../../emulator/src/check/offline";
 
 export type ServerBinary = "prometheus" | "promtool" | "prometheus-pushgateway" | "prometheus-alertmanager" | "amtool";
 
 /** Absolute path of a binary on PATH (or in /usr/bin), undefined when it is not installed. */
 export function findBinary(name: ServerBinary | string): string | undefined {
-  const dirs = (process.env.PATH ?? "").split(path.delimiter).concat(["/usr/bin", "/usr/local/bin"]);
-  for (const dir of dirs) {
-    const candidate = path.join(dir, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
+  return findOnPath(name, [process.env.PATH ?? "", "/usr/bin", "/usr/local/bin"].join(path.delimiter));
 }
 
 /** `describe` when every binary is installed; otherwise a skipped suite and a notice (a thrown error under CI=true). */
