@@ -7,10 +7,11 @@
  */
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { findOnPath } from "../../emulator/src/check/offline";
+import { findOnPath, freePort } from "../../emulator/src/check/offline";
+
+export { freePort };
 
 export type ServerBinary = "prometheus" | "promtool" | "prometheus-pushgateway" | "prometheus-alertmanager" | "amtool";
 
@@ -30,19 +31,6 @@ export function describeWith(binaries: ServerBinary[]): jest.Describe {
   // eslint-disable-next-line no-console
   console.warn(`SKIPPED: ${notice}`);
   return describe.skip;
-}
-
-/** A port the kernel had free a moment ago on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function sleep(ms: number): Promise<void> {

@@ -55,7 +55,8 @@ export function findTools(): { prometheus: string; promtool: string } {
   return { prometheus: prometheus!, promtool: promtool! };
 }
 
-async function freePort(): Promise<number> {
+/** A port the kernel had free a moment ago on 127.0.0.1. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();
