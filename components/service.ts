@@ -10,6 +10,12 @@ import type { ServiceName } from "../config/settings";
 import { DataVolume } from "./data-volume";
 import { dockerLabels, physicalName, replicaName, StackIdentity } from "./naming";
 
+/**
+ * Seconds a service container gets to stop on SIGTERM (replace, destroy) before it is killed. Each server ends in a
+ * second or two; Prometheus closes its TSDB (head compaction can take longer on a large head).
+ */
+export const STOP_GRACE_SECONDS = 30;
+
 /** The inputs every service component takes. */
 export interface ServiceArgs extends StackIdentity {
   /** Name of the stack network (pass the network's output so deletes are ordered). */
@@ -24,7 +30,7 @@ export interface ServiceArgs extends StackIdentity {
 
 /** A service run from a pinned image, with its data on a named volume. */
 export interface StatefulServiceArgs extends ServiceArgs {
-  /** Pinned image reference, e.g. `prom/prometheus:v3.5.0` or a local `promemu-local/prometheus:2.42.0-debian12`. */
+  /** Pinned image reference, e.g. `prom/prometheus:v3.5.0` or a local `promemu-local/prometheus:v3.5.0`. */
   readonly image: string;
   /** Keep the data volume when the stack is destroyed. */
   readonly keepData: boolean;
@@ -102,6 +108,11 @@ export function serviceContainer(
       // Create returns only once Docker reports the container healthy: this is what gates the start order.
       wait: true,
       waitTimeout: 180,
+      // Replace and destroy stop the container with SIGTERM and this long to finish before it is killed: the docker
+      // provider otherwise stops with a timeout of 0 (SIGKILL at once), and the Pushgateway's persistence file,
+      // Alertmanager's silences and notification log (written at shutdown) and the emulator's last push or queued
+      // remote-write samples would be lost with every configuration change.
+      destroyGraceSeconds: STOP_GRACE_SECONDS,
     },
     {
       parent,

@@ -1,8 +1,7 @@
 /**
- * prometheus.yml of the stack. The same file must load on the image's Prometheus 3.5 and on Debian's
- * 2.42 that the tests run, so it uses only keys both document: no scrape_protocols or
- * fallback_scrape_protocol (3.x only), no storage block (retention is a command-line flag), no api_version
- * for Alertmanager (both default to v2, and 3.x refuses v1).
+ * prometheus.yml of the stack, for the Prometheus the stack pins (3.5; the tests run that very version, built
+ * from its Go module). No storage block: on 3.5 retention is still a command-line flag (the config-file
+ * `storage.tsdb.retention` arrives in 3.8). No api_version for Alertmanager: v2 is the default and the only one.
  */
 import * as yaml from "js-yaml";
 import type { Settings } from "./settings";
@@ -137,7 +136,7 @@ export function renderPrometheusConfig(args: { settings: Settings; stack: string
     global: {
       scrape_interval: settings.prometheus.scrapeInterval,
       evaluation_interval: settings.prometheus.evaluationInterval,
-      // The schema refuses `$` in label values: Prometheus 3 would expand it from its environment, 2.42 not.
+      // The schema refuses `$` in label values: Prometheus 3 would expand it from the container's environment.
       external_labels: { ...settings.prometheus.externalLabels, stack },
     },
     ...(targets.alertmanager ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [targets.alertmanager] }] }] } } : {}),

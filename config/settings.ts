@@ -127,7 +127,7 @@ export const SettingsSchema = z
         externalLabels: z
           .record(
             z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "must be a label name"),
-            // Prometheus 3 expands $VAR in external labels from its environment, 2.42 does not: refuse the ambiguity.
+            // Prometheus 3 expands $VAR in external labels from its own (the container's) environment: refuse the surprise.
             z.string().refine((v) => !v.includes("$"), "must not contain '$' (Prometheus 3 would expand it as an environment variable)"),
           )
           .default({})

@@ -85,8 +85,7 @@ function stopAll() {
  * stop()), with `config` as its configuration file and `args` added (`--web.enable-remote-write-receiver`).
  */
 async function startPrometheus(config, args = []) {
-  const binary = ["/usr/bin/prometheus", "/usr/local/bin/prometheus"].find((p) => fs.existsSync(p));
-  if (!binary) throw new Error("prometheus is not installed (apt-get install prometheus)");
+  const binary = serverProgram("prometheus");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promemu-bench-prometheus-"));
   fs.writeFileSync(path.join(dir, "prometheus.yml"), config);
   const port = await freePort();
@@ -137,15 +136,21 @@ function total(values, name) {
 }
 
 /**
- * Debian's Pushgateway with its default flags, on a free loopback port; except that Debian's build
- * defaults --persistence.file to /var/lib/prometheus/pushgateway.data (upstream and the container
- * image default to none), which every instance on the machine would share: it is set empty here.
+ * A server program at the version the stack pins, as scripts/servers/build.sh builds it (PROMEMU_SERVERS_BIN,
+ * else its default cache folder): the benchmarks measure what the stack runs.
  */
+function serverProgram(name) {
+  const cache = process.env.PROMEMU_CACHE_DIR || path.join(os.homedir(), ".cache", "promemu");
+  const binary = path.join(process.env.PROMEMU_SERVERS_BIN || path.join(cache, "servers", "bin"), name);
+  if (!fs.existsSync(binary)) throw new Error(`${binary} is missing: build the pinned servers with \`bash scripts/servers/build.sh\``);
+  return binary;
+}
+
+/** The pinned Pushgateway with its default flags (metrics in memory only), on a free loopback port. */
 async function startPushgateway() {
-  const binary = ["/usr/bin/prometheus-pushgateway", "/usr/local/bin/prometheus-pushgateway"].find((p) => fs.existsSync(p));
-  if (!binary) throw new Error("prometheus-pushgateway is not installed (apt-get install prometheus-pushgateway)");
+  const binary = serverProgram("pushgateway");
   const port = await freePort();
-  const server = start(binary, [`--web.listen-address=127.0.0.1:${port}`, "--persistence.file="]);
+  const server = start(binary, [`--web.listen-address=127.0.0.1:${port}`]);
   const url = `http://127.0.0.1:${port}`;
   await waitForUrl(`${url}/-/ready`);
   return { ...server, url, port };

@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
-# Local stand-ins for the stack's upstream images, for machines that can reach no container registry.
-# Each image is a small root file system imported with `docker import`, made of programs that Debian
-# packages installed on this host:
+# Local images for machines that can reach no container registry. Each image is a small root file
+# system imported with `docker import`:
 #
-#   promemu-local/prometheus:<v>-debian12    /bin/prometheus, /bin/promtool      (package prometheus)
-#   promemu-local/pushgateway:<v>-debian12   /bin/pushgateway                    (prometheus-pushgateway)
-#   promemu-local/alertmanager:<v>-debian12  /bin/alertmanager, /bin/amtool      (prometheus-alertmanager)
-#   promemu-local/node:<v>-debian12          /usr/local/bin/node, npm, npx       (nodejs; base of emulator/Dockerfile)
+#   promemu-local/prometheus:<tag>     /bin/prometheus, /bin/promtool   } the versions the stack pins, built from
+#   promemu-local/pushgateway:<tag>    /bin/pushgateway                 } their Go modules by scripts/servers/build.sh
+#   promemu-local/alertmanager:<tag>   /bin/alertmanager, /bin/amtool   } (<tag> = the pinned tag, e.g. v3.5.0)
+#   promemu-local/node:<v>-debian12    /usr/local/bin/node, npm, npx    (this host's Node.js; base of emulator/Dockerfile)
 #
 # plus, in every image, busybox (busybox-static) as /bin/busybox with its applets (sh, wget, tar, ...),
 # the shared libraries the programs load (found with ldd), /etc/passwd and /etc/group with nobody
@@ -18,7 +17,10 @@
 #   Needs a reachable Docker daemon (DOCKER_HOST, the default socket, or scripts/local-images/dockerd.sh).
 #   An image whose tag exists and whose io.promemu.local-image.inputs label matches this script and its
 #   inputs (package versions, file sizes and times) is kept: a second run takes seconds. --force rebuilds.
-#   The last lines of the output are KEY=ref, e.g. PROMEMU_IMAGE_PROMETHEUS=promemu-local/prometheus:2.42.0-debian12.
+#   The last lines of the output are KEY=ref, e.g. PROMEMU_IMAGE_PROMETHEUS=promemu-local/prometheus:v3.5.0.
+#   The server images run scripts/servers/build.sh first (idempotent; it needs Go on a cold cache).
+#   They carry no web UI of Prometheus (its React UI is not part of the Go module: the API works);
+#   users get the upstream images with their UIs.
 # Environment: PROMEMU_LOCAL_IMAGE_PREFIX (default promemu-local).
 set -euo pipefail
 
@@ -56,8 +58,6 @@ fi
 
 # ------------------------------------------------------------------------------------------- helpers
 deb_version() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || die "Debian package $1 is not installed (apt-get install $1)"; }
-# 1:2.42.0+ds-5+deb12u1 -> 2.42.0: no epoch, no Debian revision, no repack suffix.
-upstream_version() { local v=${1#*:}; v=${v%-*}; v=${v%%+*}; v=${v%%~*}; printf '%s' "$v"; }
 DEBIAN_TAG=debian$(. /etc/os-release && printf '%s' "${VERSION_ID%%.*}")
 
 STAGE_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/promemu-local-images.XXXXXX")
@@ -156,7 +156,7 @@ build_image() {
   import_rootfs "$root" "$ref" "$owner" "$owned" \
     "LABEL $LABEL_INPUTS=$stamp" \
     "LABEL org.opencontainers.image.title=$kind" \
-    "LABEL org.opencontainers.image.description=\"promemu local stand-in, built from this host's Debian packages\"" \
+    "LABEL org.opencontainers.image.description=\"promemu local image, built by scripts/local-images/build.sh\"" \
     "$@"
   rm -rf "$root"
   say "built $ref ($((SECONDS - started))s, $(docker image inspect --format '{{.Size}}' "$ref" | awk '{printf "%.0f MB", $1/1e6}'))"
@@ -165,13 +165,25 @@ build_image() {
 # ---------------------------------------------------------------------------------------- the images
 RESULTS=()
 
+# The pinned server programs (scripts/servers/build.sh: built once, then seconds). Static Go programs: no
+# shared libraries to copy.
+SERVERS_BIN=""
+servers_bin() {
+  if [ -z "$SERVERS_BIN" ]; then
+    local out
+    out=$(bash "$HERE/../servers/build.sh") || die "the pinned server programs could not be built (scripts/servers/build.sh, above)"
+    SERVERS_BIN=$(printf '%s\n' "$out" | sed -n 's/^PROMEMU_SERVERS_BIN=//p' | tail -n 1)
+  fi
+  printf '%s' "$SERVERS_BIN"
+}
+# The tag an image gets: the stack's pin, as scripts/servers/build.sh reads it from config/settings.ts.
+pinned_tag() { bash "$HERE/../servers/build.sh" --print-versions "$1" | awk '{print $2}'; }
+# What the stamp of a server image covers: the programs' stamps (module@version, build script, Go version).
+program_stamps() { local p; for p in "$@"; do cat "$SERVERS_BIN/.stamps/$p"; sha256sum "$SERVERS_BIN/$p" | cut -c1-16; done; }
+
 stage_prometheus() {
   local root=$1
-  add_program "$root" /usr/bin/prometheus /bin/prometheus
-  add_program "$root" /usr/bin/promtool /bin/promtool
-  # Debian's build serves its web UI from --web.local-assets (default /usr/share/prometheus/web/).
-  mkdir -p "$root/usr/share/prometheus"
-  cp -a /usr/share/prometheus/web "$root/usr/share/prometheus/web"
+  cp "$SERVERS_BIN/prometheus" "$SERVERS_BIN/promtool" "$root/bin/"
   mkdir -p "$root/etc/prometheus" "$root/prometheus"
   # The upstream image's example configuration: Prometheus scrapes itself.
   cat >"$root/etc/prometheus/prometheus.yml" <<'EOF'
@@ -185,15 +197,15 @@ scrape_configs:
 EOF
 }
 image_prometheus() {
-  local deb v ref stamp
-  deb=$(deb_version prometheus)
-  v=$(upstream_version "$deb")
-  ref=$PREFIX/prometheus:$v-$DEBIAN_TAG
-  stamp=$(inputs_stamp "prometheus=$deb" "libc6=$(deb_version libc6)" "$(stat -L -c '%n %s %Y' /usr/bin/prometheus /usr/bin/promtool)")
+  local tag ref stamp
+  servers_bin >/dev/null
+  tag=$(pinned_tag prometheus)
+  ref=$PREFIX/prometheus:$tag
+  stamp=$(inputs_stamp "$(program_stamps prometheus promtool)")
   # As prom/prometheus: ENTRYPOINT /bin/prometheus, user nobody, WORKDIR and VOLUME /prometheus,
-  # /etc/prometheus and /prometheus owned by nobody, the default command of the 3.x images.
+  # /etc/prometheus and /prometheus owned by nobody, upstream's default command.
   build_image prometheus "$ref" "$stamp" stage_prometheus 65534:65534 "/etc/prometheus /prometheus" \
-    "LABEL org.opencontainers.image.version=$deb" \
+    "LABEL org.opencontainers.image.version=$tag" \
     'ENTRYPOINT ["/bin/prometheus"]' \
     'CMD ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"]' \
     'USER nobody' \
@@ -205,26 +217,21 @@ image_prometheus() {
 
 stage_pushgateway() {
   local root=$1
-  add_program "$root" /usr/bin/prometheus-pushgateway /bin/pushgateway
-  # Debian's build reads its page template and static files from --web.local-assets.
-  mkdir -p "$root/usr/share/prometheus"
-  cp -a /usr/share/prometheus/pushgateway "$root/usr/share/prometheus/pushgateway"
+  cp "$SERVERS_BIN/pushgateway" "$root/bin/"
   mkdir -p "$root/pushgateway"
 }
 image_pushgateway() {
-  local deb v ref stamp
-  deb=$(deb_version prometheus-pushgateway)
-  v=$(upstream_version "$deb")
-  ref=$PREFIX/pushgateway:$v-$DEBIAN_TAG
-  stamp=$(inputs_stamp "prometheus-pushgateway=$deb" "libc6=$(deb_version libc6)" "$(stat -L -c '%n %s %Y' /usr/bin/prometheus-pushgateway)")
-  # As prom/pushgateway: ENTRYPOINT /bin/pushgateway, USER 65534:65534, WORKDIR /pushgateway (owned by
-  # 65534). Upstream keeps the metrics in memory unless --persistence.file is given; Debian's build
-  # defaults to /var/lib/prometheus/pushgateway.data, so the default command sets it back to empty.
+  local tag ref stamp
+  servers_bin >/dev/null
+  tag=$(pinned_tag pushgateway)
+  ref=$PREFIX/pushgateway:$tag
+  stamp=$(inputs_stamp "$(program_stamps pushgateway)")
+  # As prom/pushgateway: ENTRYPOINT /bin/pushgateway, USER 65534, WORKDIR /pushgateway (owned by 65534),
+  # metrics in memory unless --persistence.file is given.
   build_image pushgateway "$ref" "$stamp" stage_pushgateway 65534:65534 "/pushgateway" \
-    "LABEL org.opencontainers.image.version=$deb" \
+    "LABEL org.opencontainers.image.version=$tag" \
     'ENTRYPOINT ["/bin/pushgateway"]' \
-    'CMD ["--persistence.file="]' \
-    'USER 65534:65534' \
+    'USER 65534' \
     'WORKDIR /pushgateway' \
     'EXPOSE 9091'
   RESULTS+=("PROMEMU_IMAGE_PUSHGATEWAY=$ref")
@@ -232,10 +239,7 @@ image_pushgateway() {
 
 stage_alertmanager() {
   local root=$1
-  add_program "$root" /usr/bin/prometheus-alertmanager /bin/alertmanager
-  add_program "$root" /usr/bin/amtool /bin/amtool
-  mkdir -p "$root/usr/share/prometheus"
-  cp -a /usr/share/prometheus/alertmanager "$root/usr/share/prometheus/alertmanager"
+  cp "$SERVERS_BIN/alertmanager" "$SERVERS_BIN/amtool" "$root/bin/"
   mkdir -p "$root/etc/alertmanager" "$root/alertmanager"
   # A minimal valid configuration (upstream ships an example); the stack uploads its own.
   cat >"$root/etc/alertmanager/alertmanager.yml" <<'EOF'
@@ -246,15 +250,15 @@ receivers:
 EOF
 }
 image_alertmanager() {
-  local deb v ref stamp
-  deb=$(deb_version prometheus-alertmanager)
-  v=$(upstream_version "$deb")
-  ref=$PREFIX/alertmanager:$v-$DEBIAN_TAG
-  stamp=$(inputs_stamp "prometheus-alertmanager=$deb" "libc6=$(deb_version libc6)" "$(stat -L -c '%n %s %Y' /usr/bin/prometheus-alertmanager /usr/bin/amtool)")
+  local tag ref stamp
+  servers_bin >/dev/null
+  tag=$(pinned_tag alertmanager)
+  ref=$PREFIX/alertmanager:$tag
+  stamp=$(inputs_stamp "$(program_stamps alertmanager amtool)")
   # As prom/alertmanager: ENTRYPOINT /bin/alertmanager, user nobody, WORKDIR and VOLUME /alertmanager,
   # /etc/alertmanager and /alertmanager owned by nobody, upstream's default command.
   build_image alertmanager "$ref" "$stamp" stage_alertmanager 65534:65534 "/etc/alertmanager /alertmanager" \
-    "LABEL org.opencontainers.image.version=$deb" \
+    "LABEL org.opencontainers.image.version=$tag" \
     'ENTRYPOINT ["/bin/alertmanager"]' \
     'CMD ["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager"]' \
     'USER nobody' \

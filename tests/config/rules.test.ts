@@ -255,7 +255,7 @@ function unitTests(settings: Settings): UnitTest[] {
   ];
 }
 
-describeWith(["promtool"])("alert rules on promtool (Prometheus 2.42)", () => {
+describeWith(["promtool"])("alert rules on promtool (the pinned Prometheus)", () => {
   afterAll(removeAll);
 
   function promtoolTest(rules: string, tests: UnitTest[]) {

@@ -96,7 +96,7 @@ describe("rule files", () => {
   });
 });
 
-describeWith(["promtool"])("rule files on promtool (Prometheus 2.42)", () => {
+describeWith(["promtool"])("rule files on promtool (the pinned Prometheus)", () => {
   const promtool = () => findPromtool() ?? findPromtool("/usr/bin:/usr/local/bin")!;
 
   it("accepts valid rules silently", () => {

@@ -1,6 +1,6 @@
 /**
  * Proof on the real servers that community monitoring runs unchanged on the node profile:
- *  - live: Debian's Prometheus discovers fleet-calm's hosts through /sd/node and scrapes each as
+ *  - live: the pinned Prometheus discovers fleet-calm's hosts through /sd/node and scrapes each as
  *    job="node", instance="<host>:9100"; Node Exporter Full's panel targets (variables resolved as
  *    Grafana does) return data, and none of awesome-prometheus-alerts' node rules fires (one needs a day of history);
  *  - offline: fleet-faults' calm day and 2h of faults played on the injected clock, backfilled with promtool, and every

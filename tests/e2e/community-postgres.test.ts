@@ -1,6 +1,6 @@
 /**
  * Proof on the real servers that the community PostgreSQL rules run unchanged on the postgres profile:
- *  - live: Debian's Prometheus discovers fleet-calm's PostgreSQL and HTTP hosts through /sd/postgres
+ *  - live: the pinned Prometheus discovers fleet-calm's PostgreSQL and HTTP hosts through /sd/postgres
  *    and /sd/http, scrapes them as job="postgres", instance="<host>:9187" (job="http", "<host>:8080"),
  *    with awesome-prometheus-alerts' PostgreSQL rules loaded: none fires;
  *  - offline: fleet-calm's afternoon played on the injected clock and backfilled with promtool: no

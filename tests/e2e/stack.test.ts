@@ -55,7 +55,7 @@ const settings = parseSettings(
 const RATE_INTERVAL = "15s";
 const DEFAULT_HOSTS = ["balancer-01", "db-01", "worker-01", "worker-02", "worker-03", "worker-04"];
 
-describeWith(["prometheus", "prometheus-pushgateway", "prometheus-alertmanager"])("the stack live on the real servers", () => {
+describeWith(["prometheus", "pushgateway", "alertmanager"])("the stack live on the real servers", () => {
   let pushgateway: RunningServer;
   let prometheus: RunningServer;
   let alertmanager: RunningServer;

@@ -1,5 +1,5 @@
 /**
- * `promemu check` as users run it (the built CLI), against Debian's real Prometheus:
+ * `promemu check` as users run it (the built CLI), against the pinned Prometheus:
  *  - online: fleet-calm served by the emulator and scraped every second by a Prometheus that loads a
  *    small fixture rule file and awesome-prometheus-alerts' node rules; a fixture dashboard and Node
  *    Exporter Full (read from ../shared/community, never copied) checked through a basic-auth proxy;

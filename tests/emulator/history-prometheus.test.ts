@@ -1,5 +1,5 @@
 /**
- * `promemu history` with the real promtool and the real Prometheus (Debian's 2.42), as the stack runs it: a week
+ * `promemu history` with the real promtool and the real Prometheus (the pinned 3.5, built from its Go module), as the stack runs it: a week
  * written into an empty data directory, Prometheus started on it, the live emulator (`promemu run --start-at`)
  * going on with remote write from the history's start. The week is queryable with no gap at the seam, every sample on both sides of it has the
  * value a fresh engine with the same seed has at its timestamp, a recording rule gets the week too, and all of it

@@ -1,5 +1,5 @@
 /**
- * The emulator against Debian's real Pushgateway, started on a free loopback port: labels, TTL
+ * The emulator against the pinned Pushgateway, started on a free loopback port: labels, TTL
  * expiry, other people's groups, an outage and recovery on the same port, a refused body, and the
  * CLI process stopped by SIGTERM. Push intervals of 200 ms keep it fast.
  */
@@ -76,7 +76,7 @@ function runner(pushgateway: RunningServer, yaml: string | undefined, owner: str
   return { runner: instance, logs, telemetry };
 }
 
-describeWith(["prometheus-pushgateway"])("the emulator on a real Pushgateway", () => {
+describeWith(["pushgateway"])("the emulator on a real Pushgateway", () => {
   let pushgateway: RunningServer;
   const runners: Runner[] = [];
 
@@ -182,7 +182,7 @@ describeWith(["prometheus-pushgateway"])("the emulator on a real Pushgateway", (
   });
 });
 
-describeWith(["prometheus-pushgateway"])("promemu run as a process", () => {
+describeWith(["pushgateway"])("promemu run as a process", () => {
   let pushgateway: RunningServer;
   let child: ChildProcess | undefined;
   let output = "";

@@ -1,5 +1,5 @@
 /**
- * Remote write into Debian's real Prometheus (2.42, `--web.enable-remote-write-receiver`) on a free
+ * Remote write into the pinned Prometheus (`--web.enable-remote-write-receiver`) on a free
  * loopback port: the samples are queryable with the engine's labels and the very values a fresh
  * engine with the same seed has at those timestamps; and a Prometheus stopped and restarted on the
  * same port and data directory while the emulator runs loses no sample (they wait in the queue).

@@ -84,17 +84,9 @@ export async function prepareEngine(): Promise<Engine> {
   const bin = keyValues(toolchain.stdout).PULUMI_TOOLCHAIN_BIN;
   if (toolchain.code !== 0 || !bin) return { ready: false, reason: `the Pulumi toolchain could not be built:\n${toolchain.output.slice(-3000)}` };
 
-  let env: NodeJS.ProcessEnv = { ...process.env };
-  let startedDaemon = false;
-  if (!dockerAnswers(env)) {
-    if (spawnSync("which", ["dockerd"]).status !== 0) return { ready: false, reason: "no Docker daemon answers and dockerd is not installed (apt-get install docker.io)" };
-    const started = await runCommand("bash", [path.join(ROOT, "scripts/local-images/dockerd.sh"), "start"], { timeoutMs: 120_000 });
-    if (started.code !== 0) return { ready: false, reason: `dockerd could not be started:\n${started.output.slice(-3000)}` };
-    startedDaemon = !/already running/i.test(started.output);
-    const vars = keyValues((await runCommand("bash", [path.join(ROOT, "scripts/local-images/dockerd.sh"), "env"])).stdout.replace(/^export /gm, ""));
-    env = { ...env, ...vars };
-    if (!dockerAnswers(env)) return { ready: false, reason: `dockerd started but does not answer at ${env.DOCKER_HOST}` };
-  }
+  const daemon = await startDaemon();
+  if (!daemon.ready) return daemon;
+  let env = daemon.env;
   const built = await runCommand("bash", [path.join(ROOT, "scripts/local-images/build.sh")], { env, timeoutMs: 1_800_000 });
   if (built.code !== 0) return { ready: false, reason: `the local images could not be built:\n${built.output.slice(-3000)}` };
   const images = keyValues(built.stdout);
@@ -112,13 +104,33 @@ export async function prepareEngine(): Promise<Engine> {
   };
   delete env.PULUMI_BACKEND_URL;
   delete env.PULUMI_ACCESS_TOKEN;
-  return { ready: true, env, images, startedDaemon };
+  return { ready: true, env, images, startedDaemon: daemon.startedDaemon };
+}
+
+/** A Docker daemon: the one that answers, else a private one started by scripts/local-images/dockerd.sh (stopped by stopEngine). */
+export async function startDaemon(): Promise<{ ready: true; env: NodeJS.ProcessEnv; startedDaemon: boolean } | { ready: false; reason: string }> {
+  let env: NodeJS.ProcessEnv = { ...process.env };
+  if (dockerAnswers(env)) return { ready: true, env, startedDaemon: false };
+  if (spawnSync("which", ["docker"]).status !== 0) return { ready: false, reason: "the docker command is not installed (apt-get install docker.io)" };
+  // A private daemon that an earlier run (or .ci/run) left answering.
+  const vars = () => runCommand("bash", [path.join(ROOT, "scripts/local-images/dockerd.sh"), "env"]).then((r) => keyValues(r.stdout.replace(/^export /gm, "")));
+  const existing = { ...env, ...(await vars()) };
+  if (existing.DOCKER_HOST && dockerAnswers(existing)) return { ready: true, env: existing, startedDaemon: false };
+  if (spawnSync("which", ["dockerd"]).status !== 0) return { ready: false, reason: "no Docker daemon answers and dockerd is not installed (apt-get install docker.io)" };
+  const started = await runCommand("bash", [path.join(ROOT, "scripts/local-images/dockerd.sh"), "start"], { timeoutMs: 120_000 });
+  if (started.code !== 0) return { ready: false, reason: `dockerd could not be started:\n${started.output.slice(-3000)}` };
+  env = { ...env, ...(await vars()) };
+  if (!dockerAnswers(env)) return { ready: false, reason: `dockerd started but does not answer at ${env.DOCKER_HOST}` };
+  return { ready: true, env, startedDaemon: !/already running/i.test(started.output) };
 }
 
 export async function stopEngine(engine: Engine): Promise<void> {
-  if (engine.ready && engine.startedDaemon) {
-    await runCommand("bash", [path.join(ROOT, "scripts/local-images/dockerd.sh"), "stop"], { env: engine.env, timeoutMs: 120_000 });
-  }
+  if (engine.ready && engine.startedDaemon) await stopDaemon(engine.env);
+}
+
+/** Stops the private daemon that startDaemon started. */
+export async function stopDaemon(env: NodeJS.ProcessEnv): Promise<void> {
+  await runCommand("bash", [path.join(ROOT, "scripts/local-images/dockerd.sh"), "stop"], { env, timeoutMs: 120_000 });
 }
 
 /** Files a user's checkout has: tracked and not ignored, less what the program never reads. */

@@ -13,62 +13,30 @@
 import { spawn, spawnSync } from "child_process";
 import * as path from "path";
 import { CONTAINER_PORTS, healthUrl } from "../../config/health";
+import { settingsFromConfig } from "../../config/settings";
+import { docker as dockerWith, runCommand, startDaemon, stopDaemon } from "../engine/harness";
 
 const ROOT = path.resolve(__dirname, "../..");
 const SCRIPTS = path.join(ROOT, "scripts/local-images");
-const PRIVATE_SOCKET = path.join(process.env.PROMEMU_DOCKERD_DIR ?? "/tmp/promemu-dockerd", "docker.sock");
 
-function answers(env: NodeJS.ProcessEnv): boolean {
-  return spawnSync("docker", ["info", "--format", "{{.ID}}"], { env, stdio: "ignore", timeout: 20_000 }).status === 0;
-}
+/** The daemon's environment, set by beforeAll (the daemon that answers, or a private one this suite starts and stops). */
+let ENV: NodeJS.ProcessEnv = process.env;
+let startedDaemon = false;
 
-/** The environment that reaches a daemon, or undefined. */
-function findDaemon(): NodeJS.ProcessEnv | undefined {
-  if (spawnSync("docker", ["--version"], { stdio: "ignore" }).status !== 0) return undefined;
-  if (answers(process.env)) return { ...process.env };
-  const privateEnv = { ...process.env, DOCKER_HOST: `unix://${PRIVATE_SOCKET}` };
-  return answers(privateEnv) ? privateEnv : undefined;
-}
-
-const ENV = findDaemon();
-
-function describeWithDaemon(): jest.Describe {
-  if (ENV) return describe;
-  const notice = `no Docker daemon reachable (DOCKER_HOST, /var/run/docker.sock or ${PRIVATE_SOCKET}): start one with scripts/local-images/dockerd.sh start`;
+function describeWithDocker(): jest.Describe {
+  if (spawnSync("which", ["docker"]).status === 0) return describe;
+  const notice = "the docker command is not installed (apt-get install docker.io)";
   if (process.env.CI === "true") throw new Error(`${notice}; under CI=true a skipped engine test is a failure`);
   // eslint-disable-next-line no-console
   console.warn(`SKIPPED: ${notice}`);
   return describe.skip;
 }
 
-interface Result {
-  code: number;
-  stdout: string;
-  output: string;
-}
-
-function run(command: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: opts.env ?? ENV, cwd: opts.cwd ?? ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let output = "";
-    child.stdout.on("data", (c: Buffer) => ((stdout += c.toString()), (output += c.toString())));
-    child.stderr.on("data", (c: Buffer) => (output += c.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 120_000);
-    child.once("error", reject);
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 1, stdout, output });
-    });
-  });
-}
+const run = (command: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) =>
+  runCommand(command, args, { env: opts.env ?? ENV, timeoutMs: opts.timeoutMs ?? 120_000 });
 
 /** docker with the daemon's environment; throws with the output on a non-zero exit. */
-async function docker(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<string> {
-  const result = await run("docker", args, { env: opts.env ?? ENV, timeoutMs: opts.timeoutMs });
-  if (result.code !== 0) throw new Error(`docker ${args.join(" ")} failed (${result.code}):\n${result.output.slice(-4000)}`);
-  return result.stdout.trim();
-}
+const docker = (args: string[]): Promise<string> => dockerWith(ENV, args);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -136,7 +104,7 @@ scrape_configs:
 
 const PREFIX = `promemu-imgtest-${process.pid}`;
 
-describeWithDaemon()("local stand-in images on a real Docker engine", () => {
+describeWithDocker()("local images on a real Docker engine", () => {
   const images: Record<string, string> = {};
   const containers: string[] = [];
   const volumes: string[] = [];
@@ -145,6 +113,10 @@ describeWithDaemon()("local stand-in images on a real Docker engine", () => {
   let danglingBefore = new Set<string>();
 
   beforeAll(async () => {
+    const daemon = await startDaemon();
+    if (!daemon.ready) throw new Error(daemon.reason);
+    ENV = daemon.env;
+    startedDaemon = daemon.startedDaemon;
     const built = await run("bash", [path.join(SCRIPTS, "build.sh")], { timeoutMs: 900_000 });
     if (built.code !== 0) throw new Error(`scripts/local-images/build.sh failed:\n${built.output.slice(-4000)}`);
     for (const line of built.stdout.split("\n")) {
@@ -155,7 +127,6 @@ describeWithDaemon()("local stand-in images on a real Docker engine", () => {
   }, 900_000);
 
   afterAll(async () => {
-    if (!ENV) return;
     if (containers.length) await run("docker", ["rm", "-f", "-v", ...containers]);
     if (volumes.length) await run("docker", ["volume", "rm", "-f", ...volumes]);
     await run("docker", ["network", "rm", network]);
@@ -166,11 +137,30 @@ describeWithDaemon()("local stand-in images on a real Docker engine", () => {
       const ours = dangling.filter((id) => !danglingBefore.has(id));
       if (ours.length) await run("docker", ["image", "rm", ...ours]);
     }
-  }, 120_000);
+    if (startedDaemon) await stopDaemon(ENV);
+  }, 180_000);
 
-  it("build.sh names every image as KEY=ref, tagged promemu-local/<name>:<version>-debian<release>", () => {
+  it("build.sh names every image as KEY=ref: the servers tagged with the stack's pins, the Node base with its version", () => {
     expect(Object.keys(images).sort()).toEqual(["PROMEMU_IMAGE_ALERTMANAGER", "PROMEMU_IMAGE_NODE", "PROMEMU_IMAGE_PROMETHEUS", "PROMEMU_IMAGE_PUSHGATEWAY"]);
-    for (const ref of Object.values(images)) expect(ref).toMatch(/^[a-z0-9.-]+\/(prometheus|pushgateway|alertmanager|node):\d+\.\d+\.\d+-debian\d+$/);
+    const pinned = settingsFromConfig({}, "dev");
+    const tag = (ref: string) => ref.slice(ref.lastIndexOf(":") + 1);
+    expect(images.PROMEMU_IMAGE_PROMETHEUS).toBe(`promemu-local/prometheus:${tag(pinned.prometheus.image)}`);
+    expect(images.PROMEMU_IMAGE_ALERTMANAGER).toBe(`promemu-local/alertmanager:${tag(pinned.alertmanager.image)}`);
+    expect(images.PROMEMU_IMAGE_PUSHGATEWAY).toBe(`promemu-local/pushgateway:${tag(pinned.pushgateway.image)}`);
+    expect(images.PROMEMU_IMAGE_NODE).toMatch(/^promemu-local\/node:\d+\.\d+\.\d+-debian\d+$/);
+  });
+
+  it.each([
+    ["prometheus", "PROMEMU_IMAGE_PROMETHEUS", "prometheus"],
+    ["promtool", "PROMEMU_IMAGE_PROMETHEUS", "prometheus"],
+    ["alertmanager", "PROMEMU_IMAGE_ALERTMANAGER", "alertmanager"],
+    ["amtool", "PROMEMU_IMAGE_ALERTMANAGER", "alertmanager"],
+    ["pushgateway", "PROMEMU_IMAGE_PUSHGATEWAY", "pushgateway"],
+  ] as const)("%s in its image is the version the stack pins", async (program, key, service) => {
+    const pinned = settingsFromConfig({}, "dev")[service].image;
+    const version = pinned.slice(pinned.lastIndexOf(":v") + 2);
+    const out = await docker(["run", "--rm", "--network", "none", "--entrypoint", `/bin/${program}`, images[key], "--version"]);
+    expect(out.split("\n")[0]).toMatch(new RegExp(`^${program}, version ${version.replace(/\./g, "\\.")} `));
   });
 
   it("a second build.sh keeps every current image", async () => {
@@ -255,7 +245,7 @@ describeWithDaemon()("local stand-in images on a real Docker engine", () => {
   it("the Pushgateway keeps pushed groups in its persistence file on the volume across a restart", async () => {
     const name = `${PREFIX}-pushgateway`;
     await docker(["exec", name, "sh", "-c", "printf 'imgtest_metric 7\\n' > /tmp/body && wget -q -O- --post-file=/tmp/body http://127.0.0.1:9091/metrics/job/imgtest"]);
-    await docker(["restart", name], { timeoutMs: 60_000 });
+    await docker(["restart", name]);
     await waitHealthy(name, 60_000);
     expect(await docker(["exec", name, "ls", "-l", "/pushgateway"])).toMatch(/pushgateway\.db/);
     const metrics = await docker(["exec", name, "wget", "-q", "-O-", "http://127.0.0.1:9091/metrics"]);

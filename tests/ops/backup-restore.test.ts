@@ -29,7 +29,7 @@ import { DATA_PATHS, imageId, imageInspectJson, imageRef, inspectJson, makeProje
 const sha256 = (file: string) => createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 const BACKUP = "backups/src/2025-01-31T120501Z";
 
-describeWith(["prometheus", "prometheus-pushgateway", "prometheus-alertmanager"])("ops backup and restore against real servers", () => {
+describeWith(["prometheus", "pushgateway", "alertmanager"])("ops backup and restore against real servers", () => {
   let work: string;
   let prometheus: RunningServer;
   let pushgateway: RunningServer;

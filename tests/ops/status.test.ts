@@ -21,7 +21,7 @@ function grafanaStandIn(): Promise<http.Server> {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
 }
 
-describeWith(["prometheus", "prometheus-pushgateway"])("ops status against real servers", () => {
+describeWith(["prometheus", "pushgateway"])("ops status against real servers", () => {
   let prometheus: RunningServer;
   let pushgateway: RunningServer;
   let grafana: http.Server;

@@ -54,7 +54,7 @@ describe("unhealthyJobs", () => {
   });
 });
 
-describeWith(["prometheus", "prometheus-pushgateway"])("waitForTargets on a real Prometheus", () => {
+describeWith(["prometheus", "pushgateway"])("waitForTargets on a real Prometheus", () => {
   let prometheus: RunningServer;
   beforeAll(async () => {
     const pushgateway = await startPushgateway();

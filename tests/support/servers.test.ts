@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-describeWith(["prometheus", "prometheus-pushgateway", "prometheus-alertmanager"])("real servers harness", () => {
+describeWith(["prometheus", "pushgateway", "alertmanager"])("real servers harness", () => {
   afterAll(stopAllServers);
   it("starts and stops the three servers on free loopback ports", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "harness-"));

@@ -1,9 +1,12 @@
 /**
- * The real server programs from Debian (prometheus, prometheus-pushgateway, prometheus-alertmanager),
- * started on free loopback ports for the tests that prove configuration and protocol on them.
+ * The real server programs at the versions the stack pins (Prometheus + promtool, Alertmanager + amtool, the
+ * Pushgateway), built from their Go modules by scripts/servers/build.sh into the cache folder it prints
+ * (`PROMEMU_SERVERS_BIN`), and started on free loopback ports for the tests that prove configuration and
+ * protocol on them. jest's global setup (tests/support/global-setup.ts) builds them when Go is there and puts
+ * their folder first on PATH, so the emulator's own promtool lookups find the same programs.
  *
- * A suite calls `describeWith(["prometheus-pushgateway"])` instead of `describe`: when a binary is
- * missing the suite is skipped with a printed notice, except under CI=true where that is a failure.
+ * A suite calls `describeWith(["pushgateway"])` instead of `describe`: when a program is missing the suite is
+ * skipped with a printed notice, except under CI=true where that is a failure.
  */
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
@@ -13,10 +16,23 @@ import { findOnPath, freePort } from "../../emulator/src/check/offline";
 
 export { freePort };
 
-export type ServerBinary = "prometheus" | "promtool" | "prometheus-pushgateway" | "prometheus-alertmanager" | "amtool";
+/** The programs scripts/servers/build.sh builds, named as in the upstream images. */
+export const SERVER_PROGRAMS = ["prometheus", "promtool", "pushgateway", "alertmanager", "amtool"] as const;
+export type ServerBinary = (typeof SERVER_PROGRAMS)[number];
 
-/** Absolute path of a binary on PATH (or in /usr/bin), undefined when it is not installed. */
+/** Where scripts/servers/build.sh puts the programs: `PROMEMU_SERVERS_BIN`, else its default cache folder. */
+export function serversBin(): string {
+  const cache = process.env.PROMEMU_CACHE_DIR || path.join(os.homedir(), ".cache", "promemu");
+  return process.env.PROMEMU_SERVERS_BIN || path.join(cache, "servers", "bin");
+}
+
+/**
+ * Absolute path of a program, undefined when it is not there. The server programs are taken only from
+ * `serversBin()`: a Prometheus of another version on PATH (a distribution's package) must not stand in for
+ * the pinned one. Other programs are looked up on PATH.
+ */
 export function findBinary(name: ServerBinary | string): string | undefined {
+  if ((SERVER_PROGRAMS as readonly string[]).includes(name)) return findOnPath(name, serversBin());
   return findOnPath(name, [process.env.PATH ?? "", "/usr/bin", "/usr/local/bin"].join(path.delimiter));
 }
 
@@ -24,7 +40,9 @@ export function findBinary(name: ServerBinary | string): string | undefined {
 export function describeWith(binaries: ServerBinary[]): jest.Describe {
   const missing = binaries.filter((b) => !findBinary(b));
   if (missing.length === 0) return describe;
-  const notice = `missing server programs: ${missing.join(", ")} (apt-get install prometheus prometheus-pushgateway prometheus-alertmanager)`;
+  const notice =
+    `missing server programs in ${serversBin()}: ${missing.join(", ")} ` +
+    "(build them with `bash scripts/servers/build.sh`, which needs Go; `npm test` does so by itself when Go is on PATH)";
   if (process.env.CI === "true") {
     throw new Error(`${notice}; under CI=true a skipped live test is a failure`);
   }
@@ -162,13 +180,12 @@ export interface PushgatewayOptions {
 
 export function startPushgateway(options: PushgatewayOptions = {}): Promise<RunningServer> {
   return startServer(
-    "prometheus-pushgateway",
+    "pushgateway",
     (port) => [
       `--web.listen-address=127.0.0.1:${port}`,
       "--web.enable-admin-api",
-      // Debian's build defaults to a persistence file shared by every Pushgateway on the machine
-      // (/var/lib/prometheus/pushgateway.data): without a file of its own, a test gateway keeps memory only.
-      ...(options.persistenceFile ? [`--persistence.file=${options.persistenceFile}`, "--persistence.interval=1s"] : ["--persistence.file="]),
+      // Without a file of its own a test gateway keeps memory only (the upstream default).
+      ...(options.persistenceFile ? [`--persistence.file=${options.persistenceFile}`, "--persistence.interval=1s"] : []),
       ...(options.args ?? []),
     ],
     "/-/ready",
@@ -207,12 +224,12 @@ export interface AlertmanagerOptions {
 
 export function startAlertmanager(options: AlertmanagerOptions): Promise<RunningServer> {
   return startServer(
-    "prometheus-alertmanager",
+    "alertmanager",
     (port, dataDir) => [
       `--config.file=${options.configFile}`,
       `--web.listen-address=127.0.0.1:${port}`,
       `--storage.path=${dataDir}`,
-      // Debian's build would otherwise try to gossip on 0.0.0.0:9094 and collide between suites.
+      // Otherwise it gossips on 0.0.0.0:9094 (cluster mode) and collides between suites.
       "--cluster.listen-address=",
       ...(options.args ?? []),
     ],
