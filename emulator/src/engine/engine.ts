@@ -6,6 +6,8 @@
 import { EventBus } from "../events/bus";
 import { familyHeader } from "../exposition/text";
 import type { CompiledScenario } from "../model/types";
+import { hostStreams } from "../logs/host-logs";
+import type { LogSink, LogStream } from "../logs/types";
 import { HostRuntime } from "./host";
 import { Scheduler } from "./scheduler";
 
@@ -14,6 +16,8 @@ export interface EngineOptions {
   seed: number;
   /** The emulated wall clock (ms since the Unix epoch) at scenario time 0; exporters' clocks read it. Default: DEFAULT_EPOCH_MS. */
   epochMs?: number;
+  /** Where the hosts' log lines go (hosts with a `logs` key); without it no log is made. */
+  logs?: { sink: LogSink; /** `job` of plain hosts' streams (default promemu, the Pushgateway job). */ job?: string };
 }
 
 /** A fixed start of the emulated clock, so that runs on the injected clock are the same every time: 2026-01-05T00:00:00Z. */
@@ -23,6 +27,8 @@ export class Engine {
   readonly hosts: readonly HostRuntime[];
   /** `# HELP` and `# TYPE` lines of each family, by family index. */
   readonly headers: readonly string[];
+  /** Every host's log streams (empty without options.logs). */
+  readonly logStreams: readonly LogStream[];
   private readonly scheduler = new Scheduler();
   private readonly bus = new EventBus();
   private readonly stats = { samples: 0 };
@@ -39,9 +45,18 @@ export class Engine {
       familyCount: scenario.families.length,
       stats: this.stats,
       epochMs: options.epochMs ?? DEFAULT_EPOCH_MS,
+      logSink: options.logs?.sink,
     };
     this.headers = scenario.families.map(familyHeader);
     this.hosts = scenario.hosts.map((def) => new HostRuntime(def, services));
+    const streams: LogStream[] = [];
+    if (options.logs) {
+      for (const host of this.hosts) {
+        host.logStreams = hostStreams(host.def, options.logs.job ?? "promemu", streams.length);
+        streams.push(...host.logStreams);
+      }
+    }
+    this.logStreams = streams;
     for (const host of this.hosts) {
       const { startOn, stopOn, delay } = host.def.shape;
       if (startOn) {

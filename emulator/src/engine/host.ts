@@ -16,6 +16,9 @@ import type { Scheduler, Timer } from "./scheduler";
 import { type Series, createSeries } from "./series";
 import { createExporter } from "../profiles/registry";
 import type { ExporterRuntime } from "../profiles/types";
+import { createLogSources } from "../logs/host-logs";
+import type { LogHost } from "../logs/source-kit";
+import type { HostLogSource, LogSink, LogStream } from "../logs/types";
 
 /** What the engine lends each host. */
 export interface HostServices {
@@ -28,6 +31,8 @@ export interface HostServices {
   readonly stats: { samples: number };
   /** The emulated wall clock (ms since the Unix epoch) at scenario time 0, for exporters' clocks. */
   readonly epochMs: number;
+  /** Where the hosts' log sources write; without it no host builds any (docs/logs.md). */
+  readonly logSink?: LogSink;
 }
 
 /** What the hosts of one shape share: metric indexes and stateless generators. */
@@ -42,6 +47,9 @@ export class HostRuntime {
   readonly labels: string;
   /** The exporter this host runs while active (hosts with an `exporter` profile). */
   exporter: ExporterRuntime | undefined;
+  /** The host's log streams (set by the engine when it has a log sink), one per entry of its `logs`. */
+  logStreams: readonly LogStream[] = [];
+  private logSources: HostLogSource[] = [];
 
   private epoch = 0;
   private starts = 0;
@@ -100,6 +108,7 @@ export class HostRuntime {
     for (let i = 0; i < series.length; i++) series[i] = createSeries(shape.metrics[i], env);
     this.series = series;
     this.exporter = shape.exporter ? createExporter(shape.exporter, this.def.name, env, this.services.epochMs) : undefined;
+    this.logSources = this.buildLogSources(env);
     // After everything that may subscribe has been built.
     this.events.open(this.services.bus, shape);
   }
@@ -119,6 +128,7 @@ export class HostRuntime {
     this.byFamily = [];
     this.load = undefined;
     this.exporter = undefined;
+    this.logSources = [];
     this.emit(HOST_STOPPED, t);
   }
 
@@ -135,10 +145,37 @@ export class HostRuntime {
       this.exporter.sample(t, dt, ctx);
       this.services.stats.samples += this.exporter.seriesCount;
     }
+    for (const source of this.logSources) source.tick(this.lastTick, t);
     this.lastTick = t;
     this.services.stats.samples += this.samplesPerTick;
     const { interval, jitter } = this.tickSpec;
     this.services.scheduler.reschedule(timer, t + interval + (jitter > 0 ? this.tickRandom.uniform(-jitter, jitter) : 0));
+  }
+
+  /** The log sources of this run, reading this run's series and exporter (after them: they subscribe last but for the faults). */
+  private buildLogSources(env: BuildEnv): HostLogSource[] {
+    const sink = this.services.logSink;
+    const specs = this.def.shape.logs;
+    if (!sink || !specs || this.logStreams.length === 0) return [];
+    const { shape } = this.def;
+    const byName = new Map(this.series.map((s) => [s.def.name, s] as const));
+    const address = this.def.labels.find(([k]) => k === "address")?.[1] ?? "";
+    const hosts = this.logStreams.map(
+      (stream): LogHost => ({
+        name: this.def.name,
+        role: shape.role,
+        address,
+        epochMs: this.services.epochMs,
+        exporterSpec: shape.exporter,
+        exporter: () => this.exporter,
+        metric: (name) => byName.get(name)?.value,
+        seed: env.seed,
+        subscribe: env.subscribe,
+        sink,
+        stream,
+      }),
+    );
+    return createLogSources(specs, hosts, (name) => shape.metrics.find((m) => m.name === name));
   }
 
   /** A timer that dies with this run of the host. */

@@ -2,6 +2,7 @@
  * The compiled scenario: what the engine runs. Produced by scenario/compile.ts from a validated
  * scenario file; every host is expanded and every cross-reference already checked.
  */
+import type { LogSourceSpec } from "../logs/schema";
 import type { ExporterSpec } from "../profiles/schema";
 import type { EventFilter, GeneratorSpec, MetricSpec, TickSpec } from "../scenario/schema";
 
@@ -35,6 +36,8 @@ export interface HostShape {
   readonly stopOn?: EventFilter;
   /** An exporter profile the hosts run, served at /hosts/<host>/metrics (docs/exporter-profiles.md). */
   readonly exporter?: ExporterSpec;
+  /** Log files the hosts write, each agreeing with their metrics (docs/logs.md). */
+  readonly logs?: readonly LogSourceSpec[];
 }
 
 export interface HostDef {

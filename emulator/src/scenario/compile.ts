@@ -5,6 +5,7 @@
  */
 import { UsageError, formatPath } from "../errors";
 import type { CompiledScenario, Family, HostDef, HostShape, MetricDef } from "../model/types";
+import { checkLogs } from "../logs/schema";
 import type { ExporterSpec } from "../profiles/schema";
 import { type ScenarioSize, capacityProblem } from "./capacity";
 import type { EventFilter, GeneratorSpec, HostSpec, MetricSpec, Scenario } from "./schema";
@@ -142,9 +143,18 @@ class Compiler {
 
     if (exporter) this.checkDrivers(exporter, spec.exporter ? ["hosts", index, "exporter"] : ["roles", spec.role, "exporter"], load !== undefined, index, spec.role);
 
+    const logs = spec.logs ?? role?.logs;
+    if (logs) {
+      const logsPath: Path = spec.logs ? ["hosts", index, "logs"] : ["roles", spec.role, "logs"];
+      const types = new Map([...metrics].map(([n, m]) => [n, m.spec.type]));
+      for (const [i, key, message] of checkLogs(logs, { profile: exporter?.profile, metrics: types })) this.fail([...logsPath, i, ...(key ? [key] : [])], message);
+      for (const [i, source] of logs.entries()) if (source.source === "events") source.lines.forEach((l, j) => this.subscribe(l.on, [...logsPath, i, "lines", j, "on"]));
+    }
+
     const tick = spec.tick ?? role?.tick ?? this.scenario.tick;
     return {
       exporter,
+      logs,
       role: spec.role,
       metrics: this.evaluationOrder(metrics, dependencies),
       load,

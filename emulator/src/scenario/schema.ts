@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { DURATION_HINT, parseDuration } from "../util/duration";
+import { logsSchema } from "../logs/schema";
 import { exporterSchema } from "../profiles/schema";
 
 export const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -289,7 +290,7 @@ const tick = z
 const exporter = exporterSchema(generator);
 
 const role = z
-  .object({ labels: labels.optional(), load: generator.optional(), tick: tick.optional(), metrics: metrics.optional(), exporter: exporter.optional() })
+  .object({ labels: labels.optional(), load: generator.optional(), tick: tick.optional(), metrics: metrics.optional(), exporter: exporter.optional(), logs: logsSchema.optional() })
   .strict();
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
@@ -310,6 +311,7 @@ const host = z
     load: generator.optional(),
     metrics: metrics.optional(),
     exporter: exporter.optional(),
+    logs: logsSchema.optional(),
   })
   .strict()
   .superRefine((v, ctx) => {
