@@ -14,6 +14,8 @@ import { PushgatewayClient } from "./sinks/pushgateway";
 import { Batcher } from "./sinks/remote-write/batcher";
 import { RemoteWriteClient } from "./sinks/remote-write/client";
 import { RemoteWriteQueue } from "./sinks/remote-write/queue";
+import { LogBuffer } from "./logs/buffer";
+import { LOKI_JSON_HEADERS, encodeLokiJson } from "./sinks/loki/push";
 import type { Telemetry } from "./telemetry";
 import { formatDuration } from "./util/duration";
 import { redactUrl, splitCredentials } from "./util/url";
@@ -39,6 +41,20 @@ export interface RemoteWriteTarget {
   backoff?: { initialMs: number; maxMs: number };
 }
 
+/** Log lines of the scenario's hosts (their `logs` keys) pushed with the Loki push API (docs/logs.md). */
+export interface LokiTarget {
+  /** The push URL: .../loki/api/v1/push (Loki) or .../insert/loki/api/v1/push (VictoriaLogs). */
+  url: string;
+  authorization?: string;
+  userAgent: string;
+  timeoutMs: number;
+  maxLinesPerRequest: number;
+  maxPendingLines: number;
+  /** `job` label of plain hosts' streams (the Pushgateway job). */
+  job: string;
+  backoff?: { initialMs: number; maxMs: number };
+}
+
 export interface RunnerOptions {
   scenario: CompiledScenario;
   seed: number;
@@ -57,6 +73,8 @@ export interface RunnerOptions {
   pushgateway?: PushgatewayTarget;
   /** Remote write instead of the Pushgateway. */
   remoteWrite?: RemoteWriteTarget;
+  /** The hosts' logs, beside whichever metrics sink. */
+  loki?: LokiTarget;
   telemetry: Telemetry;
   log: (line: string) => void;
   /** Wall clock in ms (injected by tests). */
@@ -76,6 +94,8 @@ export interface RunnerStatus {
   readonly lastPushMs?: number;
   readonly pushgateway: "disabled" | "ok" | "failing" | "waiting";
   readonly remoteWrite?: { readonly state: "ok" | "failing" | "waiting"; readonly sent: number; readonly pending: number; readonly retried: number; readonly failed: number; readonly dropped: number };
+  /** Log lines (Loki push): written by the hosts, sent, waiting, ... */
+  readonly loki?: { readonly state: "ok" | "failing" | "waiting"; readonly written: number; readonly sent: number; readonly pending: number; readonly retried: number; readonly failed: number; readonly dropped: number };
 }
 
 /** One target group of Prometheus' HTTP service discovery. */
@@ -95,6 +115,8 @@ export class Runner {
   private readonly pusher: Pusher | undefined;
   private readonly remoteQueue: RemoteWriteQueue | undefined;
   private readonly batcher: Batcher | undefined;
+  private readonly logBuffer: LogBuffer | undefined;
+  private readonly lokiQueue: RemoteWriteQueue | undefined;
   private readonly shardHosts: HostRuntime[][] = [];
   private readonly now: () => number;
   private readonly abort = new AbortController();
@@ -114,7 +136,27 @@ export class Runner {
 
   constructor(private readonly options: RunnerOptions) {
     this.now = options.now ?? Date.now;
-    this.engine = new Engine(options.scenario, { seed: options.seed, epochMs: options.startAtMs ?? this.now() });
+    const loki = options.loki;
+    if (loki) this.logBuffer = new LogBuffer();
+    this.engine = new Engine(options.scenario, { seed: options.seed, epochMs: options.startAtMs ?? this.now(), logs: this.logBuffer && { sink: this.logBuffer, job: loki!.job } });
+    if (loki) {
+      this.lokiQueue = new RemoteWriteQueue({
+        client: new RemoteWriteClient({ endpoint: splitCredentials(loki.url), authorization: loki.authorization, userAgent: loki.userAgent, timeoutMs: loki.timeoutMs, now: this.now, contentHeaders: LOKI_JSON_HEADERS }),
+        shards: 1,
+        maxPendingSamples: loki.maxPendingLines,
+        log: options.log,
+        backoff: loki.backoff,
+        random: options.random,
+        now: this.now,
+        naming: { sink: "loki push", unit: "log lines" },
+        events: {
+          sent: (lines) => options.telemetry.logLines.inc({ result: "sent" }, lines),
+          retried: (lines) => options.telemetry.logLines.inc({ result: "retried" }, lines),
+          failed: (lines) => options.telemetry.logLines.inc({ result: "failed" }, lines),
+          dropped: (lines) => options.telemetry.logLines.inc({ result: "dropped" }, lines),
+        },
+      });
+    }
     const target = options.pushgateway;
     if (target) {
       this.assignShards(target.shards);
@@ -189,6 +231,8 @@ export class Runner {
       this.offsetMs = Math.max(0, this.startedAt - this.options.startAtMs);
       const began = Date.now();
       this.engine.advanceTo(this.offsetMs);
+      // The history's lines are promemu backfill's to write, not the live push's.
+      this.logBuffer?.clear();
       this.options.log(`played ${formatDuration(Math.round(this.offsetMs))} of history since ${new Date(this.options.startAtMs).toISOString()} in ${((Date.now() - began) / 1000).toFixed(1)} s; live from here`);
     }
     this.runCycle();
@@ -254,6 +298,15 @@ export class Runner {
         failed: this.remoteQueue.totals.failed,
         dropped: this.remoteQueue.totals.dropped,
       },
+      loki: this.lokiQueue && {
+        state: this.lokiQueue.failing ? "failing" : this.lokiQueue.totals.sent > 0 ? "ok" : "waiting",
+        written: this.logBuffer!.written,
+        sent: this.lokiQueue.totals.sent,
+        pending: this.lokiQueue.pending,
+        retried: this.lokiQueue.totals.retried,
+        failed: this.lokiQueue.totals.failed,
+        dropped: this.lokiQueue.totals.dropped,
+      },
     };
   }
 
@@ -263,6 +316,12 @@ export class Runner {
       clearTimeout(this.timer);
       this.abort.abort();
       await this.cycle;
+      if (this.lokiQueue) {
+        this.catchUp();
+        this.flushLogs();
+        const left = await this.lokiQueue.close(SHUTDOWN_TIMEOUT_MS);
+        if (left > 0) this.options.log(`loki push: ${left} log lines still queued after ${formatDuration(SHUTDOWN_TIMEOUT_MS)}; dropped`);
+      }
       if (this.remoteQueue) {
         const left = await this.remoteQueue.close(SHUTDOWN_TIMEOUT_MS);
         if (left > 0) this.options.log(`remote write: ${left} samples still queued after ${formatDuration(SHUTDOWN_TIMEOUT_MS)}; dropped`);
@@ -300,8 +359,16 @@ export class Runner {
       .finally(() => this.scheduleNext());
   }
 
+  /** Queues the lines written since the last cycle, stamped with this run's wall clock. */
+  private flushLogs(): void {
+    if (!this.lokiQueue || this.logBuffer!.size === 0) return;
+    const batches = encodeLokiJson(this.logBuffer!.take(), this.options.loki!.maxLinesPerRequest, (t) => this.wallTimeOf(t));
+    this.lokiQueue.enqueue(0, batches);
+  }
+
   private async pushOnce(cycleStart: number): Promise<void> {
     this.catchUp();
+    this.flushLogs();
     if (this.remoteQueue) return this.writeOnce();
     if (!this.pusher) return;
     const signal = this.abort.signal;

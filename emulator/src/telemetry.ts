@@ -33,6 +33,12 @@ export class Telemetry {
     labelNames: ["result"] as const,
     registers: [this.registry],
   });
+  readonly logLines = new Counter({
+    name: "promemu_log_lines_total",
+    help: "Emulated log lines pushed to Loki by outcome: sent (accepted), retried, failed (refused with a 4xx, not retried), dropped (queue overflow or shutdown).",
+    labelNames: ["result"] as const,
+    registers: [this.registry],
+  });
   readonly remoteWritePending = new Gauge({
     name: "promemu_remote_write_pending_samples",
     help: "Samples queued for remote write, not yet accepted.",

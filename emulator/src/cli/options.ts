@@ -42,6 +42,10 @@ export interface RawRunOptions {
   remoteWriteBearerToken?: string;
   remoteWriteBatch?: string;
   remoteWriteMaxPending?: string;
+  /** The hosts' logs (docs/logs.md): a Loki push URL. */
+  lokiUrl?: string;
+  lokiBatch?: string;
+  lokiMaxPending?: string;
   /** k/n; absent: the whole fleet. */
   shard?: string;
   /** Wall time of scenario time 0 (RFC 3339, now, -7d). */
@@ -74,6 +78,8 @@ export interface RunOptions {
     maxSamplesPerRequest: number;
     maxPendingSamples: number;
   };
+  /** The hosts' log lines, with the Loki push API (credentials of the URL as basic authentication). */
+  loki?: { url: string; maxLinesPerRequest: number; maxPendingLines: number };
   shard?: ShardSpec;
   /** Wall time (ms since the epoch) of scenario time 0: the run first plays from there up to now. */
   startAtMs?: number;
@@ -83,6 +89,8 @@ export interface RunOptions {
 
 export const DEFAULT_REMOTE_WRITE_BATCH = 2000;
 export const DEFAULT_REMOTE_WRITE_MAX_PENDING = 2_000_000;
+export const DEFAULT_LOKI_BATCH = 5000;
+export const DEFAULT_LOKI_MAX_PENDING = 1_000_000;
 
 /** What --max-series accepts (run and validate). */
 export const MAX_SERIES_HINT = `must be a whole number from 1 to ${MAX_SERIES_LIMIT} (the default is ${DEFAULT_MAX_SERIES})`;
@@ -143,9 +151,9 @@ export function parseRunOptions(
 
   const pushgatewayUrl = raw.pushgatewayUrl ? parsePushgatewayUrl(raw.pushgatewayUrl, (problem) => bad("pushgatewayUrl", raw.pushgatewayUrl!, problem)) : undefined;
   const listen = raw.listen ? parseListen(raw.listen, (problem) => bad("listen", raw.listen!, problem)) : undefined;
-  if (!raw.pushgatewayUrl && !raw.listen && !raw.remoteWriteUrl) {
+  if (!raw.pushgatewayUrl && !raw.listen && !raw.remoteWriteUrl && !raw.lokiUrl) {
     problems.push(
-      "nothing to do: give --pushgateway-url (PROMEMU_PUSHGATEWAY_URL) to push, --listen (PROMEMU_LISTEN) to be scraped on /emulated, --remote-write-url (PROMEMU_REMOTE_WRITE_URL) to send with remote write, or a sink and --listen",
+      "nothing to do: give --pushgateway-url (PROMEMU_PUSHGATEWAY_URL) to push, --listen (PROMEMU_LISTEN) to be scraped on /emulated, --remote-write-url (PROMEMU_REMOTE_WRITE_URL) to send with remote write, --loki-url (PROMEMU_LOKI_URL) to push the hosts' logs, or a sink and --listen",
     );
   }
   if (raw.pushgatewayUrl && raw.remoteWriteUrl) {
@@ -167,6 +175,15 @@ export function parseRunOptions(
     for (const key of ["remoteWriteUsername", "remoteWritePasswordFile", "remoteWriteBearerTokenFile", "remoteWriteBatch", "remoteWriteMaxPending"] as const) {
       if (raw[key]) problems.push(`${nameOf(key)} is for remote write: give --remote-write-url (PROMEMU_REMOTE_WRITE_URL) too`);
     }
+  }
+  let loki: RunOptions["loki"];
+  if (raw.lokiUrl) {
+    const url = parseLokiUrl(raw.lokiUrl, (problem) => bad("lokiUrl", raw.lokiUrl!, problem));
+    const batch = raw.lokiBatch ? whole("lokiBatch", raw.lokiBatch, 1, 100_000, "must be a whole number from 1 to 100000 (log lines per request)") : DEFAULT_LOKI_BATCH;
+    const maxPending = raw.lokiMaxPending ? whole("lokiMaxPending", raw.lokiMaxPending, 1, 100_000_000, "must be a whole number from 1 to 100000000 (log lines)") : DEFAULT_LOKI_MAX_PENDING;
+    if (url && batch && maxPending) loki = { url, maxLinesPerRequest: batch, maxPendingLines: maxPending };
+  } else {
+    for (const key of ["lokiBatch", "lokiMaxPending"] as const) if (raw[key]) problems.push(`${nameOf(key)} is for the Loki push: give --loki-url (PROMEMU_LOKI_URL) too`);
   }
   let shard: ShardSpec | undefined;
   if (raw.shard) {
@@ -207,6 +224,7 @@ export function parseRunOptions(
     statusIntervalMs: statusIntervalMs!,
     maxSeries: maxSeries!,
     remoteWrite,
+    loki,
     shard,
     startAtMs,
   };
@@ -238,6 +256,19 @@ function parseRemoteWriteUrl(text: string, fail: (problem: string) => undefined)
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") return fail(`the scheme ${url.protocol.replace(/:$/, "")} is not supported; use http:// or https://`);
   if (url.hash) return fail("must not have a fragment");
+  return url.href;
+}
+
+function parseLokiUrl(text: string, fail: (problem: string) => undefined): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return fail("is not a URL; give the full push URL, e.g. http://localhost:3100/loki/api/v1/push (Loki) or http://localhost:9428/insert/loki/api/v1/push (VictoriaLogs)");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return fail(`the scheme ${url.protocol.replace(/:$/, "")} is not supported; use http:// or https://`);
+  if (url.hash) return fail("must not have a fragment");
+  if (!/\/api\/v1\/push\/?$/.test(url.pathname)) return fail("must end in /api/v1/push (Loki: /loki/api/v1/push, VictoriaLogs: /insert/loki/api/v1/push)");
   return url.href;
 }
 

@@ -37,6 +37,14 @@ export async function runCommand(options: RunOptions, scenario: CompiledScenario
       maxSamplesPerRequest: options.remoteWrite.maxSamplesPerRequest,
       maxPendingSamples: options.remoteWrite.maxPendingSamples,
     },
+    loki: options.loki && {
+      url: options.loki.url,
+      userAgent: options.userAgent ?? "promemu",
+      timeoutMs: options.pushTimeoutMs,
+      maxLinesPerRequest: options.loki.maxLinesPerRequest,
+      maxPendingLines: options.loki.maxPendingLines,
+      job: options.job,
+    },
     pushgateway: options.pushgatewayUrl
       ? { url: options.pushgatewayUrl, job: options.job, owner: options.owner, timeoutMs: options.pushTimeoutMs, shards }
       : undefined,
@@ -62,6 +70,7 @@ export async function runCommand(options: RunOptions, scenario: CompiledScenario
             series: status.series,
             pushgateway: { url: shownUrl ?? null, state: status.pushgateway, pushesOk: status.pushesOk, pushesFailed: status.pushesFailed },
             ...(status.remoteWrite ? { remoteWrite: { url: redactUrl(options.remoteWrite!.url), ...status.remoteWrite } } : {}),
+            ...(status.loki ? { loki: { url: redactUrl(options.loki!.url), ...status.loki } } : {}),
           };
         },
         ownMetrics: async () => ({ contentType: telemetry.registry.contentType, body: await telemetry.registry.metrics() }),
@@ -78,10 +87,13 @@ export async function runCommand(options: RunOptions, scenario: CompiledScenario
     : options.pushgatewayUrl
     ? `pushing to ${shownUrl} every ${formatDuration(options.pushIntervalMs)} (job ${options.job}, owner ${options.owner}, ${shards} group${shards > 1 ? "s" : ""})`
     : "not pushing (no --pushgateway-url)";
+  const logsTarget = options.loki
+    ? `; logs of ${scenario.hosts.filter((h) => h.shape.logs?.length).length} hosts to ${redactUrl(options.loki.url)} (at most ${options.loki.maxLinesPerRequest} lines per request)`
+    : "";
   log(
     `scenario ${scenario.name}: ${scenario.hosts.length} hosts${options.shard && options.shard.count > 1 ? ` (shard ${options.shard.index}/${options.shard.count})` : ""}, seed ${options.seed}, speed ${options.speed}x, ` +
       `${options.durationMs === undefined ? "until stopped" : `for ${formatDuration(options.durationMs)} of scenario time`}` +
-      `${options.startAtMs === undefined ? "" : ` after the history since ${new Date(options.startAtMs).toISOString()}`}; ${target}` +
+      `${options.startAtMs === undefined ? "" : ` after the history since ${new Date(options.startAtMs).toISOString()}`}; ${target}${logsTarget}` +
       (server ? `; serving /healthz, /metrics and /emulated on ${server.url}` : ""),
   );
 

@@ -34,6 +34,8 @@ export interface RemoteWriteClientOptions {
   userAgent: string;
   timeoutMs: number;
   now?: () => number;
+  /** Content headers of another protocol sent the same way (the Loki push sink); default: remote write's. */
+  contentHeaders?: Record<string, string>;
 }
 
 export class RemoteWriteClient {
@@ -43,7 +45,7 @@ export class RemoteWriteClient {
   constructor(private readonly options: RemoteWriteClientOptions) {
     this.now = options.now ?? Date.now;
     const authorization = options.authorization ?? options.endpoint.authorization;
-    this.headers = { ...REMOTE_WRITE_HEADERS, "User-Agent": options.userAgent, ...(authorization ? { Authorization: authorization } : {}) };
+    this.headers = { ...(options.contentHeaders ?? REMOTE_WRITE_HEADERS), "User-Agent": options.userAgent, ...(authorization ? { Authorization: authorization } : {}) };
   }
 
   /** The URL as it may be shown. */

@@ -41,6 +41,8 @@ export interface RemoteWriteQueueOptions {
   maxRetryAfterMs?: number;
   random?: () => number;
   now?: () => number;
+  /** How log lines name the sink ("remote write", "loki push") and what a batch counts ("samples", "log lines"). */
+  naming?: { sink: string; unit: string };
 }
 
 const DEFAULT_MAX_RETRY_AFTER_MS = 5 * 60_000;
@@ -63,12 +65,16 @@ export class RemoteWriteQueue {
   private overflowing = false;
   private idle: (() => void)[] = [];
   readonly totals = { sent: 0, retried: 0, failed: 0, dropped: 0 };
+  private readonly sink: string;
+  private readonly unit: string;
 
   constructor(private readonly options: RemoteWriteQueueOptions) {
     this.shardQueues = Array.from({ length: options.shards }, () => ({ batches: [], sending: false }));
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
+    this.sink = options.naming?.sink ?? "remote write";
+    this.unit = options.naming?.unit ?? "samples";
   }
 
   get shards(): number {
@@ -184,7 +190,7 @@ export class RemoteWriteQueue {
     if (!this.overflowing) {
       this.overflowing = true;
       this.options.log(
-        `remote write to ${this.options.client.url}: more than ${this.options.maxPendingSamples} samples waiting; dropping the oldest (${dropped} now)`,
+        `${this.sink} to ${this.options.client.url}: more than ${this.options.maxPendingSamples} ${this.unit} waiting; dropping the oldest (${dropped} now)`,
       );
     }
   }
@@ -200,11 +206,11 @@ export class RemoteWriteQueue {
     this.options.events?.sent?.(batch.samples, Math.max(0, (now - batch.oldestMs) / 1000));
     if (this.refusing) {
       this.refusing = false;
-      this.options.log(`remote write to ${this.options.client.url}: batches accepted again`);
+      this.options.log(`${this.sink} to ${this.options.client.url}: batches accepted again`);
     }
     if (this.failingSince !== undefined) {
       this.options.log(
-        `remote write to ${this.options.client.url} is back: sending again after ${this.failuresWhileDown} failed attempts over ${formatDuration(now - this.failingSince)}`,
+        `${this.sink} to ${this.options.client.url} is back: sending again after ${this.failuresWhileDown} failed attempts over ${formatDuration(now - this.failingSince)}`,
       );
       this.failingSince = undefined;
     }
@@ -217,7 +223,7 @@ export class RemoteWriteQueue {
       this.failingSince = this.now();
       this.failuresWhileDown = 0;
       const wait = err.retryAfterMs !== undefined ? `retrying after ${formatDuration(err.retryAfterMs)} (Retry-After)` : "retrying with backoff";
-      this.options.log(`remote write to ${this.options.client.url} failing: ${err.message}; ${wait}, samples kept in order`);
+      this.options.log(`${this.sink} to ${this.options.client.url} failing: ${err.message}; ${wait}, ${this.unit} kept in order`);
     }
     this.failuresWhileDown++;
   }
@@ -227,7 +233,7 @@ export class RemoteWriteQueue {
     this.options.events?.failed?.(batch.samples);
     if (!this.refusing) {
       this.refusing = true;
-      this.options.log(`remote write to ${this.options.client.url} refused a batch of ${batch.samples} samples: ${err.message}; dropped, not retried`);
+      this.options.log(`${this.sink} to ${this.options.client.url} refused a batch of ${batch.samples} ${this.unit}: ${err.message}; dropped, not retried`);
     }
   }
 }
