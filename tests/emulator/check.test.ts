@@ -11,6 +11,7 @@ import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
+import { dependencyLevels } from "../../emulator/src/backfill/rules";
 import { query } from "../../emulator/src/check/prometheus";
 import { exporterScrapeConfig, serveScenario, type ServedScenario } from "../support/emulator-server";
 import { describeWith, eventually, freePort, sleep, startPrometheus, stopAllServers, waitForQueryValue, type RunningServer } from "../support/servers";
@@ -19,6 +20,9 @@ import { EMULATOR_BIN } from "./helpers";
 const COMMUNITY = path.resolve(__dirname, "../../../shared/community");
 const NODE_FULL = path.join(COMMUNITY, "grafana-dashboards/node-exporter-full.json");
 const NODE_RULES = path.join(COMMUNITY, "awesome-prometheus-alerts/host-and-hardware-node-exporter.yml");
+/** USE-method recording rules written from node_exporter's meanings (three dependency levels), and a dashboard that reads only their series. */
+const USE_RULES = path.resolve(__dirname, "fixtures/recording-rules/rules.yml");
+const USE_DASHBOARD = path.resolve(__dirname, "fixtures/recording-rules/dashboard.json");
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promemu-check-test-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -101,6 +105,25 @@ function promemu(args: string[], env: Record<string, string> = {}): Promise<Resu
 }
 
 const noTrace = (r: Result) => expect(r.stderr).not.toMatch(/\n\s+at /);
+
+describe("promemu check --offline: recording rules in dependency order", () => {
+  const rule = (record: string, expr: string) => ({ record, expr });
+  const names = (levels: ReturnType<typeof dependencyLevels>) => levels.map((level) => level.map((g) => `${g.name}: ${g.rules.map((r) => r.record).join(" ")}`));
+
+  it("puts each rule one level after the recorded series it reads, keeping groups, intervals and order", () => {
+    const levels = dependencyLevels([
+      { name: "fleet", interval: "1m", rules: [rule("job:x:avg", "avg(instance:x:rate5m) * on() group_left sum(instance:y:sum)"), rule("job:z", "sum(node_load1)")] },
+      { name: "instance", rules: [rule("instance:x:rate5m", "rate(node_x_total[5m])"), rule("instance:y:sum", "count(node_y) + 0 * instance:x:rate5m"), rule("instance:w", "node_w")] },
+    ]);
+    expect(names(levels)).toEqual([["fleet: job:z", "instance: instance:x:rate5m instance:w"], ["instance: instance:y:sum"], ["fleet: job:x:avg"]]);
+    expect(levels[2][0].interval).toBe("1m");
+  });
+
+  it("a circle (a rule reading itself or two reading each other) goes after everything else", () => {
+    const levels = dependencyLevels([{ name: "g", rules: [rule("a", "b + 1"), rule("b", "a - 1"), rule("c", "c offset 1m or vector(0)"), rule("d", "node_d")] }]);
+    expect(names(levels)).toEqual([["g: d"], ["g: a b c"]]);
+  });
+});
 
 describe("promemu check: bad input", () => {
   it("reports every problem at once, naming the flag or file, exit 2", async () => {
@@ -323,5 +346,37 @@ describeWith(["prometheus", "promtool"])("promemu check --offline", () => {
     // No prometheus left serving that directory.
     const left = spawnSync("pgrep", ["-f", tmpdir], { encoding: "utf8" }).stdout.trim();
     expect(left).toBe("");
+  }, 60_000);
+
+  it("recording rules: evaluated over the played range in dependency order, so every panel of recorded series has data and alerts read them", async () => {
+    const alerts = write(
+      "use-alerts.yml",
+      `groups:
+  - name: use-alerts
+    rules:
+      - alert: FixtureFleetCpuBusy
+        expr: job:node_cpu_utilisation:avg > 0
+      - alert: FixtureRunQueueSeen
+        expr: job:node_load1_per_cpu:max > 0
+        for: 10m
+`,
+    );
+    const tmpdir = tmp();
+    const r = await promemu(["--offline", "--scenario", "fleet-calm", "--duration", "2h", "--evaluate-from", "1h", "--rules", USE_RULES, "--rules", alerts, "--dashboard", USE_DASHBOARD, "--format", "json"], { TMPDIR: tmpdir });
+    expect(r.status).toBe(0);
+    // Three passes of promtool: the rules that read nothing recorded, then those reading them, then the one reading those.
+    expect(r.stderr).toMatch(/recording rules \(level 1 of 3\) evaluated over the played range: instance:node_num_cpu:sum, instance:node_cpu_utilisation:rate5m, /);
+    expect(r.stderr).toMatch(/recording rules \(level 2 of 3\) evaluated over the played range: job:node_cpu_utilisation:avg, instance:node_load1_per_cpu:ratio,/);
+    expect(r.stderr).toMatch(/recording rules \(level 3 of 3\) evaluated over the played range: job:node_load1_per_cpu:max,/);
+    const report = JSON.parse(r.stdout);
+    const dashboard = report.dashboards[0];
+    expect(dashboard.variables.instance).toHaveLength(7);
+    expect(dashboard.targets.filter((t: { data: boolean }) => !t.data).map((t: { panel: string }) => t.panel)).toEqual([]);
+    expect(report.coverage).toMatchObject({ targets: 12, withData: 12, percent: 100 });
+    const state = (name: string) => report.alerts.find((a: { alert: string }) => a.alert === name)?.state;
+    expect(state("FixtureFleetCpuBusy")).toBe("firing");
+    expect(state("FixtureRunQueueSeen")).toBe("firing");
+    expect(report.recording.filter((x: { series: number }) => x.series === 0)).toEqual([]);
+    expect(fs.readdirSync(tmpdir)).toEqual([]);
   }, 60_000);
 });

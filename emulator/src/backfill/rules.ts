@@ -59,6 +59,41 @@ export function readRecordingGroups(files: readonly string[]): RecordingGroup[] 
   return groups;
 }
 
+/**
+ * The groups split into dependency levels: a rule goes one level after the latest of the recorded series its
+ * expression names (rules of this list). `promtool tsdb create-blocks-from rules` evaluates every rule of a file
+ * against the server in one pass, so a rule that reads another's series sees it only once the other's blocks are
+ * in that server: one promtool run per level, each level's blocks loaded before the next. Each level keeps the
+ * groups' names, intervals and rule order. A circle (a rule reading itself, two reading each other: Prometheus
+ * then reads the previous evaluation's value) cannot be ordered: its rules go into the level after everything else.
+ */
+export function dependencyLevels(groups: readonly RecordingGroup[]): RecordingGroup[][] {
+  const rules = groups.flatMap((g) => g.rules);
+  const recorded = new Set(rules.map((r) => r.record));
+  const reads = new Map(rules.map((r) => [r, [...r.expr.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*/g)].map((m) => m[0]).filter((name) => recorded.has(name))]));
+  const level = new Map<RecordingRule, number>();
+  /** Level of each record name: the highest of the rules writing it (several rules may write one name). */
+  const levelOf = (name: string) => Math.max(...rules.filter((r) => r.record === name).map((r) => level.get(r) ?? Infinity));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const rule of rules) {
+      if (level.has(rule)) continue;
+      const after = reads.get(rule)!.map(levelOf);
+      if (after.every(Number.isFinite)) {
+        level.set(rule, after.length ? Math.max(...after) + 1 : 0);
+        changed = true;
+      }
+    }
+  }
+  const last = Math.max(-1, ...level.values()) + 1;
+  const levels: RecordingGroup[][] = [];
+  for (let n = 0; n <= last; n++) {
+    const at = groups.map((g) => ({ ...g, rules: g.rules.filter((r) => (level.get(r) ?? last) === n) })).filter((g) => g.rules.length > 0);
+    if (at.length) levels.push(at);
+  }
+  return levels;
+}
+
 /** A rule file of these groups, for promtool. */
 export function renderRuleFile(groups: readonly RecordingGroup[]): string {
   return yaml.dump({ groups: groups.map((g) => ({ name: g.name, ...(g.interval ? { interval: g.interval } : {}), rules: g.rules })) }, { lineWidth: -1 });

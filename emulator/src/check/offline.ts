@@ -2,7 +2,10 @@
  * The offline mode of `promemu check`: a scenario's exporter hosts played on the engine's injected
  * clock, written as OpenMetrics (../backfill/openmetrics.ts, the writer of `promemu backfill`), turned into TSDB blocks by `promtool tsdb
  * create-blocks-from openmetrics`, and opened by a temporary Prometheus on a free loopback port,
- * which the ordinary check then queries. Everything it creates (a temporary directory, two child
+ * which the ordinary check then queries. The recording rules of the rule files are evaluated over the
+ * played range first (../backfill/rules.ts, `promtool tsdb create-blocks-from rules`, one pass per
+ * dependency level, each level's blocks loaded before the next), so that their series exist as on a
+ * live server for the alerts and dashboards that read them. Everything it creates (a temporary directory, two child
  * processes) is removed by `close()`, and on SIGINT/SIGTERM before the process exits.
  *
  * Why blocks and a Prometheus rather than `promtool test rules`: a rule test asserts the alerts
@@ -17,7 +20,9 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import type { CompiledScenario } from "../model/types";
+import { blocksIn, moveBlocks } from "../backfill/data-dir";
 import { writeBackfill } from "../backfill/openmetrics";
+import { type RecordingGroup, createBlocksFromRules, dependencyLevels, renderRuleFile } from "../backfill/rules";
 import { waitUntilReady } from "./prometheus";
 
 export class ToolMissing extends Error {
@@ -79,6 +84,8 @@ export interface OfflineOptions {
   historyStepMs: number;
   /** Only these metric names (all when absent). */
   names?: ReadonlySet<string>;
+  /** Recording rules evaluated over the whole played range, at `stepMs` (or their group's interval), before the server is handed over. */
+  recordingRules?: readonly RecordingGroup[];
   log: (line: string) => void;
 }
 
@@ -130,25 +137,25 @@ class Workspace {
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
+  /** SIGTERM, and SIGKILL after 5 s; resolves once the child has exited. */
+  stop(child: ChildProcess): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      child.once("exit", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.kill("SIGTERM");
+    });
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     process.off("SIGINT", this.onSignal);
     process.off("SIGTERM", this.onSignal);
-    await Promise.all(
-      [...this.children].map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-            child.once("exit", () => {
-              clearTimeout(timer);
-              resolve();
-            });
-            child.kill("SIGTERM");
-          }),
-      ),
-    );
+    await Promise.all([...this.children].map((child) => this.stop(child)));
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
@@ -192,29 +199,45 @@ export async function startOffline(options: OfflineOptions, tools = findTools())
     const config = path.join(workspace.dir, "prometheus.yml");
     fs.writeFileSync(config, "global: {scrape_interval: 1m}\n");
     const retentionDays = Math.ceil(options.durationMs / 86_400_000) + 2;
-    let lastOutput = "";
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const port = await freePort();
-      const server = workspace.spawn(tools.prometheus, [
-        `--config.file=${config}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        `--storage.tsdb.path=${data}`,
-        `--storage.tsdb.retention.time=${retentionDays}d`,
-      ]);
-      const url = `http://127.0.0.1:${port}`;
-      if (await ready(url, server.exited, 60_000)) {
-        options.log(`temporary Prometheus ready on ${url} after ${((Date.now() - began) / 1000).toFixed(1)} s`);
-        return { url, start: epochMs / 1000, samples, close: () => workspace.close() };
-      }
-      lastOutput = server.output();
-      server.child.kill("SIGKILL");
-      await server.exited;
+    const serve = () => startServer(workspace, tools.prometheus, [`--config.file=${config}`, `--storage.tsdb.path=${data}`, `--storage.tsdb.retention.time=${retentionDays}d`]);
+    let server = await serve();
+    options.log(`temporary Prometheus ready on ${server.url} after ${((Date.now() - began) / 1000).toFixed(1)} s`);
+
+    const levels = dependencyLevels(options.recordingRules ?? []);
+    for (const [n, level] of levels.entries()) {
+      const staging = path.join(workspace.dir, `rules-${n}`);
+      fs.mkdirSync(staging);
+      const ruleFile = path.join(staging, "rules.yml");
+      fs.writeFileSync(ruleFile, renderRuleFile(level));
+      const evalInterval = `${options.stepMs}ms`;
+      createBlocksFromRules({ promtool: tools.promtool, url: server.url, fromMs: epochMs, toMs: epochMs + options.durationMs, evalInterval, ruleFile, outDir: staging });
+      // Prometheus looks for new blocks once a minute; a restart on the same data opens them at once.
+      await workspace.stop(server.child);
+      moveBlocks(staging, data, blocksIn(staging));
+      server = await serve();
+      const names = level.flatMap((g) => g.rules.map((r) => r.record));
+      options.log(`recording rules${levels.length > 1 ? ` (level ${n + 1} of ${levels.length})` : ""} evaluated over the played range: ${names.join(", ")}, after ${((Date.now() - began) / 1000).toFixed(1)} s`);
     }
-    throw new Error(`the temporary Prometheus did not start:\n${lastOutput}`);
+    return { url: server.url, start: epochMs / 1000, samples, close: () => workspace.close() };
   } catch (err) {
     await workspace.close();
     throw err;
   }
+}
+
+/** A Prometheus on a free loopback port, ready; a few ports are tried (another process may take one meanwhile). */
+async function startServer(workspace: Workspace, prometheus: string, args: string[]): Promise<{ url: string; child: ChildProcess }> {
+  let lastOutput = "";
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    const server = workspace.spawn(prometheus, [...args, `--web.listen-address=127.0.0.1:${port}`]);
+    const url = `http://127.0.0.1:${port}`;
+    if (await ready(url, server.exited, 60_000)) return { url, child: server.child };
+    lastOutput = server.output();
+    server.child.kill("SIGKILL");
+    await server.exited;
+  }
+  throw new Error(`the temporary Prometheus did not start:\n${lastOutput}`);
 }
 
 /** True once GET /-/ready answers 200; false when the process exits first or the time is up. */

@@ -5,6 +5,7 @@
  * 3 when the check could not be made (Prometheus unreachable, prometheus/promtool missing).
  */
 import { Command, Option } from "commander";
+import { readRecordingGroups } from "../backfill/rules";
 import { UsageError } from "../errors";
 import { type ReportContext, coverageOk, formatJson, formatTable } from "../check/format";
 import { type Dashboard, readDashboard } from "../check/inputs";
@@ -270,6 +271,7 @@ async function checkCommand(raw: RawCheckOptions, out: (text: string) => void, t
       evaluateFromMs: options.evaluateFromMs,
       historyStepMs: Math.max(HISTORY_STEP_MS, stepMs),
       names: namesRead(texts),
+      recordingRules: readRecordingGroups(raw.rules),
       log: (line) => terminal.log(line),
     });
     try {
