@@ -8,15 +8,23 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { GRAFANA_ADMIN_LOGIN_FILE, renderGrafanaEntrypoint } from "../../config/grafana/entrypoint";
+import { findOnPath } from "../../emulator/src/check/offline";
 
 const SHELL = spawnSync("busybox", ["true"]).status === 0 ? ["busybox", "sh"] : ["sh"];
 
-/** The fakes: `grafana cli ... reset-admin-password` stores the password; curl plays Grafana's HTTP API on user 1. */
+/**
+ * The fakes. `grafana cli ... reset-admin-password` stores the password (or, with FAKE_RESET_NOOP, says what Grafana
+ * 11.3+ says when user 1 is missing and exits 0 without setting anything). curl plays Grafana's HTTP API on user 1:
+ * GET /api/user answers as Go's encoding/json would, the e-mail and name being the JSON string literals in
+ * db/email.json and db/name.json (placed before "id" so that a name holding `"id":2` is met first); PUT /api/users/1
+ * keeps the body (the test decodes it, as Grafana would) and takes its login.
+ */
 const FAKES: Record<string, string> = {
   grafana: `#!/bin/sh
 echo "grafana $*" >>"$FAKE/calls"
 [ -z "\${FAKE_RESET_FAILS:-}" ] || exit 1
 IFS= read -r password || true
+if [ -n "\${FAKE_RESET_NOOP:-}" ]; then echo "Admin user cannot be found x."; exit 0; fi
 printf '%s' "$password" >"$FAKE/db/password"
 `,
   curl: `#!/bin/sh
@@ -40,7 +48,7 @@ password=$(cat "$FAKE/db/password")
 [ "$who" = "$login:$password" ] || [ "$who" = "admin@localhost:$password" ] || { echo "curl: (22) 401" >&2; exit 22; }
 echo "curl signed in as \${who%%:*}" >>"$FAKE/calls"
 case "$method $url" in
-  "GET "*/api/user) printf '{"id":1,"email":"admin@localhost","name":"","login":"%s","theme":"","orgId":1,"isGrafanaAdmin":true}' "$login" ;;
+  "GET "*/api/user) printf '{"email":%s,"name":%s,"id":1,"login":"%s","theme":"","orgId":1,"isGrafanaAdmin":true}' "$(cat "$FAKE/db/email.json")" "$(cat "$FAKE/db/name.json")" "$login" ;;
   "PUT "*/api/users/1) cat "$body" >"$FAKE/put"; sed -n 's/.*"login":"\\([^"]*\\)".*/\\1/p' "$body" >"$FAKE/db/login" ;;
   *) exit 22 ;;
 esac
@@ -50,6 +58,9 @@ echo "run.sh $* (GF_SECURITY_ADMIN_USER=$GF_SECURITY_ADMIN_USER)" >>"$FAKE/calls
 case "$*" in *cfg:server.http_port=*) exec sleep 30 ;; esac
 `,
 };
+
+/** The Alpine image's tools are busybox's: with busybox here, the script gets its grep, sed, tr, base64, head and tail. */
+const BUSYBOX_TOOLS = ["grep", "sed", "tr", "base64", "head", "tail", "mktemp", "cat"];
 
 interface Start {
   status: number | null;
@@ -61,22 +72,46 @@ interface Start {
   put: string | undefined;
 }
 
-function sandbox(db?: { login: string; password: string }, recordedLogin?: string) {
+interface Db {
+  login: string;
+  password: string;
+  email?: string;
+  name?: string;
+}
+
+const sandboxes: string[] = [];
+afterAll(() => {
+  for (const dir of sandboxes) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function sandbox(db?: Db, recordedLogin?: string) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promemu-grafana-ep-"));
+  sandboxes.push(dir);
   for (const sub of ["bin", "db", "data"]) fs.mkdirSync(path.join(dir, sub));
   for (const [name, text] of Object.entries(FAKES)) fs.writeFileSync(path.join(dir, "bin", name), text, { mode: 0o755 });
+  if (SHELL[0] === "busybox") {
+    const busybox = findOnPath("busybox", process.env.PATH ?? "")!;
+    for (const tool of BUSYBOX_TOOLS) fs.symlinkSync(busybox, path.join(dir, "bin", tool));
+  }
   if (db) {
     fs.writeFileSync(path.join(dir, "data", "grafana.db"), "");
     fs.writeFileSync(path.join(dir, "db", "login"), db.login);
     fs.writeFileSync(path.join(dir, "db", "password"), db.password);
+    fs.writeFileSync(path.join(dir, "db", "email.json"), goJson(db.email ?? "admin@localhost"));
+    fs.writeFileSync(path.join(dir, "db", "name.json"), goJson(db.name ?? ""));
   }
   if (recordedLogin !== undefined) fs.writeFileSync(path.join(dir, "data", GRAFANA_ADMIN_LOGIN_FILE), `${recordedLogin}\n`);
   return dir;
 }
 
+/** A JSON string literal as Go's encoding/json writes it: <, > and & escaped as \u003c, \u003e, \u0026. */
+function goJson(text: string): string {
+  return JSON.stringify(text).replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+}
+
 function start(dir: string, adminUser: string, password: string, env: Record<string, string> = {}): Start {
   const script = path.join(dir, "entrypoint.sh");
-  fs.writeFileSync(script, renderGrafanaEntrypoint({ adminUser, upstream: path.join(dir, "bin", "run.sh"), renameTimeoutSeconds: 5 }));
+  fs.writeFileSync(script, renderGrafanaEntrypoint({ adminUser, upstream: path.join(dir, "bin", "run.sh"), checkTimeoutSeconds: 5 }));
   const result = spawnSync(SHELL[0], [...SHELL.slice(1), script], {
     encoding: "utf8",
     timeout: 20_000,
@@ -100,6 +135,8 @@ function start(dir: string, adminUser: string, password: string, env: Record<str
   };
 }
 
+const LOOPBACK = "run.sh cfg:server.http_addr=127.0.0.1 cfg:server.http_port=3999";
+
 describe(`the Grafana entry point, run by ${SHELL.join(" ")}`, () => {
   it("leaves a first start (no database) to Grafana, which creates the admin from the environment it exports", () => {
     const run = start(sandbox(), "admin", "first-password-123");
@@ -108,19 +145,38 @@ describe(`the Grafana entry point, run by ${SHELL.join(" ")}`, () => {
     expect(run.recorded).toBe("admin");
   });
 
-  it("resets the password of an existing database before Grafana starts, reading it from stdin", () => {
+  it("resets the password of an existing database from stdin, signs in with it on a loopback-only server, then starts Grafana", () => {
     const run = start(sandbox({ login: "admin", password: "stale-password" }, "admin"), "admin", "new-password-456");
     expect(run.status).toBe(0);
-    expect(run.calls).toEqual([
-      "grafana cli --homepath /usr/share/grafana --config /etc/grafana/grafana.ini --configOverrides cfg:default.paths.data=" +
-        `${run.calls[0].split("paths.data=")[1].split(" ")[0]} admin reset-admin-password --password-from-stdin`,
+    expect(run.calls[0]).toMatch(
+      /^grafana cli --homepath \/usr\/share\/grafana --config \/etc\/grafana\/grafana.ini --configOverrides cfg:default.paths.data=\S+ admin reset-admin-password --password-from-stdin$/,
+    );
+    // The loopback server logs its start in the background, so its line may come before or after the first health probe.
+    expect(run.calls).toContain(`${LOOPBACK} (GF_SECURITY_ADMIN_USER=admin)`);
+    expect(run.calls.slice(1).filter((c) => !c.startsWith(LOOPBACK))).toEqual([
+      "curl GET http://127.0.0.1:3999/api/health",
+      "curl GET http://127.0.0.1:3999/api/user",
+      "curl signed in as admin",
       "run.sh  (GF_SECURITY_ADMIN_USER=admin)",
     ]);
     expect(run.dbPassword).toBe("new-password-456");
+    expect(run.put).toBeUndefined();
     expect(run.calls.join("\n")).not.toContain("new-password-456");
   });
 
-  it("renames the admin when grafana.adminUser changed, through a loopback-only server, then starts Grafana", () => {
+  it("refuses to start Grafana when the CLI reports success but the password does not sign in (Grafana 11.3+ exits 0 on failure)", () => {
+    const run = start(sandbox({ login: "admin", password: "stale-password" }, "admin"), "admin", "new-password-456", { FAKE_RESET_NOOP: "1" });
+    expect(run.status).toBe(1);
+    expect(run.dbPassword).toBe("stale-password");
+    expect(run.stderr).toContain("the admin password the stack declares does not sign in");
+    expect(run.stderr).toContain("exits 0 even when it sets nothing");
+    expect(run.stderr).toContain("Admin user cannot be found");
+    expect(run.calls).not.toContain("run.sh  (GF_SECURITY_ADMIN_USER=admin)");
+    expect(run.recorded).toBe("admin");
+    expect(run.stderr).not.toContain("new-password-456");
+  });
+
+  it("renames the admin when grafana.adminUser changed, through the loopback-only server, then starts Grafana", () => {
     const run = start(sandbox({ login: "admin", password: "stale-password" }, "admin"), "root", "new-password-456");
     expect(run.status).toBe(0);
     expect(run.dbPassword).toBe("new-password-456");
@@ -129,14 +185,27 @@ describe(`the Grafana entry point, run by ${SHELL.join(" ")}`, () => {
     expect(run.recorded).toBe("root");
     expect(run.calls).toEqual(
       expect.arrayContaining([
-        "run.sh cfg:server.http_addr=127.0.0.1 cfg:server.http_port=3999 (GF_SECURITY_ADMIN_USER=root)",
+        `${LOOPBACK} (GF_SECURITY_ADMIN_USER=root)`,
         "curl signed in as admin",
         "curl PUT http://127.0.0.1:3999/api/users/1",
+        "curl signed in as root",
       ]),
     );
     // The real server comes last, with the image's arguments only.
     expect(run.calls[run.calls.length - 1]).toBe("run.sh  (GF_SECURITY_ADMIN_USER=root)");
     expect(run.calls.join("\n")).not.toContain("new-password-456");
+  });
+
+  it.each([
+    ["quotes, commas and braces", 'ops@example.com", "isGrafanaAdmin": false, "x": {"a', 'O"Brien, {"id":2}, "login":"evil"'],
+    ["backslashes and Go's \\u escapes", "a\\b\\\\@example.com", 'Team \\ <ops> & "on call" \\'],
+    ["a name ending in a backslash", "admin@localhost", "trailing\\"],
+  ])("keeps the admin's e-mail and name unchanged through a rename: %s", (_what, email, name) => {
+    const run = start(sandbox({ login: "admin", password: "x", email, name }, "admin"), "root", "new-password-456");
+    expect(run.status).toBe(0);
+    expect(run.put).toBeDefined();
+    expect(JSON.parse(run.put!)).toEqual({ login: "root", email, name });
+    expect(run.dbLogin).toBe("root");
   });
 
   it("finds the admin by its e-mail when the database came without a record of its login (another stack's backup)", () => {
@@ -154,6 +223,13 @@ describe(`the Grafana entry point, run by ${SHELL.join(" ")}`, () => {
     expect(run.put).toBeUndefined();
     expect(run.calls).toContain("curl signed in as admin");
     expect(run.recorded).toBe("admin");
+  });
+
+  it("renames when the database's login drifted although the record says it is right", () => {
+    const run = start(sandbox({ login: "alice", password: "x" }, "admin"), "admin", "this-stacks-password");
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.put!)).toEqual({ login: "admin", email: "admin@localhost", name: "" });
+    expect(run.dbLogin).toBe("admin");
   });
 
   it("refuses to start Grafana when the password cannot be set, saying why", () => {
