@@ -95,7 +95,7 @@ export class AccessLog implements HostLogSource {
     const watches = routes.map((r) => ({
       route: r,
       codes: codesOf(r).map((code) => ({ status: Number(code), watch: new CounterWatch(value("http_requests_total", { code, method: r.method, route: r.route })) })),
-      buckets: [...buckets.map(String), "+Inf"].map((le) => new CounterWatch(value("http_request_duration_seconds", { method: r.method, route: r.route, le }))),
+      buckets: [...buckets.map(String), "+Inf"].map((le) => new CounterWatch(value("http_request_duration_seconds_bucket", { method: r.method, route: r.route, le }))),
     }));
     return (from, t) => {
       const out: Request[] = [];
