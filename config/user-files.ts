@@ -10,6 +10,7 @@ import * as yaml from "js-yaml";
 import * as path from "path";
 import { findOnPath } from "../emulator/src/check/offline";
 import { bindDashboardDatasources, checkDashboard } from "./grafana/imported";
+import { DASHBOARD_SCHEMA_VERSION, fitSchemaVersion, GRAFANA_SCHEMA_LINE } from "./grafana/schema-version";
 import { ConfigError, Settings } from "./settings";
 
 /** A file as a container receives it: its name in the container's folder and its content. */
@@ -21,7 +22,7 @@ export interface UserFile {
 export interface UserFiles {
   readonly ruleFiles: readonly UserFile[];
   readonly dashboards: readonly UserFile[];
-  /** Checks that could not run (no promtool): said at every run, so nobody mistakes them for done. */
+  /** Checks that could not run (no promtool) and dashboards adjusted to the pinned Grafana: said at every run. */
   readonly notices: readonly string[];
 }
 
@@ -195,7 +196,14 @@ export function loadUserFiles(settings: Settings, options: UserFilesOptions): Us
         problems.push(`${dashboardsKey}: ${file.shown} ${bound.problem}`);
         continue;
       }
-      dashboards.push({ fileName: path.basename(file.absolute), content: `${JSON.stringify(bound.value, null, 2)}\n` });
+      // A schemaVersion newer than the pinned Grafana knows: provisioned as Grafana itself reads it (config/grafana/schema-version.ts).
+      const fitted = fitSchemaVersion(bound.value);
+      if (fitted.newer !== undefined) {
+        notices.push(
+          `${dashboardsKey}: ${file.shown} declares schemaVersion ${fitted.newer}, newer than Grafana ${GRAFANA_SCHEMA_LINE} knows (${DASHBOARD_SCHEMA_VERSION}); provisioned as ${DASHBOARD_SCHEMA_VERSION}, which is how Grafana ${GRAFANA_SCHEMA_LINE} reads it anyway (no migration runs), so what needs a later Grafana may not show. Set "schemaVersion": ${DASHBOARD_SCHEMA_VERSION} in the file to silence this.`,
+        );
+      }
+      dashboards.push({ fileName: path.basename(file.absolute), content: `${JSON.stringify(fitted.value, null, 2)}\n` });
     }
   }
   if (problems.length) throw new ConfigError(options.source, problems);

@@ -7,6 +7,7 @@ import type * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import type { Settings } from "../settings";
 import { HEALTH_DASHBOARD_UID, healthDashboard } from "./health";
 import { MAIN_DASHBOARD_UID, overviewDashboard } from "./overview";
+import { DASHBOARD_SCHEMA_VERSION } from "./schema-version";
 
 export { DATASOURCE_UID, MATCH_ALL } from "./panels";
 export { MAIN_DASHBOARD_UID } from "./overview";
@@ -14,6 +15,7 @@ export { HEALTH_DASHBOARD_UID } from "./health";
 export { bindDashboardDatasources, checkDashboard } from "./imported";
 export { ALERTMANAGER_DATASOURCE_UID, EXTRA_DASHBOARDS_FOLDER, renderGrafanaDashboardProvider, renderGrafanaDatasources } from "./provisioning";
 export type { GrafanaDatasourcesArgs } from "./provisioning";
+export { DASHBOARD_SCHEMA_VERSION, fitSchemaVersion, GRAFANA_SCHEMA_LINE } from "./schema-version";
 
 export interface RenderedDashboard {
   uid: string;
@@ -23,8 +25,13 @@ export interface RenderedDashboard {
   json: string;
 }
 
+/**
+ * The file of a dashboard built with the foundation SDK, which writes its own schemaVersion (42, Grafana 12.2's):
+ * replaced by the pinned Grafana's (config/grafana/schema-version.ts), in place so the key keeps its position.
+ */
 function rendered(built: dashboard.Dashboard): RenderedDashboard {
-  return { uid: built.uid!, title: built.title!, fileName: `${built.uid}.json`, json: `${JSON.stringify(built, null, 2)}\n` };
+  const json = { ...built, schemaVersion: DASHBOARD_SCHEMA_VERSION };
+  return { uid: built.uid!, title: built.title!, fileName: `${built.uid}.json`, json: `${JSON.stringify(json, null, 2)}\n` };
 }
 
 /** The uids of the stack's own dashboards, which a user's extra dashboard may not take. */

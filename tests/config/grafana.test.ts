@@ -6,19 +6,25 @@
 import * as yaml from "js-yaml";
 import {
   ALERTMANAGER_DATASOURCE_UID,
+  DASHBOARD_SCHEMA_VERSION,
   dashboardQueries,
   dashboardVariables,
   DATASOURCE_UID,
   expandVariables,
+  fitSchemaVersion,
+  GRAFANA_SCHEMA_LINE,
   HEALTH_DASHBOARD_UID,
   MAIN_DASHBOARD_UID,
   MATCH_ALL,
+  OWN_DASHBOARD_UIDS,
   type RenderedDashboard,
   renderDashboards,
   renderGrafanaDashboardProvider,
   renderGrafanaDatasources,
 } from "../../config/grafana";
 import { parseSettings } from "../../config/settings";
+import { loadUserFiles } from "../../config/user-files";
+import { removeAll, writeFiles } from "./files";
 
 interface Datasource {
   name: string;
@@ -42,6 +48,7 @@ interface Panel {
 }
 interface Dashboard {
   uid: string;
+  schemaVersion: number;
   title: string;
   refresh: string;
   panels: Panel[];
@@ -255,5 +262,47 @@ describe("dashboardQueries / expandVariables", () => {
       'rate(x{job=~".*", host=~".*"}[2m])',
     );
     expect(() => expandVariables('x{zone=~"$zone"}', variables, {})).toThrow(/\$zone/);
+  });
+});
+
+describe("dashboard schemaVersion (config/grafana/schema-version.ts)", () => {
+  afterAll(removeAll);
+
+  it("is Grafana 12.1's newest, 41, and belongs to the Grafana line config/settings.ts pins", () => {
+    // Read in Grafana's source: LATEST_VERSION = 41 in apps/dashboard/pkg/migration/schemaversion/migrations.go of the
+    // 12.1 line; 42 came with 12.2. Bumping the pinned image means checking the new line's number and changing both.
+    expect(DASHBOARD_SCHEMA_VERSION).toBe(41);
+    expect(GRAFANA_SCHEMA_LINE).toBe("12.1");
+    expect(settings.grafana.image).toMatch(/^grafana\/grafana:12\.1\.\d+$/);
+  });
+
+  it.each(dashboards.map((d) => [d.uid, d]))("%s declares the pinned Grafana's schemaVersion, not the SDK's 42", (_uid, d) => {
+    expect(parsed(d).schemaVersion).toBe(DASHBOARD_SCHEMA_VERSION);
+  });
+
+  it("reads a newer schemaVersion as Grafana 12.1 does (as its own newest) and leaves older or missing ones to Grafana", () => {
+    expect(fitSchemaVersion({ uid: "a", schemaVersion: 42 })).toEqual({ value: { uid: "a", schemaVersion: 41 }, newer: 42 });
+    expect(fitSchemaVersion({ uid: "a", schemaVersion: "43" })).toEqual({ value: { uid: "a", schemaVersion: 41 }, newer: 43 });
+    for (const dashboard of [{ uid: "a", schemaVersion: 41 }, { uid: "a", schemaVersion: 39 }, { uid: "a" }, { uid: "a", schemaVersion: "x" }]) {
+      expect(fitSchemaVersion(dashboard)).toEqual({ value: dashboard });
+    }
+  });
+
+  it("provisions a user's dashboard from a newer Grafana at 41 and says so at preview, naming the file", () => {
+    const projectDir = writeFiles({
+      "dash/new.json": JSON.stringify({ uid: "from-12-3", title: "new", schemaVersion: 42, panels: [] }),
+      "dash/old.json": JSON.stringify({ uid: "from-10-4", title: "old", schemaVersion: 39, panels: [] }),
+    });
+    const files = loadUserFiles(parseSettings({ grafana: { extraDashboards: ["dash/*.json"] } }, "test"), {
+      projectDir,
+      source: "Pulumi.test.yaml",
+      promtool: null,
+      reservedDashboardUids: OWN_DASHBOARD_UIDS,
+    });
+    const versions = Object.fromEntries(files.dashboards.map((d) => [d.fileName, (JSON.parse(d.content) as Dashboard).schemaVersion]));
+    expect(versions).toEqual({ "new.json": 41, "old.json": 39 });
+    expect(files.notices).toEqual([
+      'promemu:grafana.extraDashboards: dash/new.json declares schemaVersion 42, newer than Grafana 12.1 knows (41); provisioned as 41, which is how Grafana 12.1 reads it anyway (no migration runs), so what needs a later Grafana may not show. Set "schemaVersion": 41 in the file to silence this.',
+    ]);
   });
 });
