@@ -7,6 +7,9 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { dockerLabels, physicalName, StackIdentity } from "./naming";
 
+/** How long `up` waits for a one-shot task to end (the provider's own default is 20 minutes). */
+export const ONE_SHOT_CREATE_TIMEOUT = "12h";
+
 export interface OneShotSpec {
   /** The container's name part: `<project>-<stack>-<part>`. */
   readonly part: string;
@@ -43,7 +46,15 @@ export function oneShotContainer(parent: pulumi.Resource, name: string, id: Stac
       logs: true,
       mustRun: false,
     },
-    { parent, dependsOn: spec.dependsOn, deleteBeforeReplace: true },
+    {
+      parent,
+      dependsOn: spec.dependsOn,
+      deleteBeforeReplace: true,
+      // The docker provider waits for an attached container inside its create, which it gives 20 minutes by default:
+      // a long task (a week of history for a large fleet) would fail `up` there and keep running detached. The task
+      // bounds itself (it refuses a history estimated beyond its limits before it starts).
+      customTimeouts: { create: ONE_SHOT_CREATE_TIMEOUT },
+    },
   );
 }
 
