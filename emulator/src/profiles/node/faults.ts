@@ -8,23 +8,23 @@ import { z } from "zod";
 import { FaultSchedule, checkFaultTiming, faultAlerts, faultFields, faultLevel, faultTarget } from "../fault-schedule";
 
 export const FAULT_KINDS = {
-  disk_fill: "a file system fills up to `level` (share of its size used) over `ramp` (steady) or at once (sudden)",
-  inode_fill: "a file system's inodes run out up to `level` over `ramp`",
+  disk_fill: "a file system fills up, to full (no byte free, not even root's reserve) unless `level` (share of its size used) stops it, over `ramp` (steady) or at once (sudden)",
+  inode_fill: "a file system's inodes run out, all of them unless `level` stops it, over `ramp`",
   fs_readonly: "a file system is remounted read-only",
   fs_device_error: "a file system cannot be stat'ed (device error)",
   clock_skew: "the clock drifts away to `level` seconds of offset over `ramp`",
   clock_unsynced: "the clock is not synchronised (NTP lost; max error at its 16 s limit)",
   network_errors: "an interface's receive and/or transmit errors reach `level` of its packets (`direction`: rx, tx, both)",
   network_saturation: "an interface runs at `level` of its link speed",
-  conntrack_full: "conntrack entries at `level` of the limit",
-  fd_exhaustion: "allocated file descriptors at `level` of the maximum",
+  conntrack_full: "the conntrack table fills to its limit (or `level` of it) over `ramp`; once full, new flows are dropped",
+  fd_exhaustion: "allocated file descriptors reach the maximum the host reports (or `level` of it) over `ramp`; a host without an explicit fileMax then runs with the kernel's own limit",
   cpu_saturation: "CPUs busy at `level` with a run queue above the cores",
   cpu_steal: "a noisy neighbour steals `level` of the CPU time",
   memory_pressure: "memory in use at `level`, swap filling, major page faults and OOM kills",
   disk_io_saturation: "disks busy at `level` of the time with slow operations and iowait",
   context_switch_storm: "context switches at `level` times their usual rate",
   unit_failed: "a systemd unit has failed",
-  unit_crashloop: "a systemd unit restarts again and again (activating, failed, ...)",
+  unit_crashloop: "a systemd service restarts again and again (activating, failed, ...; a restart a minute)",
   raid_degraded: "an MD array loses a disk",
   bond_degraded: "a bond loses a slave",
   textfile_error: "the textfile collector cannot read a file",
@@ -94,15 +94,19 @@ export function noEffects(): Effects {
   };
 }
 
-/** Default level of each fault kind that has one: enough to cross the community rules' thresholds. */
+/**
+ * Default level of each fault kind that has one: the end state its name says (a disk that fills ends full, a
+ * table or a limit that runs out ends at its limit), or, for the kinds without one, a degree the community rules'
+ * thresholds read as broken.
+ */
 const LEVELS: Partial<Record<FaultKind, number>> = {
-  disk_fill: 0.97,
-  inode_fill: 0.97,
+  disk_fill: 1,
+  inode_fill: 1,
   clock_skew: 0.2,
   network_errors: 0.05,
   network_saturation: 0.9,
-  conntrack_full: 0.9,
-  fd_exhaustion: 0.95,
+  conntrack_full: 1,
+  fd_exhaustion: 1,
   cpu_saturation: 1,
   cpu_steal: 0.25,
   memory_pressure: 0.96,
@@ -154,10 +158,10 @@ export function effectsAt(faults: readonly FaultSpec[], t: number, parts: PartNa
         fx.netSaturation.set(pick(parts.nics), level);
         break;
       case "conntrack_full":
-        fx.conntrack = level;
+        fx.conntrack = level * grown;
         break;
       case "fd_exhaustion":
-        fx.fd = level;
+        fx.fd = level * grown;
         break;
       case "cpu_saturation":
         fx.cpuBusy = level;

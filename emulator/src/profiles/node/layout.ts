@@ -76,7 +76,8 @@ export const layoutSchema = z
     /** Share of CPU time spent running guests (VM hosts); included in user time. */
     guest: fraction.default(0.01),
     conntrackLimit: z.number().int().positive().default(262_144),
-    fileMax: z.number().positive().default(9_223_372_036_854_775_807),
+    /** fs.file-max. Default: LONG_MAX, as systemd (240 and later) sets it on Debian 12; see resolveLayout. */
+    fileMax: z.number().positive().optional(),
   })
   .strict();
 
@@ -87,7 +88,8 @@ export type FilesystemLayout = z.output<typeof filesystem>;
 export type NicLayout = z.output<typeof nic>;
 
 /** A layout with every part filled in. */
-export interface NodeLayout extends Omit<Parsed, "filesystems" | "nics" | "units" | "hwmon"> {
+export interface NodeLayout extends Omit<Parsed, "filesystems" | "nics" | "units" | "hwmon" | "fileMax"> {
+  readonly fileMax: number;
   /** The host's name as uname reports it. */
   readonly nodename: string;
   readonly filesystems: FilesystemLayout[];
@@ -98,13 +100,20 @@ export interface NodeLayout extends Omit<Parsed, "filesystems" | "nics" | "units
 
 const GiB = 2 ** 30;
 
+/** fs.file-max as systemd 240 and later set it (LONG_MAX: no system-wide limit in practice). */
+export const FILE_MAX_UNLIMITED = 9_223_372_036_854_775_807;
+
+/** fs.file-max as the kernel sets it when nothing raises it: a tenth of the RAM in KiB, at least NR_FILE (8192). */
+export const kernelFileMax = (memory: number) => Math.max(8192, Math.floor(memory / 1024 / 10));
+
 /** What a host gets when a scenario leaves a part out: a small Debian VM. */
-function defaults(parsed: Parsed, nodename: string): NodeLayout {
+function defaults(parsed: Parsed, nodename: string, fileLimited: boolean): NodeLayout {
   const root = parsed.disks[0]?.device ?? "sda";
   const part = (n: number) => (/\d$/.test(root) ? `/dev/${root}p${n}` : `/dev/${root}${n}`);
   return {
     ...parsed,
     nodename,
+    fileMax: parsed.fileMax ?? (fileLimited ? kernelFileMax(parsed.memory) : FILE_MAX_UNLIMITED),
     filesystems: parsed.filesystems ?? [
       { device: part(1), fstype: "ext4", mountpoint: "/", size: 40 * GiB, used: 0.35, growthPerDay: 0.002, files: 2_621_440, filesUsed: 0.06 },
       { device: part(2), fstype: "ext4", mountpoint: "/var", size: 60 * GiB, used: 0.4, growthPerDay: 0.003, files: 3_932_160, filesUsed: 0.02 },
@@ -151,8 +160,12 @@ export const layoutInput = z.union([
     .transform(({ preset, ...rest }) => ({ ...(preset ? LAYOUT_PRESETS[preset] : {}), ...rest }) as LayoutInput),
 ]).pipe(layoutSchema);
 
-export function resolveLayout(parsed: Parsed, nodename: string): NodeLayout {
-  return defaults(parsed, nodename);
+/**
+ * The layout of one host. `fileLimited`: the host can run out of file descriptors (an fd_exhaustion fault), which a
+ * host at LONG_MAX cannot; unless the scenario gives its fileMax, it runs with the kernel's own limit.
+ */
+export function resolveLayout(parsed: Parsed, nodename: string, fileLimited = false): NodeLayout {
+  return defaults(parsed, nodename, fileLimited);
 }
 
 export type ParsedLayout = Parsed;

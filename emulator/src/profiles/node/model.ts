@@ -58,6 +58,9 @@ export class NodeState {
   readonly rxErr: Float64Array;
   readonly txErr: Float64Array;
   conntrack = 0;
+  /** Flows a second that want a conntrack entry, and of them those dropped because the table is full. */
+  newFlows = 0;
+  conntrackDrops = 0;
   filefd = 0;
   contextSwitchRate = 0;
   clockOffset = 0;
@@ -66,6 +69,8 @@ export class NodeState {
   established = 0;
   /** Per unit: index into UNIT_STATES. */
   readonly unitState: Uint8Array;
+  /** Per unit: automatic restarts a second (systemd's NRestarts grows by them). */
+  readonly unitRestarts: Float64Array;
   /** Per sensor (chip-major): temperature. */
   readonly temps: Float64Array;
   readonly raidFailed: Uint8Array;
@@ -96,6 +101,7 @@ export class NodeState {
     this.rxErr = new Float64Array(k);
     this.txErr = new Float64Array(k);
     this.unitState = new Uint8Array(layout.units.length);
+    this.unitRestarts = new Float64Array(layout.units.length);
     this.temps = new Float64Array(layout.hwmon.reduce((s, c) => s + c.sensors, 0));
     this.raidFailed = new Uint8Array(layout.raid.length);
     this.bondActive = new Float64Array(layout.bonds.length);
@@ -215,14 +221,22 @@ export function advance(s: NodeState, t: number, dt: number, drivers: Drivers, f
     s.txErr[i] = errs?.tx ?? 0;
   });
   s.established = Math.round(40 + 400 * net + 5 * random.next());
-  s.conntrack = Math.round(L.conntrackLimit * (fx.conntrack ?? 0.002 + 0.02 * net));
-  s.filefd = Math.round(fx.fd !== undefined ? Math.min(L.fileMax, 1_048_576) * fx.fd : 1800 + 3000 * meanBusy);
+  // conntrack: a full table takes no new flow (the kernel drops it, after evicting what it may).
+  s.conntrack = Math.round(L.conntrackLimit * Math.max(0.002 + 0.02 * net, fx.conntrack ?? 0));
+  s.newFlows = 20 + 0.05 * s.established;
+  s.conntrackDrops = s.conntrack >= L.conntrackLimit ? 0.6 * s.newFlows : 0;
+  // File descriptors: a leak or a flood of connections takes them up to the maximum the host reports.
+  const calmFd = 1800 + 3000 * meanBusy;
+  s.filefd = Math.round(Math.min(L.fileMax, Math.max(calmFd, L.fileMax * (fx.fd ?? 0))));
 
-  // systemd units: active unless failed, or cycling activating -> failed every 30 s when crash-looping.
+  // systemd units: active unless failed, or cycling activating -> failed every 30 s when crash-looping, systemd
+  // restarting it (Restart=) once per cycle.
   L.units.forEach((u, i) => {
+    const crashing = fx.unitCrashloop.has(u.name);
     if (fx.unitFailed.has(u.name)) s.unitState[i] = 3;
-    else if (fx.unitCrashloop.has(u.name)) s.unitState[i] = Math.floor(t / 30_000) % 2 === 0 ? 0 : 3;
+    else if (crashing) s.unitState[i] = Math.floor(t / 30_000) % 2 === 0 ? 0 : 3;
     else s.unitState[i] = u.name.startsWith("backup") ? 4 : 1;
+    s.unitRestarts[i] = crashing ? 1 / 60 : 0;
   });
 
   // Sensors: warmer with load; an overheating chip runs past its max and critical limits.

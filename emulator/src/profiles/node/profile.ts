@@ -59,7 +59,7 @@ export class NodeExporter implements ExporterRuntime {
     env: BuildEnv,
     private readonly epochMs: number,
   ) {
-    this.layout = resolveLayout(spec.layout, nodename);
+    this.layout = resolveLayout(spec.layout, nodename, spec.faults.some((f) => f.fault === "fd_exhaustion"));
     this.state = new NodeState(this.layout);
     this.series = new ExporterSeries(NODE_FAMILIES, this.layout);
     this.random = new Random(env.seed("node.model"));

@@ -9,7 +9,7 @@ import { FaultSchedule, checkFaultTiming, faultAlerts, faultFields, faultLevel, 
 export const PG_FAULT_KINDS = {
   down: "the server stops answering (pg_up 0, the exporter reports a scrape error); when it comes back (after `for`) it has restarted",
   restart: "the server crashes and restarts at once: a new postmaster start time, cumulative statistics from 0",
-  too_many_connections: "client connections climb to `level` (0.9) of max_connections",
+  too_many_connections: "client connections climb until every slot but the superusers' reserve is taken (new clients are refused), or to `level` of those slots, over `ramp`",
   connections_lost: "the application of a database (`target`, default the first) loses its pool: 1 connection, almost no transactions",
   deadlocks: "`level` (0.5) deadlocks per second in a database",
   rollback_rate: "`level` (0.1) of the transactions of a database roll back",
@@ -48,7 +48,7 @@ export interface PgEffects {
 }
 
 const LEVELS: Partial<Record<PgFaultKind, number>> = {
-  too_many_connections: 0.9,
+  too_many_connections: 1,
   deadlocks: 0.5,
   rollback_rate: 0.1,
   replication_lag: 120,

@@ -21,6 +21,8 @@ export const ACTIVITY_STATES = ["active", "idle", "idle in transaction", "idle i
 /** pg_locks modes the exporter lists for every database, in its order. */
 export const LOCK_MODES = ["accesssharelock", "rowsharelock", "rowexclusivelock", "shareupdateexclusivelock", "sharelock", "sharerowexclusivelock", "exclusivelock", "accessexclusivelock", "sireadlock"] as const;
 
+/** superuser_reserved_connections (PostgreSQL's default): slots only superusers may take. */
+const SUPERUSER_RESERVED = 3;
 /** Average transaction duration (s): active connections = transactions/s x this (Little's law). */
 const TX_SECONDS = 0.004;
 const WAL_SEGMENT = 16 * 2 ** 20;
@@ -129,7 +131,7 @@ export function baseSettings(L: PgLayout): Map<string, number> {
   const [major, minor] = L.version.split(".").map(Number);
   return new Map<string, number>([
     ["max_connections", L.maxConnections],
-    ["superuser_reserved_connections", 3],
+    ["superuser_reserved_connections", SUPERUSER_RESERVED],
     ["max_locks_per_transaction", L.maxLocksPerTransaction],
     ["max_pred_locks_per_transaction", 64],
     ["max_prepared_transactions", 0],
@@ -211,10 +213,10 @@ export function advancePg(s: PgState, t: number, dt: number, drivers: PgDrivers,
   const shareSum = apps.reduce((a, d) => a + d.share, 0);
 
   // Connections: each application's pool between its floor and its peak with the load; a connection
-  // storm fills the server to a share of max_connections.
+  // storm fills the server's ordinary slots (all but the superusers' reserve; the exporter holds one), or a share of them.
   const pools = apps.map((d) => (fx.lostPool.has(d.name) ? 1 : Math.round(d.pool[0] + (d.pool[1] - d.pool[0]) * load)));
   if (fx.connections !== undefined) {
-    const target = Math.floor(fx.connections * L.maxConnections) - 1;
+    const target = Math.floor(fx.connections * (L.maxConnections - SUPERUSER_RESERVED)) - 1;
     const sum = pools.reduce((a, p) => a + p, 0) || 1;
     let left = target;
     pools.forEach((p, i) => {
@@ -223,7 +225,8 @@ export function advancePg(s: PgState, t: number, dt: number, drivers: PgDrivers,
       left -= pools[i];
     });
   }
-  const room = L.maxConnections - 1 - L.datnames.length;
+  // Ordinary clients never get past max_connections - superuser_reserved_connections (PostgreSQL refuses them), the exporter's one included.
+  const room = L.maxConnections - SUPERUSER_RESERVED - 1;
   const total = pools.reduce((a, p) => a + p, 0);
   if (total > room) pools.forEach((p, i) => (pools[i] = Math.floor((p * room) / total)));
 

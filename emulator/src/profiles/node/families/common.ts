@@ -35,6 +35,10 @@ export const total = (values: Float64Array) => {
   return sum;
 };
 
+/** A count node_exporter exposes as a gauge (the conntrack statistics, a socket unit's refused connections); it still only grows. */
+export const gaugeCounter = (name: string, help: string, rate: (s: NodeState, i: number) => number, labels: string[] = [], rows?: Rows): NodeFamily =>
+  counterOf<NodeLayout, NodeState>(name, help, rate, labels, rows, "gauge");
+
 /** A /proc/net value node_exporter exposes untyped that is a level, not a count. */
 export const untypedGauge = (name: string, help: string, value: (s: NodeState, i: number) => number): NodeFamily =>
   gaugeOf<NodeLayout, NodeState>(name, help, value, [], undefined, "untyped");

@@ -1,6 +1,6 @@
 /** Network interfaces (netdev, netclass), conntrack, ARP, sockets (sockstat, tcpstat, udp_queues) and /proc/net/{netstat,snmp}. */
 import type { NodeState } from "../model";
-import { type NodeFamily, counter, gauge, nics, nicsWithSpeed, speedNicIndex, total, untypedCounter, untypedGauge } from "./common";
+import { type NodeFamily, counter, gauge, gaugeCounter, nics, nicsWithSpeed, speedNicIndex, total, untypedCounter, untypedGauge } from "./common";
 
 const RX_PACKET = 900;
 const TX_PACKET = 700;
@@ -57,8 +57,22 @@ export const networkFamilies: NodeFamily[] = [
     (L) => L.nics.map((n) => [n.address, n.speedBits ? "ff:ff:ff:ff:ff:ff" : "00:00:00:00:00:00", n.device, n.speedBits ? "full" : "", "", n.speedBits ? "up" : "unknown"]),
   ),
   gauge("node_arp_entries", "ARP entries per interface.", () => 6, dev, nicsWithSpeed),
-  gauge("node_nf_conntrack_entries", "Connections tracked by netfilter now.", (s) => s.conntrack),
-  gauge("node_nf_conntrack_entries_limit", "Most connections netfilter can track.", (s) => s.layout.conntrackLimit),
+  gauge("node_nf_conntrack_entries", "Number of currently allocated flow entries for connection tracking.", (s) => s.conntrack),
+  gauge("node_nf_conntrack_entries_limit", "Maximum size of connection tracking table.", (s) => s.layout.conntrackLimit),
+  // /proc/net/stat/nf_conntrack summed over the CPUs, as the conntrack collector exposes it (gauges, with its HELP texts).
+  // A full table evicts what it may (early_drop) and drops the flows it cannot place (drop, insert_failed).
+  gaugeCounter("node_nf_conntrack_stat_found", "Number of searched entries which were successful.", (s) => 3 * s.newFlows),
+  gaugeCounter("node_nf_conntrack_stat_invalid", "Number of packets seen which can not be tracked.", (s) => 0.01 * s.newFlows),
+  gaugeCounter("node_nf_conntrack_stat_ignore", "Number of packets seen which are already connected to a conntrack entry.", (s) => 0.5 * s.newFlows),
+  gaugeCounter("node_nf_conntrack_stat_insert", "Number of entries inserted into the list.", (s) => s.newFlows - s.conntrackDrops),
+  gaugeCounter("node_nf_conntrack_stat_insert_failed", "Number of entries for which list insertion was attempted but failed.", (s) => 0.1 * s.conntrackDrops),
+  gaugeCounter("node_nf_conntrack_stat_drop", "Number of packets dropped due to conntrack failure.", (s) => s.conntrackDrops),
+  gaugeCounter(
+    "node_nf_conntrack_stat_early_drop",
+    "Number of dropped conntrack entries to make room for new ones, if maximum table size was reached.",
+    (s) => (s.conntrackDrops > 0 ? 0.4 * s.newFlows : 0),
+  ),
+  gaugeCounter("node_nf_conntrack_stat_search_restart", "Number of conntrack table lookups which had to be restarted due to hashtable resizes.", () => 0),
   gauge("node_sockstat_sockets_used", "Sockets in use, all protocols.", (s) => 2 * s.established + 150),
   gauge("node_sockstat_TCP_inuse", "TCP sockets in use.", (s) => s.established + 12),
   gauge("node_sockstat_TCP_alloc", "TCP sockets allocated.", (s) => s.established + 20),

@@ -47,8 +47,8 @@ export const storageFamilies: NodeFamily[] = [
   gauge("node_filesystem_files_free", "Free inodes.", (s, i) => s.layout.filesystems[i].files - s.fsFilesUsed[i], FS_LABELS, filesystems),
   gauge("node_filesystem_readonly", "1 when the file system is mounted read-only.", (s, i) => s.fsReadonly[i], FS_LABELS, filesystems),
   gauge("node_filesystem_device_error", "1 when the file system could not be stat'ed.", (s, i) => s.fsError[i], FS_LABELS, filesystems),
-  gauge("node_filefd_allocated", "File descriptors allocated.", (s) => s.filefd),
-  gauge("node_filefd_maximum", "Most file descriptors the kernel will allocate.", (s) => s.layout.fileMax),
+  gauge("node_filefd_allocated", "File descriptor statistics: allocated.", (s) => s.filefd),
+  gauge("node_filefd_maximum", "File descriptor statistics: maximum.", (s) => s.layout.fileMax),
   gauge(
     "node_md_disks",
     "Disks of an MD array per state.",

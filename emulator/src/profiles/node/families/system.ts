@@ -4,12 +4,12 @@
  * own scrape and process metrics.
  */
 import { UNIT_STATES } from "../model";
-import { type NodeFamily, counter, gauge } from "./common";
+import { type NodeFamily, counter, gauge, gaugeCounter } from "./common";
 
 /** Collectors reported in node_scrape_collector_*: those this profile emulates. */
 export const COLLECTORS = [
   "arp", "conntrack", "cpu", "cpufreq", "diskstats", "edac", "entropy", "filefd", "filesystem", "hwmon", "interrupts", "loadavg",
-  "mdadm", "meminfo", "netclass", "netdev", "netstat", "pressure", "processes", "schedstat", "sockstat", "softnet", "stat",
+  "mdadm", "meminfo", "netclass", "netdev", "netstat", "os", "pressure", "processes", "schedstat", "sockstat", "softnet", "stat",
   "systemd", "tcpstat", "textfile", "thermal_zone", "time", "timex", "udp_queues", "uname", "vmstat",
 ];
 const PROCESS_STATES: [string, number][] = [["D", 0], ["I", 60], ["R", 1], ["S", 180], ["Z", 0]];
@@ -24,6 +24,16 @@ const chipOf = (L: { hwmon: { chip: string; sensors: number; maxCelsius: number;
 const fans = (L: { hwmon: { chip: string; fans: number }[] }) => L.hwmon.flatMap((c) => Array.from({ length: c.fans }, (_, j) => [c.chip, `fan${j + 1}`]));
 const services = (L: { units: { name: string; type: string }[] }) => L.units.flatMap((u) => UNIT_STATES.map((st) => [u.name, st, u.type === "service" ? "simple" : ""]));
 const sockets = (L: { units: { name: string; type: string }[] }) => L.units.filter((u) => u.type === "socket").map((u) => [u.name]);
+/** Service units: NRestarts exists for them only. */
+const serviceUnits = (L: { units: { name: string; type: string }[] }) => L.units.filter((u) => u.type === "service").map((u) => [u.name]);
+/** Index among all units of the k-th service unit. */
+function serviceIndex(L: { units: { type: string }[] }, k: number): number {
+  let seen = -1;
+  for (let i = 0; i < L.units.length; i++) if (L.units[i].type === "service" && ++seen === k) return i;
+  return 0;
+}
+/** /etc/os-release of Debian 12, the release whose kernel the layouts run, as the os collector reads it. */
+const OS_RELEASE = { id: "debian", name: "Debian GNU/Linux", prettyName: "Debian GNU/Linux 12 (bookworm)", version: "12 (bookworm)", codename: "bookworm", versionId: "12" };
 
 export const systemFamilies: NodeFamily[] = [
   gauge("node_time_seconds", "The host's clock, in seconds since the Unix epoch.", (s) => s.now),
@@ -64,22 +74,25 @@ export const systemFamilies: NodeFamily[] = [
   gauge("node_entropy_pool_size_bits", "Size of the kernel's random pool.", () => 256),
   gauge(
     "node_systemd_unit_state",
-    "1 for the state a systemd unit is in.",
+    "Systemd unit",
     (s, i) => (UNIT_STATES[s.unitState[Math.floor(i / UNIT_STATES.length)]] === UNIT_STATES[i % UNIT_STATES.length] ? 1 : 0),
     ["name", "state", "type"],
     services,
   ),
   gauge(
     "node_systemd_units",
-    "systemd units per state.",
+    "Summary of systemd unit states",
     (s, i) => s.unitState.reduce((n, st) => n + (st === i ? 1 : 0), 0),
     ["state"],
     () => UNIT_STATES.map((st) => [st]),
   ),
-  gauge("node_systemd_socket_current_connections", "Connections open on a systemd socket unit.", (s) => Math.round(s.established / 50), ["name"], sockets),
-  counter("node_systemd_socket_accepted_connections_total", "Connections a systemd socket unit accepted.", () => 0.05, ["name"], sockets),
-  counter("node_systemd_socket_refused_connections_total", "Connections a systemd socket unit refused.", () => 0, ["name"], sockets),
-  gauge("node_systemd_system_running", "1 when systemd reports the system as running.", (s) => (s.unitState.includes(3) ? 0 : 1)),
+  // --collector.systemd.enable-restarts-metrics: systemd's NRestarts of each service, which crash-loop rules read.
+  counter("node_systemd_service_restart_total", "Service unit count of Restart triggers", (s, k) => s.unitRestarts[serviceIndex(s.layout, k)], ["name"], serviceUnits),
+  gauge("node_systemd_socket_current_connections", "Current number of socket connections", (s) => Math.round(s.established / 50), ["name"], sockets),
+  counter("node_systemd_socket_accepted_connections_total", "Total number of accepted socket connections", () => 0.05, ["name"], sockets),
+  // A count the collector sends as a gauge, whatever its name says.
+  gaugeCounter("node_systemd_socket_refused_connections_total", "Total number of refused socket connections", () => 0, ["name"], sockets),
+  gauge("node_systemd_system_running", "Whether the system is operational (see 'systemctl is-system-running')", (s) => (s.unitState.includes(3) ? 0 : 1)),
   gauge("node_hwmon_chip_names", "Name of each hardware monitoring chip; the value is always 1.", () => 1, ["chip", "chip_name"], (L) => L.hwmon.map((c) => [c.chip, c.name])),
   gauge("node_hwmon_temp_celsius", "Temperature of a sensor.", (s, i) => s.temps[i], ["chip", "sensor"], sensors),
   gauge("node_hwmon_temp_max_celsius", "Temperature a sensor should stay below.", (s, i) => chipOf(s.layout, i).maxCelsius, ["chip", "sensor"], sensors),
@@ -94,13 +107,23 @@ export const systemFamilies: NodeFamily[] = [
   ),
   gauge("node_hwmon_fan_rpm", "Speed of a fan.", (s) => Math.round(1200 + 1800 * s.drivers.cpu), ["chip", "sensor"], fans),
   gauge("node_hwmon_fan_min_rpm", "Lowest speed a fan should run at.", () => 600, ["chip", "sensor"], fans),
-  gauge("node_cooling_device_cur_state", "Current throttle state of a cooling device.", (s) => Math.round(3 * s.drivers.cpu), ["name", "type"], () => [["0", "Processor"]]),
-  gauge("node_cooling_device_max_state", "Highest throttle state of a cooling device.", () => 3, ["name", "type"], () => [["0", "Processor"]]),
+  // The thermal_zone collector: the package's zone reads the first chip's first sensor (an overheating chip heats it too).
+  gauge("node_thermal_zone_temp", "Zone temperature in Celsius", (s) => s.temps[0], ["type", "zone"], (L) => (L.hwmon.length ? [["x86_pkg_temp", "0"]] : [])),
+  gauge("node_cooling_device_cur_state", "Current throttle state of the cooling device", (s) => Math.round(3 * s.drivers.cpu), ["name", "type"], () => [["0", "Processor"]]),
+  gauge("node_cooling_device_max_state", "Maximum throttle state of the cooling device", () => 3, ["name", "type"], () => [["0", "Processor"]]),
   gauge("node_power_supply_online", "1 when a power supply is online.", () => 1, ["power_supply"], () => [["AC"]]),
   counter("node_edac_correctable_errors_total", "Memory errors the controller corrected.", (s) => (s.edac ? 0.5 : 0), ["controller"], () => [["0"]]),
   counter("node_edac_uncorrectable_errors_total", "Memory errors the controller could not correct.", (s) => (s.edac ? 0.02 : 0), ["controller"], () => [["0"]]),
   counter("node_edac_csrow_correctable_errors_total", "Corrected memory errors per chip-select row.", (s) => (s.edac ? 0.5 : 0), ["controller", "csrow"], () => [["0", "0"]]),
   counter("node_edac_csrow_uncorrectable_errors_total", "Uncorrected memory errors per chip-select row.", (s) => (s.edac ? 0.02 : 0), ["controller", "csrow"], () => [["0", "0"]]),
+  gauge(
+    "node_os_info",
+    "A metric with a constant '1' value labeled by build_id, id, id_like, image_id, image_version, name, pretty_name, variant, variant_id, version, version_codename, version_id.",
+    () => 1,
+    ["build_id", "id", "id_like", "image_id", "image_version", "name", "pretty_name", "variant", "variant_id", "version", "version_codename", "version_id"],
+    () => [["", OS_RELEASE.id, "", "", "", OS_RELEASE.name, OS_RELEASE.prettyName, "", "", OS_RELEASE.version, OS_RELEASE.codename, OS_RELEASE.versionId]],
+  ),
+  gauge("node_os_version", "Metric containing the major.minor part of the OS version.", () => Number(OS_RELEASE.versionId), ["id", "id_like", "name"], () => [[OS_RELEASE.id, "", OS_RELEASE.name]]),
   gauge("node_textfile_scrape_error", "1 when the textfile collector could not read a file.", (s) => s.textfileError),
   gauge("node_scrape_collector_duration_seconds", "How long a collector took in this scrape.", (s, i) => 0.0004 + 0.0002 * ((i * 7) % 5) + 0.0003 * s.drivers.cpu, ["collector"], () => COLLECTORS.map((c) => [c])),
   gauge("node_scrape_collector_success", "1 when a collector succeeded in this scrape.", (s, i) => (COLLECTORS[i] === "textfile" ? 1 - s.textfileError : 1), ["collector"], () => COLLECTORS.map((c) => [c])),
