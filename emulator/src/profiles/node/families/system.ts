@@ -8,8 +8,8 @@ import { type NodeFamily, counter, gauge, gaugeCounter } from "./common";
 
 /** Collectors reported in node_scrape_collector_*: those this profile emulates. */
 export const COLLECTORS = [
-  "arp", "conntrack", "cpu", "cpufreq", "diskstats", "edac", "entropy", "filefd", "filesystem", "hwmon", "interrupts", "loadavg",
-  "mdadm", "meminfo", "netclass", "netdev", "netstat", "os", "pressure", "processes", "schedstat", "sockstat", "softnet", "stat",
+  "arp", "bonding", "conntrack", "cpu", "cpufreq", "diskstats", "edac", "entropy", "filefd", "filesystem", "hwmon", "interrupts", "loadavg",
+  "mdadm", "meminfo", "netclass", "netdev", "netstat", "os", "powersupplyclass", "pressure", "processes", "schedstat", "sockstat", "softnet", "stat",
   "systemd", "tcpstat", "textfile", "thermal_zone", "time", "timex", "udp_queues", "uname", "vmstat",
 ];
 const PROCESS_STATES: [string, number][] = [["D", 0], ["I", 60], ["R", 1], ["S", 180], ["Z", 0]];
