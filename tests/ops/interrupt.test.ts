@@ -24,17 +24,6 @@ describe("ops CLI interrupted", () => {
     { tool: "docker", args: ["container", "inspect"], stdout: inspectJson("dev", {}, DATA_SERVICES) },
     { tool: "docker", args: ["image", "inspect"], stdout: imageInspectJson() },
   ];
-  afterEach(() => {
-    // A blocking fake the CLI was told to leave alone (a clean-up cut short by a second signal).
-    for (const call of sb.fakes.calls()) {
-      try {
-        process.kill(call.pid, "SIGKILL");
-      } catch {
-        // gone already
-      }
-    }
-  });
-
   test("SIGTERM during a backup's copy: the helper container is removed, the container unpaused, the partial backup deleted; exit 143", async () => {
     sb.fakes.on(
       ...deployed(),

@@ -127,7 +127,16 @@ if (rule.block) {
       process.exit(codes[signal]);
     });
   }
-  setInterval(() => undefined, 1000);
+  // Orphaned (the CLI that started it is gone, e.g. after a second signal): nobody will ever signal it, so it ends itself.
+  const parent = process.ppid;
+  setInterval(() => {
+    try {
+      process.kill(parent, 0);
+      if (process.ppid !== parent || process.ppid === 1) process.exit(0);
+    } catch {
+      process.exit(0);
+    }
+  }, 200);
 }
 record();
 if (rule.signal) process.kill(rule.signal.pid, rule.signal.name);
@@ -210,7 +219,15 @@ export class FakeTools {
     return this.calls(tool).map((c) => c.args.join(" "));
   }
 
+  /** Ends every fake still running (a blocking one a test left behind), then deletes the directory. */
   remove(): void {
+    for (const call of this.calls()) {
+      try {
+        process.kill(call.pid, "SIGKILL");
+      } catch {
+        // ended already
+      }
+    }
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
