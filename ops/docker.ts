@@ -90,6 +90,19 @@ export async function inspectContainers(ctx: OpsContext, names: string[]): Promi
   return found;
 }
 
+/** Names of the containers carrying every given label (`key=value`), running or not. */
+export async function containersWithLabels(ctx: OpsContext, labels: string[]): Promise<string[]> {
+  const filters = labels.flatMap((l) => ["--filter", `label=${l}`]);
+  const { stdout } = await docker(ctx, ["ps", "-a", ...filters, "--format", "{{.Names}}"]);
+  return stdout.split("\n").filter((line) => line.trim()).sort();
+}
+
+/** The last lines a container wrote (stdout and stderr), for a message about why it is not healthy. */
+export async function lastLogLines(ctx: OpsContext, name: string, lines = 10): Promise<string> {
+  const result = await docker(ctx, ["logs", "--tail", String(lines), name], { allowFailure: true, timeoutMs: 30_000 });
+  return `${result.stdout}${result.stderr}`.trim();
+}
+
 const VolumeList = z.object({ Name: z.string() }).loose();
 
 /** Volumes carrying every given label (`key=value`), e.g. one stack's data volumes after `pulumi destroy` kept them. */

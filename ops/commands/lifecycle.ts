@@ -5,11 +5,12 @@
 import { hostPorts, SERVICES } from "../../config/settings";
 import type { OpsContext } from "../context";
 import { note, say } from "../context";
+import { containersWithLabels, inspectContainers, lastLogLines } from "../docker";
 import { OpsError, PortInUseError, StackNotFoundError } from "../errors";
 import { InterruptedError } from "../interrupt";
 import { explainPortClash, isPortFree } from "../ports";
 import { announcePassphrase, containerResources, initStack, listStacks, pulumi, rawStackOutputs } from "../pulumi";
-import { chooseStack, creatableStack, deployedOutputs, deployedService, StackChoice } from "../stack";
+import { chooseStack, creatableStack, deployedOutputs, deployedService, StackChoice, stackLabels } from "../stack";
 import { stackSettings } from "../stack-files";
 import { table } from "../text";
 
@@ -40,15 +41,44 @@ export async function pulumiChange(ctx: OpsContext, choice: StackChoice, args: s
   }
 }
 
-/** Runs a pulumi command that creates containers, turning a port clash into the key to change. */
+/**
+ * Runs a pulumi command that creates containers, turning a port clash into the key to change, and checks what it
+ * leaves: every service container running and healthy. The docker provider gates a container's create on its health
+ * check, but a create whose health wait ran out leaves the container and a partial resource, which the next `pulumi
+ * up` "updates" without waiting for health again and reports as success: `up` must not.
+ */
 async function pulumiWithPorts(ctx: OpsContext, choice: StackChoice, args: string[]): Promise<void> {
   const { settings, config } = stackSettings(ctx, choice.project, choice.stack);
   try {
     await pulumiChange(ctx, choice, args);
   } catch (err) {
     if (err instanceof PortInUseError) throw explainPortClash(err, settings, config.file, choice.project);
+    const unhealthy = err instanceof InterruptedError ? "" : await describeUnhealthy(ctx, await containersWithLabels(ctx, stackLabels(choice)).catch(() => []));
+    if (unhealthy) throw new OpsError(`pulumi ${args[0]} failed; ${unhealthy}`);
     throw err;
   }
+  const outputs = await deployedOutputs(ctx, choice);
+  const unhealthy = await describeUnhealthy(ctx, Object.values(outputs.containers));
+  if (unhealthy) throw new OpsError(`pulumi ${args[0]} reported success, but ${unhealthy}`);
+}
+
+/**
+ * "<container> is <state/health>; its last lines: ..." for each container that is not running and healthy (a
+ * container without a health check counts when it runs; stopped one-shot tasks are not services and are skipped
+ * when they ended well), or "" when all are.
+ */
+async function describeUnhealthy(ctx: OpsContext, names: string[]): Promise<string> {
+  const problems: string[] = [];
+  for (const info of (await inspectContainers(ctx, names)).values()) {
+    const ok = info.state === "running" && (info.health === undefined || info.health === "healthy");
+    const taskDone = info.state === "exited" && info.health === undefined;
+    if (ok || taskDone) continue;
+    const logs = await lastLogLines(ctx, info.name);
+    problems.push(
+      `${info.name} is ${info.state}${info.health ? ` (${info.health})` : ""}, not healthy; its last lines:\n${logs.replace(/^/gm, "    ") || "    (none)"}`,
+    );
+  }
+  return problems.length ? `${problems.join("\n")}\nFix the cause (npm run logs -- <service>; npm run config) and run npm run up again.` : "";
 }
 
 async function printUrls(ctx: OpsContext, choice: StackChoice): Promise<void> {

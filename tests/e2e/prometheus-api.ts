@@ -33,3 +33,29 @@ export async function alertmanagerAlerts(alertmanagerUrl: string): Promise<Alert
   if (!res.ok) throw new Error(`Alertmanager answered HTTP ${res.status}`);
   return (await res.json()) as AlertmanagerAlert[];
 }
+
+/** Creates a silence (API v2) matching `alertname`, ending in an hour; resolves to its id. */
+export async function createSilence(alertmanagerUrl: string, alertname: string, comment: string): Promise<string> {
+  const now = Date.now();
+  const res = await fetch(`${alertmanagerUrl}/api/v2/silences`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      matchers: [{ name: "alertname", value: alertname, isRegex: false, isEqual: true }],
+      startsAt: new Date(now).toISOString(),
+      endsAt: new Date(now + 3_600_000).toISOString(),
+      createdBy: "promemu tests",
+      comment,
+    }),
+    signal: AbortSignal.timeout(5000),
+  });
+  if (!res.ok) throw new Error(`Alertmanager refused the silence: HTTP ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { silenceID: string }).silenceID;
+}
+
+/** The silences Alertmanager holds (API v2), with their state (active, pending, expired). */
+export async function silences(alertmanagerUrl: string): Promise<{ id: string; comment: string; status: { state: string } }[]> {
+  const res = await fetch(`${alertmanagerUrl}/api/v2/silences`, { signal: AbortSignal.timeout(5000) });
+  if (!res.ok) throw new Error(`Alertmanager answered HTTP ${res.status}`);
+  return (await res.json()) as { id: string; comment: string; status: { state: string } }[];
+}

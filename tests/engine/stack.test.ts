@@ -11,7 +11,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ALERTMANAGER_CONFIG_PATH } from "../../components/alertmanager";
-import { instantQuery, alertmanagerAlerts } from "../e2e/prometheus-api";
+import { alertmanagerAlerts, createSilence, instantQuery, silences } from "../e2e/prometheus-api";
 import { eventually } from "../support/servers";
 import {
   copyProject,
@@ -301,6 +301,73 @@ describe("the stack on a real Docker engine, driven by the Pulumi CLI", () => {
     // The container has it, where it is used.
     const uploaded = await docker(p.env, ["exec", `promemu-${STACK_A}-alertmanager`, "cat", ALERTMANAGER_CONFIG_PATH]);
     expect(uploaded).toContain(webhook);
+  });
+
+  live("a replace stops the servers gracefully: a silence and a group pushed just before survive it", async (p, images) => {
+    const am = url(offsetA, 9093);
+    const pg = url(offsetA, 9091);
+    const silence = await createSilence(am, "EngineProbe", `kept across a replace ${suffix}`);
+    const pushed = await fetch(`${pg}/metrics/job/engine_probe`, { method: "PUT", body: "engine_probe_value 42\n" });
+    expect(pushed.status).toBe(200);
+    const ids = async () => ({
+      am: await docker(p.env, ["inspect", "--format", "{{.Id}}", `promemu-${STACK_A}-alertmanager`]),
+      pg: await docker(p.env, ["inspect", "--format", "{{.Id}}", `promemu-${STACK_A}-pushgateway`]),
+    });
+    const before = await ids();
+    // Alertmanager's configuration file and the Pushgateway's command change: both containers are replaced. Neither
+    // has written its state to its volume since it started (silences every 15 min, the Pushgateway every 5 min):
+    // only a stop with SIGTERM and time to finish keeps them.
+    p.writeStack(STACK_A, {
+      ...stackConfig(images, offsetA, { prometheus: { retentionTime: "3d" } }),
+      alertmanager: { image: images.PROMEMU_IMAGE_ALERTMANAGER, groupWait: "1s", repeatInterval: "3h" },
+      pushgateway: { image: images.PROMEMU_IMAGE_PUSHGATEWAY, persistenceInterval: "4m" },
+    });
+    const preview = await p.pulumi(["preview", "--diff", "--json", "--stack", STACK_A]);
+    expectSuccess(preview);
+    const ops = Object.fromEntries(
+      (JSON.parse(preview.stdout) as { steps: { op: string; urn: string }[] }).steps
+        .filter((s) => s.op !== "same")
+        .map((s) => [s.urn.split("::").pop()!, s.op]),
+    );
+    expect(ops).toMatchObject({ "promemu-alertmanager-container": "replace", "promemu-pushgateway-container": "replace" });
+    const up = await p.npm("up", ["--stack", STACK_A]);
+    expectSuccess(up);
+    const after = await ids();
+    expect(after.am).not.toBe(before.am);
+    expect(after.pg).not.toBe(before.pg);
+    expect((await silences(am)).find((s) => s.id === silence)).toMatchObject({ status: { state: "active" } });
+    const groups = await (await fetch(`${pg}/api/v1/metrics`)).text();
+    expect(groups).toContain('"job":"engine_probe"');
+  });
+
+  live("a container stopped by hand is started again by up --refresh, its data kept", async (p) => {
+    const name = `promemu-${STACK_A}-pushgateway`;
+    const pg = url(offsetA, 9091);
+    expect((await fetch(`${pg}/metrics/job/engine_stopped`, { method: "PUT", body: "engine_stopped_value 7\n" })).status).toBe(200);
+    await docker(p.env, ["stop", name]);
+    const up = await p.pulumi(["up", "--yes", "--refresh", "--stack", STACK_A]);
+    expectSuccess(up, "up --refresh after a docker stop");
+    expect(await healthOf(p.env, [name])).toEqual({ [name]: "healthy" });
+    expect(await (await fetch(`${pg}/api/v1/metrics`)).text()).toContain('"job":"engine_stopped"');
+    const again = await p.pulumi(["preview", "--expect-no-changes", "--stack", STACK_A]);
+    expectSuccess(again, "a preview after the refresh");
+  });
+
+  live("a service that never becomes healthy fails up with the reason, and so does the next up", async (p, images) => {
+    const offset = await freeOffset(BASE_PORTS, new Set([offsetA, offsetB]));
+    // A wrong image: the Pushgateway container runs Alertmanager, which refuses the Pushgateway's flags and exits.
+    p.writeStack(STACK_C, { ...stackConfig(images, offset), pushgateway: { image: images.PROMEMU_IMAGE_ALERTMANAGER } });
+    const first = await p.npm("up", ["--stack", STACK_C]);
+    expect(first.code).not.toBe(0);
+    expect(first.stderr).toMatch(/pushgateway/);
+    expect(first.stderr).toMatch(/healthy/i);
+    console.log(`failed up of ${STACK_C}:\n${first.stderr.slice(-1500)}`);
+    const second = await p.npm("up", ["--stack", STACK_C]);
+    console.log(`second up of ${STACK_C}:\n${second.output.slice(-1500)}`);
+    expect(second.code).not.toBe(0);
+    expect(second.stderr).toMatch(/pushgateway/);
+    const down = await p.npm("down", ["--stack", STACK_C]);
+    expectSuccess(down, "down of the failed stack");
   });
 
   live("up fails with the project's message when a host port is taken", async (p, images) => {

@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as net from "net";
 import { FakeRule, FakeTools } from "./support/fake-tools";
-import { runOps, stackOutputs, useSandbox } from "./support/harness";
+import { inspectJson, runOps, stackOutputs, useSandbox } from "./support/harness";
 import { isPortFree } from "../../ops/ports";
 
 const URLS = { pushgateway: "http://127.0.0.1:1", prometheus: "http://127.0.0.1:2", grafana: "http://127.0.0.1:3" };
@@ -44,6 +44,7 @@ describe("ops up", () => {
       { tool: "pulumi", args: ["stack", "output", "--json", "--stack", "dev"], stdout: "{}", once: true },
       { tool: "pulumi", args: ["up"], stdout: "Updating (dev)\n + 17 created\n" },
       { tool: "pulumi", args: ["stack", "output", "--json", "--stack", "dev"], stdout: JSON.stringify(stackOutputs("dev", URLS)) },
+      { tool: "docker", args: ["container", "inspect"], stdout: inspectJson("dev") },
     );
     const run = await runOps(["up"], sb);
     expect(run.stderr).toContain("PULUMI_CONFIG_PASSPHRASE is not set");
@@ -54,6 +55,7 @@ describe("ops up", () => {
       "stack init dev --secrets-provider passphrase --non-interactive",
       "stack output --json --stack dev --non-interactive",
       "up --yes --stack dev --non-interactive",
+      "stack output --json --stack dev --non-interactive",
       "stack output --json --stack dev --non-interactive",
     ]);
     expect(sb.fakes.calls("pulumi").every((c) => c.env.PULUMI_CONFIG_PASSPHRASE === "")).toBe(true);
@@ -69,12 +71,47 @@ describe("ops up", () => {
       { tool: "pulumi", args: ["stack", "ls"], stdout: STACKS("dev", "dev") },
       { tool: "pulumi", args: ["stack", "output"], stdout: JSON.stringify(stackOutputs("dev", URLS)) },
       { tool: "pulumi", args: ["up"], stdout: "ok\n" },
+      { tool: "docker", args: ["container", "inspect"], stdout: inspectJson("dev") },
     );
     const run = await runOps(["up"], { ...sb, env: { PULUMI_CONFIG_PASSPHRASE: "s3cret" } });
     expect(run.code).toBe(0);
     expect(run.stderr).not.toContain("PULUMI_CONFIG_PASSPHRASE is not set");
     expect(sb.fakes.commandLines("pulumi").some((l) => l.startsWith("stack init"))).toBe(false);
     expect(sb.fakes.calls("pulumi").every((c) => c.env.PULUMI_CONFIG_PASSPHRASE === "s3cret")).toBe(true);
+  });
+
+  test("an up that Pulumi reports as a success fails while a service container is not healthy, with its last lines", async () => {
+    // What the docker provider leaves after a create whose health wait ran out: the next `pulumi up` updates the
+    // partial resource without waiting for health, and says it succeeded.
+    fs.writeFileSync(`${sb.cwd}/Pulumi.dev.yaml`, await freePortsConfig());
+    sb.fakes.on(
+      { tool: "pulumi", args: ["stack", "ls"], stdout: STACKS("dev", "dev") },
+      { tool: "pulumi", args: ["stack", "output"], stdout: JSON.stringify(stackOutputs("dev", URLS)) },
+      { tool: "pulumi", args: ["up"], stdout: "Updating (dev)\n ~ 1 updated\n" },
+      { tool: "docker", args: ["container", "inspect"], stdout: inspectJson("dev", { pushgateway: { state: "restarting", health: "unhealthy" } }) },
+      { tool: "docker", args: ["logs", "--tail", "10", "promemu-dev-pushgateway"], stderr: "alertmanager: error: unknown long flag '--persistence.file'\n" },
+    );
+    const run = await runOps(["up"], sb);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("pulumi up reported success, but promemu-dev-pushgateway is restarting (unhealthy), not healthy; its last lines:");
+    expect(run.stderr).toContain("    alertmanager: error: unknown long flag '--persistence.file'");
+    expect(run.stderr).toContain("npm run logs -- <service>");
+    expect(run.stdout).not.toContain("is up:");
+  });
+
+  test("a failed up names the stack's containers that are not healthy", async () => {
+    fs.writeFileSync(`${sb.cwd}/Pulumi.dev.yaml`, await freePortsConfig());
+    sb.fakes.on(
+      { tool: "pulumi", args: ["stack", "ls"], stdout: STACKS("dev", "dev") },
+      { tool: "pulumi", args: ["stack", "output"], stdout: "{}" },
+      { tool: "pulumi", args: ["up"], exit: 255, stderr: "error: container did not reach healthy state\n" },
+      { tool: "docker", args: ["ps", "-a"], stdout: "promemu-dev-pushgateway\n" },
+      { tool: "docker", args: ["container", "inspect"], stdout: inspectJson("dev", { pushgateway: { state: "restarting", health: "unhealthy" } }, ["pushgateway"]) },
+      { tool: "docker", args: ["logs"], stdout: "bad flag\n" },
+    );
+    const run = await runOps(["up"], sb);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("pulumi up failed; promemu-dev-pushgateway is restarting (unhealthy), not healthy; its last lines:\n    bad flag");
   });
 
   test("an unknown stack without a configuration file points at stack:new", async () => {
@@ -151,6 +188,7 @@ describe("ops down and restart", () => {
     sb.fakes.on(
       { tool: "pulumi", args: ["stack", "ls"], stdout: STACKS("alice", "dev", "alice") },
       { tool: "pulumi", args: ["stack", "output", "--json", "--stack", "alice"], stdout: JSON.stringify(stackOutputs("alice", URLS)) },
+      { tool: "docker", args: ["container", "inspect"], stdout: inspectJson("alice") },
     );
   });
   test("down destroys the selected stack and names the volumes it keeps", async () => {

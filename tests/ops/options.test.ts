@@ -4,7 +4,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { runOps, stackOutputs, useSandbox } from "./support/harness";
+import { inspectJson, runOps, stackOutputs, useSandbox } from "./support/harness";
 
 const URLS = { pushgateway: "http://127.0.0.1:1", prometheus: "http://127.0.0.1:1", grafana: "http://127.0.0.1:1" };
 
@@ -72,6 +72,7 @@ describe("ops on a stack without Grafana (grafana.enabled: false)", () => {
       { tool: "pulumi", args: ["stack", "export"], stdout: EXPORT },
       { tool: "pulumi", args: ["up"], stdout: "" },
       { tool: "docker", args: ["logs"], stdout: "ok\n" },
+      { tool: "docker", args: ["container", "inspect"], stdout: inspectJson("dev", {}, services) },
     );
     const logs = await runOps(["logs", "--stack", "dev"], sb);
     expect(logs.code).toBe(0);
