@@ -38,6 +38,8 @@ export interface GrafanaArgs extends StatefulServiceArgs {
   readonly homeDashboard?: string;
   /** URL users reach Grafana on (links in alerts and share dialogs). */
   readonly rootUrl: string;
+  /** Plugins Grafana installs at start, `id@version` (GF_PLUGINS_PREINSTALL_SYNC, Grafana 11.5+), e.g. the VictoriaLogs datasource. */
+  readonly plugins?: readonly string[];
 }
 
 /** Dashboards over the stack's Prometheus, provisioned from files; users, sessions and stars live on its volume. */
@@ -75,6 +77,7 @@ export class Grafana extends StatefulService {
             "GF_ANALYTICS_REPORTING_ENABLED=false",
             "GF_ANALYTICS_CHECK_FOR_UPDATES=false",
             "GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES=false",
+            ...(args.plugins?.length ? [`GF_PLUGINS_PREINSTALL_SYNC=${args.plugins.join(",")}`] : []),
             ...(args.homeDashboard ? [`GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH=${GRAFANA_DASHBOARDS_DIR}/${args.homeDashboard}`] : []),
           ],
           uploads: [

@@ -8,9 +8,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { renderAlertmanagerConfig } from "../config/alertmanager";
 import { emulatorEnvironment } from "../config/emulator";
+import { dockerSyslogLogging, logStorePushUrl, renderLokiConfig, victoriaLogsCommand } from "../config/logs";
 import { HISTORY_RULES_DIR, historyIdentity, historyLengthMs, historyRulesCommand, historyStepMs, historyWriteCommand } from "../config/history";
 import {
   MAIN_DASHBOARD_UID,
+  VICTORIALOGS_GRAFANA_PLUGIN,
   renderDashboards,
   renderGrafanaDashboardProvider,
   renderGrafanaDatasources,
@@ -29,10 +31,11 @@ import {
   ScrapeTargets,
 } from "../config/prometheus";
 import { renderAlertRules } from "../config/rules";
-import { hostPorts, ServiceName, Settings } from "../config/settings";
+import { hostPorts, logStoreImage, ServiceName, Settings } from "../config/settings";
 import { Alertmanager } from "./alertmanager";
 import { buildEmulatorImage, Emulator } from "./emulator";
 import { HistoryRules } from "./history";
+import { LogStore } from "./logs";
 import { Grafana, GRAFANA_DASHBOARDS_DIR, GRAFANA_EXTRA_DASHBOARDS_DIR } from "./grafana";
 import { physicalName, replicaName, StackIdentity } from "./naming";
 import { StackNetwork } from "./network";
@@ -67,6 +70,7 @@ export interface StackUrls {
   grafana?: string;
   emulator?: string;
   dashboard?: string;
+  logs?: string;
 }
 
 /** Address of a service (or of its replica k) inside the stack network: its alias and container port. */
@@ -74,6 +78,8 @@ const internal = (service: keyof typeof CONTAINER_PORTS, replica = 1) => `${repl
 
 export class MonitoringStack extends pulumi.ComponentResource {
   public readonly network: StackNetwork;
+  /** The log store (`logs.enabled`). */
+  public readonly logs?: LogStore;
   public readonly pushgateway: Pushgateway;
   public readonly alertmanager?: Alertmanager;
   public readonly prometheus: Prometheus;
@@ -106,11 +112,32 @@ export class MonitoringStack extends pulumi.ComponentResource {
     if (exposure) pulumi.log.warn(exposure, this);
 
     this.network = new StackNetwork(`${name}-network`, { ...id, networkName: physicalName(id) }, { parent: this });
-    const common = { ...id, network: this.network.name, bindAddress: settings.bindAddress, keepData: settings.keepData };
+    const base = { ...id, network: this.network.name, bindAddress: settings.bindAddress, keepData: settings.keepData };
+
+    // The log store first: the other containers' output goes to it from their start (the collector, config/logs.ts).
+    const logs = settings.logs;
+    const collects = logs.enabled && logs.backend === "victorialogs";
+    if (logs.enabled) {
+      this.logs = new LogStore(
+        `${name}-logs`,
+        {
+          ...base,
+          image: logStoreImage(settings),
+          hostPort: ports.logs!,
+          backend: logs.backend,
+          ...(logs.backend === "loki" ? { config: renderLokiConfig(settings) } : { command: victoriaLogsCommand(settings) }),
+          collectorHostPort: collects ? logs.collectorPort + settings.portOffset : undefined,
+        },
+        { parent: this },
+      );
+    }
+    // Every container starts once the store runs (Prometheus and Grafana after these two), so no first line is lost.
+    const afterLogs = this.logs ? [this.logs.container] : undefined;
+    const common = { ...base, ...(collects ? { logging: dockerSyslogLogging(settings.bindAddress, logs.collectorPort + settings.portOffset) } : {}) };
 
     this.pushgateway = new Pushgateway(
       `${name}-pushgateway`,
-      { ...common, image: settings.pushgateway.image, hostPort: ports.pushgateway!, persistenceInterval: settings.pushgateway.persistenceInterval },
+      { ...common, image: settings.pushgateway.image, hostPort: ports.pushgateway!, persistenceInterval: settings.pushgateway.persistenceInterval, startAfter: afterLogs },
       { parent: this },
     );
 
@@ -123,6 +150,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
           hostPort: ports.alertmanager!,
           config: secretIf("alertmanager", renderAlertmanagerConfig(settings)),
           externalUrl: url(ports.alertmanager!),
+          startAfter: afterLogs,
         },
         { parent: this },
       );
@@ -136,6 +164,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
       pushgateway: internal("pushgateway"),
       ...(settings.grafana.enabled ? { grafana: internal("grafana") } : {}),
       ...(settings.alertmanager.enabled ? { alertmanager: internal("alertmanager") } : {}),
+      ...(logs.enabled ? { logs: internal("logs") } : {}),
       ...(emulator.enabled ? { emulator: emulatorAddresses, exporters: exporterJobs(args.exporterProfiles ?? [], emulatorAddresses) } : {}),
     };
     const extraRules = args.extraRuleFiles ?? [];
@@ -218,7 +247,9 @@ export class MonitoringStack extends pulumi.ComponentResource {
             prometheusUrl: `http://${internal("prometheus")}`,
             scrapeInterval: settings.prometheus.scrapeInterval,
             ...(settings.alertmanager.enabled ? { alertmanagerUrl: `http://${internal("alertmanager")}` } : {}),
+            ...(logs.enabled ? { logs: { backend: logs.backend, url: `http://${internal("logs")}` } } : {}),
           }),
+          plugins: logs.enabled && logs.backend === "victorialogs" ? [`${VICTORIALOGS_GRAFANA_PLUGIN.id}@${VICTORIALOGS_GRAFANA_PLUGIN.version}`] : undefined,
           dashboardProvider: renderGrafanaDashboardProvider(GRAFANA_DASHBOARDS_DIR, extraDashboards.length ? GRAFANA_EXTRA_DASHBOARDS_DIR : undefined),
           dashboards: dashboards.map((d) => ({ fileName: d.fileName, json: d.json })),
           extraDashboards,
@@ -231,13 +262,18 @@ export class MonitoringStack extends pulumi.ComponentResource {
     }
 
     if (emulator.enabled) {
-      const sinkUrls = { pushgatewayUrl: `http://${internal("pushgateway")}`, remoteWriteUrl: `http://${internal("prometheus")}${REMOTE_WRITE_PATH}` };
+      const sinkUrls = {
+        pushgatewayUrl: `http://${internal("pushgateway")}`,
+        remoteWriteUrl: `http://${internal("prometheus")}${REMOTE_WRITE_PATH}`,
+        ...(logs.enabled ? { lokiUrl: logStorePushUrl(logs.backend) } : {}),
+      };
       this.emulator = new Emulator(
         `${name}-emulator`,
         {
           ...id,
           network: this.network.name,
           bindAddress: settings.bindAddress,
+          ...(common.logging ? { logging: common.logging } : {}),
           hostPort: ports.emulator!,
           image: emulatorImage!,
           // With a history, every replica goes on from its start (PROMEMU_START_AT).
@@ -246,13 +282,13 @@ export class MonitoringStack extends pulumi.ComponentResource {
             return history ? history.startAt.apply((startAt) => pulumi.output(environment(startAt))) : environment();
           }),
           // After the service it sends to is healthy, so that its first cycle is not a failure.
-          startAfter: [remoteWrite ? this.prometheus.container : this.pushgateway.container],
+          startAfter: [remoteWrite ? this.prometheus.container : this.pushgateway.container, ...(this.logs ? [this.logs.container] : [])],
         },
         { parent: this },
       );
     }
 
-    const services = { pushgateway: this.pushgateway, alertmanager: this.alertmanager, prometheus: this.prometheus, grafana: this.grafana, emulator: this.emulator };
+    const services = { logs: this.logs, pushgateway: this.pushgateway, alertmanager: this.alertmanager, prometheus: this.prometheus, grafana: this.grafana, emulator: this.emulator };
     const running = (Object.entries(services) as [ServiceName, (typeof services)[keyof typeof services]][]).flatMap(([service, s]) =>
       s ? [[service, s] as const] : [],
     );
@@ -278,6 +314,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
       ...(ports.alertmanager ? { alertmanager: url(ports.alertmanager) } : {}),
       ...(ports.grafana ? { grafana: url(ports.grafana), dashboard: url(ports.grafana, `/d/${MAIN_DASHBOARD_UID}`) } : {}),
       ...(ports.emulator ? { emulator: url(ports.emulator) } : {}),
+      ...(ports.logs ? { logs: url(ports.logs) } : {}),
     };
     this.containers = Object.fromEntries(running.map(([service, s]) => [service, s.containerName]));
     this.images = Object.fromEntries(running.map(([service, s]) => [service, s.image]));

@@ -16,6 +16,9 @@ import { dockerLabels, physicalName, replicaName, StackIdentity } from "./naming
  */
 export const STOP_GRACE_SECONDS = 30;
 
+/** Inputs whose change replaces a service container (replaceOnChanges): the provider would update a health check in place. */
+export const SERVICE_REPLACE_ON_CHANGES = ["healthcheck"];
+
 /** The inputs every service component takes. */
 export interface ServiceArgs extends StackIdentity {
   /** Name of the stack network (pass the network's output so deletes are ordered). */
@@ -26,6 +29,14 @@ export interface ServiceArgs extends StackIdentity {
   readonly hostPort: number;
   /** Containers that must be healthy before this one is created. */
   readonly startAfter?: pulumi.Input<pulumi.Resource>[];
+  /** Where the container's output goes besides `docker logs` (the stack's log collector, config/logs.ts); unset: Docker's default. */
+  readonly logging?: ContainerLogging;
+}
+
+/** A Docker log driver and its options, e.g. `syslog` to the log store's listener. */
+export interface ContainerLogging {
+  readonly driver: string;
+  readonly options: Record<string, string>;
 }
 
 /** A service run from a pinned image, with its data on a named volume. */
@@ -61,6 +72,13 @@ export interface ContainerSpec {
   readonly labels?: pulumi.Input<docker.types.input.ContainerLabel>[];
   /** Resources that must exist before this container is created, besides the service's `startAfter`. */
   readonly startAfter?: pulumi.Input<pulumi.Resource>[];
+  /**
+   * false: the image has no program a Docker health check could run (a distroless image), so the container has no
+   * health check and its create is not gated on one; status, restore and the end-of-up check probe it over HTTP.
+   */
+  readonly dockerHealthCheck?: boolean;
+  /** Ports published besides the service's own (on the first replica only), e.g. a UDP listener. */
+  readonly extraPorts?: docker.types.input.ContainerPort[];
 }
 
 /**
@@ -89,6 +107,7 @@ export function serviceContainer(
 ): docker.Container {
   const replica = spec.replica ?? 1;
   const alias = replicaName(service, replica);
+  const healthChecked = spec.dockerHealthCheck ?? true;
   return new docker.Container(
     replicaName(`${name}-container`, replica),
     {
@@ -101,13 +120,17 @@ export function serviceContainer(
       restart: "unless-stopped",
       labels: [...dockerLabels(args, service), ...(spec.labels ?? [])],
       networksAdvanced: [{ name: args.network, aliases: [alias] }],
-      ports: replica === 1 ? [{ internal: CONTAINER_PORTS[service], external: args.hostPort, ip: args.bindAddress, protocol: "tcp" }] : undefined,
+      ports:
+        replica === 1
+          ? [{ internal: CONTAINER_PORTS[service], external: args.hostPort, ip: args.bindAddress, protocol: "tcp" }, ...(spec.extraPorts ?? [])]
+          : undefined,
       volumes: spec.data ? [{ volumeName: spec.data.volume, containerPath: spec.data.path }] : undefined,
       uploads: spec.uploads,
-      healthcheck: healthCheck(service),
+      healthcheck: healthChecked ? healthCheck(service) : undefined,
       // Create returns only once Docker reports the container healthy: this is what gates the start order.
-      wait: true,
-      waitTimeout: 180,
+      wait: healthChecked,
+      waitTimeout: healthChecked ? 180 : undefined,
+      ...(args.logging ? { logDriver: args.logging.driver, logOpts: args.logging.options } : {}),
       // Replace and destroy stop the container with SIGTERM and this long to finish before it is killed: the docker
       // provider otherwise stops with a timeout of 0 (SIGKILL at once), and the Pushgateway's persistence file,
       // Alertmanager's silences and notification log (written at shutdown) and the emulator's last push or queued
@@ -120,7 +143,7 @@ export function serviceContainer(
       // Fixed names and host ports: the old container must be gone before its replacement can start.
       deleteBeforeReplace: true,
       // Health check edits were once silently ignored by the provider; force a replacement instead.
-      replaceOnChanges: ["healthcheck"],
+      replaceOnChanges: SERVICE_REPLACE_ON_CHANGES,
     },
   );
 }

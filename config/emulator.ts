@@ -22,6 +22,8 @@ export interface EmulatorEnvironmentArgs {
   pushgatewayUrl: string;
   /** Prometheus' remote-write receiver as the emulator reaches it, e.g. http://prometheus:9090/api/v1/write (sink `remote-write`). */
   remoteWriteUrl?: string;
+  /** The log store's Loki push URL as the emulator reaches it (`logs.enabled`); none: the hosts' logs are not pushed. */
+  lokiUrl?: string;
   /** Which of the `emulator.replicas` containers this is, 1-based; 1 when absent. */
   replica?: number;
   /** With `emulator.history`: the history's start (RFC 3339), scenario time 0 of the live run. */
@@ -35,7 +37,7 @@ export interface EmulatorEnvironmentArgs {
  * emulator's own default does for shards), so that no replica cleans up another's Pushgateway groups. One replica
  * runs the whole fleet with neither, as before replicas existed.
  */
-export function emulatorEnvironment({ settings, project, stack, pushgatewayUrl, remoteWriteUrl, replica = 1, startAt }: EmulatorEnvironmentArgs): Record<string, string> {
+export function emulatorEnvironment({ settings, project, stack, pushgatewayUrl, remoteWriteUrl, lokiUrl, replica = 1, startAt }: EmulatorEnvironmentArgs): Record<string, string> {
   const emulator = settings.emulator;
   if (!Number.isInteger(replica) || replica < 1 || replica > emulator.replicas) {
     throw new Error(`emulatorEnvironment: replica ${replica} is not one of 1..${emulator.replicas}`);
@@ -57,6 +59,7 @@ export function emulatorEnvironment({ settings, project, stack, pushgatewayUrl, 
     ...(sharded ? { PROMEMU_SHARD: `${replica}/${emulator.replicas}` } : {}),
     ...(emulator.maxSeries === undefined ? {} : { PROMEMU_MAX_SERIES: String(emulator.maxSeries) }),
     ...(startAt === undefined ? {} : { PROMEMU_START_AT: startAt }),
+    ...(lokiUrl === undefined ? {} : { PROMEMU_LOKI_URL: lokiUrl }),
   };
 }
 

@@ -7,6 +7,8 @@ import type { ServiceName } from "./settings";
 
 /** Port each service listens on inside its container (host ports are configurable, these are not). */
 export const CONTAINER_PORTS: Record<ServiceName, number> = {
+  // VictoriaLogs' default; a Loki backend is configured to listen there too (config/logs.ts).
+  logs: 9428,
   pushgateway: 9091,
   prometheus: 9090,
   alertmanager: 9093,
@@ -16,6 +18,8 @@ export const CONTAINER_PORTS: Record<ServiceName, number> = {
 
 /** Path that answers 200 once the service is up. Prometheus-family servers expose /-/healthy; Grafana /api/health. */
 export const HEALTH_PATHS: Record<ServiceName, string> = {
+  // The one path both log stores answer once their HTTP server runs (VictoriaLogs has /health, Loki /ready).
+  logs: "/metrics",
   pushgateway: "/-/healthy",
   prometheus: "/-/healthy",
   alertmanager: "/-/healthy",

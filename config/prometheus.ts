@@ -12,6 +12,7 @@ export const SCRAPE_JOBS = {
   emulator: "emulator",
   alertmanager: "alertmanager",
   grafana: "grafana",
+  logs: "logs",
 } as const;
 
 /**
@@ -69,6 +70,8 @@ export interface ScrapeTargets {
   emulator?: string | readonly string[];
   alertmanager?: string;
   grafana?: string;
+  /** The log store (its /metrics, either backend). */
+  logs?: string;
   /** The exporter profiles of the emulator's scenario; none: no exporter job. */
   exporters?: readonly ExporterJob[];
 }
@@ -130,6 +133,7 @@ export function renderPrometheusConfig(args: { settings: Settings; stack: string
   if (targets.emulator) scrapeConfigs.push(scrapeJob(SCRAPE_JOBS.emulator, targets.emulator));
   if (targets.alertmanager) scrapeConfigs.push(scrapeJob(SCRAPE_JOBS.alertmanager, targets.alertmanager));
   if (targets.grafana) scrapeConfigs.push(scrapeJob(SCRAPE_JOBS.grafana, targets.grafana));
+  if (targets.logs) scrapeConfigs.push(scrapeJob(SCRAPE_JOBS.logs, targets.logs));
   scrapeConfigs.push(...(targets.exporters ?? []).map(exporterJob));
 
   const config: PrometheusConfig = {

@@ -16,6 +16,16 @@ export const BUILTIN_SCENARIOS = ["default", "fleet-calm", "fleet-faults", "host
 /** Where the emulator sends its series (`emulator.sink`). */
 export const EMULATOR_SINKS = ["pushgateway", "remote-write"] as const;
 
+/** The log stores the stack can run (`logs.backend`). */
+export const LOG_BACKENDS = ["victorialogs", "loki"] as const;
+export type LogBackend = (typeof LOG_BACKENDS)[number];
+
+/** The image each log store runs unless `logs.image` says otherwise (scripts/servers/build.sh reads the VictoriaLogs pin here). */
+export const LOG_STORE_IMAGES: Record<LogBackend, string> = {
+  victorialogs: "victoriametrics/victoria-logs:v1.52.2",
+  loki: "grafana/loki:3.5.3",
+};
+
 /** Prometheus' own duration syntax (model.ParseDuration): units in descending order, no spaces. */
 const PROM_DURATION = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
 const DURATION_MS: Record<string, number> = { y: 365 * 86400e3, w: 7 * 86400e3, d: 86400e3, h: 3600e3, m: 60e3, s: 1e3, ms: 1 };
@@ -236,6 +246,35 @@ export const SettingsSchema = z
       })
       .strict()
       .prefault({}),
+    logs: z
+      .object({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe(
+            "Run a log store beside the metrics: the emulator pushes its hosts' logs to it, the stack's own containers ship their output to it (VictoriaLogs only), Grafana gets a logs datasource and log panels (docs/logs.md). Off: no log store container, volume, scrape job, datasource or panels.",
+          ),
+        backend: z
+          .enum(LOG_BACKENDS, { message: `must be one of: ${LOG_BACKENDS.join(", ")}` })
+          .default("victorialogs")
+          .describe(
+            "`victorialogs` (Apache-2.0, proven on the engine suite) or `loki` (AGPL: its configuration is rendered from Loki's documentation and source, never run here; the stack's container logs are not shipped to it, docs/logs.md).",
+          ),
+        image: z
+          .string()
+          .refine(isPinnedImage, {
+            message: "must be a pinned image reference such as victoriametrics/victoria-logs:v1.52.2 or name@sha256:<digest> (no missing tag, no 'latest')",
+          })
+          .optional()
+          .describe(`Container image, pinned by tag or digest. Unset: ${LOG_STORE_IMAGES.victorialogs} (victorialogs) or ${LOG_STORE_IMAGES.loki} (loki).`),
+        port: port(9428, "the log store (its HTTP API: push, queries, health)"),
+        collectorPort: port(5140, "the log store's syslog listener (UDP), where Docker's syslog log driver sends the stack containers' output (victorialogs)").describe(
+          "Host port (UDP) of the log store's syslog listener, before portOffset is added: Docker's syslog log driver sends every stack container's output there (backend victorialogs).",
+        ),
+        retention: duration("logs.retention").default("7d").describe("How long log lines are kept (the seed's 7 days)."),
+      })
+      .strict()
+      .prefault({}),
     alerts: z
       .object({
         cpuHigh: threshold(80, "2m", "HighCPUUsage"),
@@ -254,7 +293,7 @@ export const SettingsSchema = z
 export type Settings = z.infer<typeof SettingsSchema>;
 
 /** The services that publish a host port, in the order the stack starts them. */
-export const SERVICES = ["pushgateway", "prometheus", "alertmanager", "grafana", "emulator"] as const;
+export const SERVICES = ["logs", "pushgateway", "prometheus", "alertmanager", "grafana", "emulator"] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 /** Raised for any invalid configuration; `issues` are ready-to-print lines naming the key. */
@@ -266,6 +305,11 @@ export class ConfigError extends Error {
     super(`invalid configuration in ${source}:\n${issues.map((i) => `  - ${i}`).join("\n")}`);
     this.name = "ConfigError";
   }
+}
+
+/** The image the log store runs: `logs.image`, else the backend's pin. */
+export function logStoreImage(settings: Settings): string {
+  return settings.logs.image ?? LOG_STORE_IMAGES[settings.logs.backend];
 }
 
 /** Host port of each enabled service after the offset. */
@@ -357,6 +401,13 @@ export function parseSettings(raw: Record<string, unknown>, source: string, proj
   const evaluation = parseDuration(settings.prometheus.evaluationInterval)!;
   if (evaluation === 0 || parseDuration(settings.prometheus.scrapeInterval) === 0) {
     issues.push(`${project}:prometheus.scrapeInterval/evaluationInterval: must be longer than 0s`);
+  }
+  if (settings.logs.enabled && settings.logs.backend === "victorialogs") {
+    const collector = settings.logs.collectorPort + settings.portOffset;
+    if (collector > 65535) issues.push(`${project}:logs.collectorPort: collectorPort plus portOffset is ${collector}, above 65535`);
+  }
+  if (parseDuration(settings.logs.retention)! < 86_400_000) {
+    issues.push(`${project}:logs.retention: must be at least 1d (VictoriaLogs refuses a shorter retention; Loki's compactor works in days)`);
   }
   issues.push(...emulatorIssues(settings.emulator, project));
   issues.push(...historyIssues(settings, project));

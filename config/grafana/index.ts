@@ -13,7 +13,7 @@ export { DATASOURCE_UID, MATCH_ALL } from "./panels";
 export { MAIN_DASHBOARD_UID } from "./overview";
 export { HEALTH_DASHBOARD_UID } from "./health";
 export { bindDashboardDatasources, checkDashboard } from "./imported";
-export { ALERTMANAGER_DATASOURCE_UID, EXTRA_DASHBOARDS_FOLDER, renderGrafanaDashboardProvider, renderGrafanaDatasources } from "./provisioning";
+export { ALERTMANAGER_DATASOURCE_UID, EXTRA_DASHBOARDS_FOLDER, LOGS_DATASOURCE_UID, VICTORIALOGS_GRAFANA_PLUGIN, renderGrafanaDashboardProvider, renderGrafanaDatasources } from "./provisioning";
 export type { GrafanaDatasourcesArgs } from "./provisioning";
 export { DASHBOARD_SCHEMA_VERSION, fitSchemaVersion, GRAFANA_SCHEMA_LINE } from "./schema-version";
 
@@ -54,8 +54,9 @@ export function dashboardQueries(rendered: RenderedDashboard): PanelQuery[] {
   const parsed = JSON.parse(rendered.json) as dashboard.Dashboard;
   return (parsed.panels ?? []).flatMap((panel) => {
     if (panel.type === "row") return [];
-    const targets = ((panel as dashboard.Panel).targets ?? []) as unknown as { refId: string; expr: string; instant?: boolean }[];
-    return targets.map((t) => ({ panelId: panel.id!, panelTitle: (panel as dashboard.Panel).title ?? "", refId: t.refId, expr: t.expr, instant: t.instant === true }));
+    const targets = ((panel as dashboard.Panel).targets ?? []) as unknown as { refId: string; expr: string; instant?: boolean; datasource?: { type?: string } }[];
+    // The log panels' queries are LogsQL or LogQL, for the log store (config/grafana/overview.ts logPanels).
+    return targets.filter((t) => (t.datasource?.type ?? "prometheus") === "prometheus").map((t) => ({ panelId: panel.id!, panelTitle: (panel as dashboard.Panel).title ?? "", refId: t.refId, expr: t.expr, instant: t.instant === true }));
   });
 }
 

@@ -6,7 +6,7 @@
 /// <reference path="./sdk-modules.d.ts" />
 import type * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import type { Settings } from "../settings";
-import { numberPanels, promemuDashboard, pieChartPanel, quantileQueries, queryVariable, row, statPanel, thresholds, type TimeSeriesSpec, timeSeriesPanel } from "./panels";
+import { logsPanel, numberPanels, promemuDashboard, pieChartPanel, quantileQueries, queryVariable, row, statPanel, thresholds, type TimeSeriesSpec, timeSeriesPanel } from "./panels";
 
 export const MAIN_DASHBOARD_UID = "promemu-overview";
 
@@ -26,7 +26,7 @@ const ANCHOR = "host_uptime_seconds";
 
 export function overviewDashboard(settings: Settings): dashboard.Dashboard {
   const { cpuHigh, cpuCritical, memoryHigh } = settings.alerts;
-  const built = promemuDashboard(
+  const builder = promemuDashboard(
     "promemu: emulated hosts",
     MAIN_DASHBOARD_UID,
     "The emulated workload: per-host resources, the balancer's heavy task and its peaks, requests and the database.",
@@ -138,6 +138,33 @@ export function overviewDashboard(settings: Settings): dashboard.Dashboard {
         width: 24,
       }),
     )
-    .build();
+    ;
+  const built = (settings.logs.enabled ? withLogPanels(builder, settings.logs.backend) : builder).build();
   return numberPanels(built);
+}
+
+/**
+ * The hosts' logs (docs/logs.md), filtered by the same host variable: their error lines beside the request rate and
+ * latency above them, and every line of the selected hosts. Loki refuses a selector whose every matcher may match the
+ * empty string (`{host=~".*"}` with "All"), hence `job=~".+"` there.
+ */
+function withLogPanels(builder: dashboard.DashboardBuilder, backend: "victorialogs" | "loki"): dashboard.DashboardBuilder {
+  const errors =
+    backend === "loki"
+      ? '{job=~".+", host=~"$host"} |~ "(?i)(error|fatal|panic|out of memory|\\" 5[0-9]{2} )"'
+      : '{host=~"$host"} (status:>=500 or i(error) or i(fatal) or i(panic) or i("out of memory"))';
+  const all = backend === "loki" ? '{job=~".+", host=~"$host"}' : '{host=~"$host"}';
+  return builder
+    .withRow(row("Logs"))
+    .withPanel(
+      logsPanel({
+      title: "Error lines",
+      description:
+        "Lines of the selected hosts that tell of a failure: 5xx access-log lines (the requests counted as errors above), ERROR and FATAL from PostgreSQL, kernel OOM kills, failed units.",
+      backend,
+        expr: errors,
+        width: 12,
+      }),
+    )
+    .withPanel(logsPanel({ title: "Logs of the selected hosts", description: "Every line the selected hosts wrote, newest first.", backend, expr: all, width: 12 }));
 }

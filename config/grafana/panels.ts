@@ -3,8 +3,10 @@
  * bound to, "All"-capable query variables, and panels of the four kinds the dashboards use.
  */
 /// <reference path="./sdk-modules.d.ts" />
+import type * as cog from "@grafana/grafana-foundation-sdk/cog";
 import * as common from "@grafana/grafana-foundation-sdk/common";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
+import * as logs from "@grafana/grafana-foundation-sdk/logs";
 import * as piechart from "@grafana/grafana-foundation-sdk/piechart";
 import * as prometheus from "@grafana/grafana-foundation-sdk/prometheus";
 import * as stat from "@grafana/grafana-foundation-sdk/stat";
@@ -175,4 +177,52 @@ export function numberPanels(built: dashboard.Dashboard): dashboard.Dashboard {
     panel.id = index + 1;
   });
   return built;
+}
+
+/** The log store's datasource (config/grafana/provisioning.ts), by backend. */
+export function logsDatasource(backend: "victorialogs" | "loki"): common.DataSourceRef {
+  return { type: backend === "loki" ? "loki" : "victoriametrics-logs-datasource", uid: "promemu-logs" };
+}
+
+/**
+ * A query of the log store, in the model of its datasource: Loki's (`expr`, `queryType: range`) or the VictoriaLogs
+ * plugin's (`expr`, `queryType: instant` = /select/logsql/query, victorialogs-datasource src/types.ts). The SDK has no
+ * builder for the plugin's model; this one writes the same fields.
+ */
+class LogsQueryBuilder implements cog.Builder<cog.Dataquery> {
+  constructor(
+    private readonly datasource: common.DataSourceRef,
+    private readonly expr: string,
+    private readonly refId: string,
+  ) {}
+  build(): cog.Dataquery {
+    const queryType = this.datasource.type === "loki" ? "range" : "instant";
+    return { refId: this.refId, datasource: this.datasource, expr: this.expr, queryType } as unknown as cog.Dataquery;
+  }
+}
+
+export interface LogsPanelSpec {
+  title: string;
+  description: string;
+  backend: "victorialogs" | "loki";
+  /** LogsQL (victorialogs) or LogQL (loki). */
+  expr: string;
+  width: number;
+  height?: number;
+}
+
+/** Newest lines first, with their labels and time, wrapped, details on click. */
+export function logsPanel(spec: LogsPanelSpec): logs.PanelBuilder {
+  const datasource = logsDatasource(spec.backend);
+  return new logs.PanelBuilder()
+    .title(spec.title)
+    .description(spec.description)
+    .datasource(datasource)
+    .span(spec.width)
+    .height(spec.height ?? 10)
+    .withTarget(new LogsQueryBuilder(datasource, spec.expr, "A"))
+    .showTime(true)
+    .wrapLogMessage(true)
+    .enableLogDetails(true)
+    .sortOrder(common.LogsSortOrder.Descending);
 }

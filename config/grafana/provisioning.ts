@@ -6,11 +6,23 @@ import { dumpYaml } from "../prometheus";
 import { DATASOURCE_UID } from "./panels";
 
 export const ALERTMANAGER_DATASOURCE_UID = "promemu-alertmanager";
+/** The log store's datasource, whichever the backend. */
+export const LOGS_DATASOURCE_UID = "promemu-logs";
+
+/**
+ * VictoriaLogs serves no Loki query API (only /select/logsql/*, VictoriaLogs v1.52.2 app/vlselect/main.go), so Grafana's
+ * core Loki datasource cannot query it: its own datasource plugin is needed, which is not bundled with Grafana. Grafana
+ * installs it at start from grafana.com (GF_PLUGINS_PREINSTALL_SYNC, Grafana 11.5+), pinned here.
+ */
+export const VICTORIALOGS_GRAFANA_PLUGIN = { id: "victoriametrics-logs-datasource", version: "0.31.0" } as const;
+
+/** The datasource type of each log store. */
+export const LOGS_DATASOURCE_TYPES = { victorialogs: VICTORIALOGS_GRAFANA_PLUGIN.id, loki: "loki" } as const;
 
 interface Datasource {
   name: string;
   uid: string;
-  type: "prometheus" | "alertmanager";
+  type: "prometheus" | "alertmanager" | (typeof LOGS_DATASOURCE_TYPES)[keyof typeof LOGS_DATASOURCE_TYPES];
   access: "proxy";
   url: string;
   isDefault: boolean;
@@ -38,6 +50,8 @@ export interface GrafanaDatasourcesArgs {
    * spans fewer than two samples. Grafana assumes 15s when unset.
    */
   scrapeInterval?: string;
+  /** The log store as Grafana's server reaches it, e.g. http://logs:9428; none: no logs datasource. */
+  logs?: { backend: keyof typeof LOGS_DATASOURCE_TYPES; url: string };
 }
 
 export function renderGrafanaDatasources(args: GrafanaDatasourcesArgs): string {
@@ -67,6 +81,18 @@ export function renderGrafanaDatasources(args: GrafanaDatasourcesArgs): string {
       editable: false,
       // Prometheus' Alertmanager (not Mimir's, Grafana's default); Grafana's own alerts stay in Grafana.
       jsonData: { implementation: "prometheus", handleGrafanaManagedAlerts: false },
+    });
+  }
+  if (args.logs) {
+    datasources.push({
+      name: args.logs.backend === "loki" ? "Loki" : "VictoriaLogs",
+      uid: LOGS_DATASOURCE_UID,
+      type: LOGS_DATASOURCE_TYPES[args.logs.backend],
+      access: "proxy",
+      url: args.logs.url,
+      isDefault: false,
+      editable: false,
+      jsonData: { maxLines: "1000" },
     });
   }
   return dumpYaml({ apiVersion: 1, datasources });

@@ -28,3 +28,6 @@ declare module "@grafana/grafana-foundation-sdk/piechart" {
 declare module "@grafana/grafana-foundation-sdk/table" {
   export * from "@grafana/grafana-foundation-sdk/dist/table/index";
 }
+declare module "@grafana/grafana-foundation-sdk/logs" {
+  export * from "@grafana/grafana-foundation-sdk/dist/logs/index";
+}

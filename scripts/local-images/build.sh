@@ -6,6 +6,7 @@
 #   promemu-local/pushgateway:<tag>    /bin/pushgateway                 } their Go modules by scripts/servers/build.sh
 #   promemu-local/alertmanager:<tag>   /bin/alertmanager, /bin/amtool   } (<tag> = the pinned tag, e.g. v3.5.0)
 #   promemu-local/node:<v>-debian12    /usr/local/bin/node, npm, npx    (this host's Node.js; base of emulator/Dockerfile)
+#   promemu-local/victoria-logs:<tag>  /victoria-logs-prod              (the log store, scripts/servers/build.sh too)
 #
 # plus, in every image, busybox (busybox-static) as /bin/busybox with its applets (sh, wget, tar, ...),
 # the shared libraries the programs load (found with ldd), /etc/passwd and /etc/group with nobody
@@ -13,7 +14,7 @@
 # the stack relies on it: entry points, data directories owned by the image user, working directories,
 # default commands, exposed ports and volumes (see the table in image_* below).
 #
-# Usage: scripts/local-images/build.sh [--force] [prometheus|pushgateway|alertmanager|node ...]
+# Usage: scripts/local-images/build.sh [--force] [prometheus|pushgateway|alertmanager|node|victorialogs ...]
 #   Needs a reachable Docker daemon (DOCKER_HOST, the default socket, or scripts/local-images/dockerd.sh).
 #   An image whose tag exists and whose io.promemu.local-image.inputs label matches this script and its
 #   inputs (package versions, file sizes and times) is kept: a second run takes seconds. --force rebuilds.
@@ -38,12 +39,12 @@ WANT=()
 for arg in "$@"; do
   case "$arg" in
     --force) FORCE=1 ;;
-    prometheus | pushgateway | alertmanager | node) WANT+=("$arg") ;;
+    prometheus | pushgateway | alertmanager | node | victorialogs) WANT+=("$arg") ;;
     -h | --help) sed -n '2,24p' "$SELF" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument: $arg (try --help)" ;;
   esac
 done
-[ ${#WANT[@]} -gt 0 ] || WANT=(prometheus pushgateway alertmanager node)
+[ ${#WANT[@]} -gt 0 ] || WANT=(prometheus pushgateway alertmanager node victorialogs)
 
 # ---------------------------------------------------------------------------------------------- daemon
 command -v docker >/dev/null || die "the docker CLI is not found: apt-get install docker.io"
@@ -312,6 +313,26 @@ image_node() {
     'ENTRYPOINT ["docker-entrypoint.sh"]' \
     'CMD ["node"]'
   RESULTS+=("PROMEMU_IMAGE_NODE=$ref")
+}
+
+stage_victorialogs() {
+  local root=$1
+  cp "$SERVERS_BIN/victoria-logs" "$root/victoria-logs-prod"
+}
+image_victorialogs() {
+  local tag ref stamp
+  servers_bin >/dev/null
+  tag=$(pinned_tag victorialogs)
+  ref=$PREFIX/victoria-logs:$tag
+  stamp=$(inputs_stamp "$(program_stamps victoria-logs)")
+  # As victoriametrics/victoria-logs (app/victoria-logs/multiarch/Dockerfile, distroless since v1.52.0): the program
+  # at /victoria-logs-prod as ENTRYPOINT, no USER (root), no WORKDIR or VOLUME, port 9428. Upstream's image carries no
+  # other program; this one has the busybox base of every local image, which the stack does not use for it.
+  build_image victorialogs "$ref" "$stamp" stage_victorialogs 0:0 "" \
+    "LABEL org.opencontainers.image.version=$tag" \
+    'ENTRYPOINT ["/victoria-logs-prod"]' \
+    'EXPOSE 9428'
+  RESULTS+=("PROMEMU_IMAGE_VICTORIALOGS=$ref")
 }
 
 for kind in "${WANT[@]}"; do "image_$kind"; done

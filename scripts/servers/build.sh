@@ -6,13 +6,16 @@
 #     prometheus, promtool         github.com/prometheus/prometheus   (v0.3MM.P = Prometheus 3.MM.P)
 #     alertmanager, amtool         github.com/prometheus/alertmanager
 #     pushgateway                  github.com/prometheus/pushgateway
+#     victoria-logs                github.com/VictoriaMetrics/VictoriaLogs (app/victoria-logs; the log store)
+#     thanos                       github.com/thanos-io/thanos (cmd/thanos: receive, query; only when asked for)
 #
-# The versions are not written here: they are the image pins of the stack's settings (the defaults of
-# `prometheus.image`, `alertmanager.image`, `pushgateway.image` in config/settings.ts), so the tests and
+# The versions are not written here (Thanos excepted, see thanos_version): they are the image pins of the stack's settings (the defaults of
+# `prometheus.image`, `alertmanager.image`, `pushgateway.image` and LOG_STORE_IMAGES.victorialogs in
+# config/settings.ts), so the tests and
 # the local images always run what `pulumi up` runs. `--print-versions` shows what that gives.
 #
-# Usage: scripts/servers/build.sh [--print-versions] [prometheus|alertmanager|pushgateway ...]
-#   (default: all three). Each program is built from a wrapper module made in the cache (go.mod
+# Usage: scripts/servers/build.sh [--print-versions] [prometheus|alertmanager|pushgateway|victorialogs|thanos ...]
+#   (default: all four; thanos only when named). Each program is built from a wrapper module made in the cache (go.mod
 #   requiring the server's module at the pinned version, with the server's own replace and exclude
 #   lines copied, since Go ignores them in a dependency), stamped with its version the way upstream's
 #   release builds do (-X github.com/prometheus/common/version.*). A program whose stamp matches is not
@@ -37,6 +40,19 @@ log_dir="$root/logs"
 settings="$repo/config/settings.ts"
 
 say() { printf '[servers] %s\n' "$*" >&2; }
+
+# Thanos is no part of the stack (no image pin to read): the distributed-receive test and bench use it, so its
+# version lives here, and it is built only when named (`build.sh thanos`). v0.42.4 is the newest release whose
+# go.mod asks for no newer Go than this machine's 1.26.8 (v0.42.5 says `go 1.26.10`), so GOTOOLCHAIN=local builds it.
+thanos_version=v0.42.4
+
+# The pinned tag of VictoriaLogs' image in the settings: victorialogs: "victoriametrics/victoria-logs:v1.52.2" -> v1.52.2.
+pinned_victorialogs_tag() {
+  local tag
+  tag="$(sed -n 's|.*victorialogs: "victoriametrics/victoria-logs:\(v[0-9][0-9.]*\)".*|\1|p' "$settings" | head -n 1)"
+  [ -n "$tag" ] || { say "no pinned victoriametrics/victoria-logs image found in $settings (expected victorialogs: \"victoriametrics/victoria-logs:vX.Y.Z\")"; exit 2; }
+  printf '%s' "$tag"
+}
 
 # The pinned tag of an image in the settings' defaults: image("prom/prometheus:v3.5.0") -> v3.5.0.
 pinned_tag() {
@@ -63,6 +79,11 @@ describe_server() {
     pushgateway)
       tag="$(pinned_tag pushgateway)"
       printf '%s|%s|%s|%s\n' "$tag" github.com/prometheus/pushgateway "$tag" ".:pushgateway" ;;
+    thanos)
+      printf '%s|%s|%s|%s\n' "$thanos_version" github.com/thanos-io/thanos "$thanos_version" "cmd/thanos:thanos" ;;
+    victorialogs)
+      tag="$(pinned_victorialogs_tag)"
+      printf '%s|%s|%s|%s\n' "$tag" github.com/VictoriaMetrics/VictoriaLogs "$tag" "app/victoria-logs:victoria-logs" ;;
   esac
 }
 
@@ -71,12 +92,12 @@ wanted=()
 for arg in "$@"; do
   case "$arg" in
     --print-versions) print_versions=1 ;;
-    prometheus | alertmanager | pushgateway) wanted+=("$arg") ;;
-    -h | --help) sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) say "unknown argument '$arg' (known: prometheus alertmanager pushgateway --print-versions)"; exit 2 ;;
+    prometheus | alertmanager | pushgateway | victorialogs | thanos) wanted+=("$arg") ;;
+    -h | --help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) say "unknown argument '$arg' (known: prometheus alertmanager pushgateway victorialogs thanos --print-versions)"; exit 2 ;;
   esac
 done
-[ ${#wanted[@]} -gt 0 ] || wanted=(prometheus alertmanager pushgateway)
+[ ${#wanted[@]} -gt 0 ] || wanted=(prometheus alertmanager pushgateway victorialogs)
 
 if [ "$print_versions" = 1 ]; then
   for w in "${wanted[@]}"; do
@@ -105,9 +126,12 @@ write_wrapper() {
   rm -rf "$dir" && mkdir -p "$dir"
   upstream_mod="$(go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')"
   [ -f "$upstream_mod" ] || return 1
+  # Go 1.24 at least (tool lines), or the server's own go line when it asks for more (VictoriaLogs: 1.26).
+  local go_line
+  go_line="$(printf '1.24\n%s\n' "$(sed -n 's/^go \([0-9.]*\)$/\1/p' "$upstream_mod" | head -n 1)" | sort -V | tail -n 1)"
   {
     printf '// Made by scripts/servers/build.sh: builds %s at %s.\n' "$module" "$version"
-    printf 'module promemu.local/servers/%s\n\ngo 1.24\n\nrequire %s %s\n' "$(basename "$module")" "$module" "$version"
+    printf 'module promemu.local/servers/%s\n\ngo %s\n\nrequire %s %s\n' "$(basename "$module")" "$go_line" "$module" "$version"
     # Single-line and block forms of replace/exclude, as written in the upstream go.mod.
     awk '/^(replace|exclude) \(/ { block = 1 } block { print; if ($0 ~ /^\)/) block = 0; next }
          /^(replace|exclude) / { print }' "$upstream_mod"
@@ -142,10 +166,15 @@ build_server() {
     return 1
   fi
   local ldflags="-s -w"
-  ldflags+=" -X github.com/prometheus/common/version.Version=${tag#v}"
-  ldflags+=" -X github.com/prometheus/common/version.Revision=$module@$version"
-  ldflags+=" -X github.com/prometheus/common/version.Branch=HEAD"
-  ldflags+=" -X github.com/prometheus/common/version.BuildUser=promemu@scripts/servers/build.sh"
+  if [ "$name" = victorialogs ]; then
+    # VictoriaMetrics' own version stamp (lib/buildinfo), as its release builds set it.
+    ldflags+=" -X github.com/VictoriaMetrics/VictoriaMetrics/lib/buildinfo.Version=victoria-logs-$tag-promemu"
+  else
+    ldflags+=" -X github.com/prometheus/common/version.Version=${tag#v}"
+    ldflags+=" -X github.com/prometheus/common/version.Revision=$module@$version"
+    ldflags+=" -X github.com/prometheus/common/version.Branch=HEAD"
+    ldflags+=" -X github.com/prometheus/common/version.BuildUser=promemu@scripts/servers/build.sh"
+  fi
   for p in $programs; do
     pkg="${p%%:*}"; out="${p##*:}"
     [ "$pkg" = "." ] && pkg="$module" || pkg="$module/$pkg"

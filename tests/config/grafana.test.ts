@@ -10,6 +10,7 @@ import {
   dashboardQueries,
   dashboardVariables,
   DATASOURCE_UID,
+  LOGS_DATASOURCE_UID,
   expandVariables,
   fitSchemaVersion,
   GRAFANA_SCHEMA_LINE,
@@ -161,7 +162,9 @@ describe("dashboards", () => {
     const dashboard = parsed(d);
     const refs = datasourceRefs(dashboard);
     expect(refs.length).toBeGreaterThan(contentPanels(dashboard).length);
-    for (const { where, ref } of refs) expect({ where, ref }).toEqual({ where, ref: { type: "prometheus", uid: DATASOURCE_UID } });
+    // The log panels (logs.enabled, the default) query the log store's datasource; everything else Prometheus.
+    const logs = { type: "victoriametrics-logs-datasource", uid: LOGS_DATASOURCE_UID };
+    for (const { where, ref } of refs) expect({ where, ref }).toEqual({ where, ref: ref?.uid === LOGS_DATASOURCE_UID ? logs : { type: "prometheus", uid: DATASOURCE_UID } });
     for (const panel of contentPanels(dashboard)) {
       expect(panel.datasource).toBeDefined();
       expect(panel.targets?.length).toBeGreaterThan(0);
@@ -250,7 +253,9 @@ describe("dashboardQueries / expandVariables", () => {
   it("collects one entry per panel target with its refId", () => {
     const main = byUid(MAIN_DASHBOARD_UID);
     const queries = dashboardQueries(main);
-    const targets = contentPanels(parsed(main)).reduce((n, p) => n + p.targets!.length, 0);
+    // Prometheus' targets only: the log panels' LogsQL is for the log store.
+    const prometheusTarget = (t: unknown) => (t as { datasource?: { type?: string } }).datasource?.type === "prometheus";
+    const targets = contentPanels(parsed(main)).reduce((n, p) => n + p.targets!.filter(prometheusTarget).length, 0);
     expect(queries).toHaveLength(targets);
     const latency = queries.filter((q) => q.panelTitle === "Request latency");
     expect(latency.map((q) => q.refId)).toEqual(["A", "B", "C"]);

@@ -27,6 +27,7 @@ const SERVICE_TARGETS = {
   emulator: "emulator:9464",
   alertmanager: "alertmanager:9093",
   grafana: "grafana:3000",
+  logs: "logs:9428",
 };
 const STACK_TARGETS: Required<ScrapeTargets> = { ...SERVICE_TARGETS, exporters: exporterJobs(["node", "postgres"], "emulator:9464") };
 const MINIMAL_TARGETS: ScrapeTargets = { prometheus: STACK_TARGETS.prometheus, pushgateway: STACK_TARGETS.pushgateway };

@@ -19,15 +19,16 @@ describe("the dev stack", () => {
 
   const container = (service: string) => named(run, `promemu-${service}-container`);
 
-  it("declares one network, four volumes, five containers, four pulled images and one built image", () => {
+  it("declares one network, five volumes, six containers, five pulled images and one built image", () => {
     expect(ofType(run, NETWORK)).toHaveLength(1);
-    expect(ofType(run, VOLUME)).toHaveLength(4);
-    expect(ofType(run, CONTAINER)).toHaveLength(5);
+    expect(ofType(run, VOLUME)).toHaveLength(5);
+    expect(ofType(run, CONTAINER)).toHaveLength(6);
     expect(ofType(run, REMOTE_IMAGE).map((i) => i.inputs.name).sort()).toEqual([
       "grafana/grafana:12.1.0",
       "prom/alertmanager:v0.28.1",
       "prom/prometheus:v3.5.0",
       "prom/pushgateway:v1.11.1",
+      "victoriametrics/victoria-logs:v1.52.2",
     ]);
     expect(ofType(run, "docker:index/image:Image")).toHaveLength(1);
   });
@@ -41,6 +42,7 @@ describe("the dev stack", () => {
       ["promemu-alertmanager", "Alertmanager"],
       ["promemu-grafana", "Grafana"],
       ["promemu-emulator", "Emulator"],
+      ["promemu-logs", "LogStore"],
     ]) {
       expect(named(run, name)).toMatchObject({ type: `promemu:index:${type}`, parent: "promemu" });
     }
@@ -59,15 +61,28 @@ describe("the dev stack", () => {
       alertmanager: expect.objectContaining({ external: 9093, ip: "127.0.0.1" }),
       grafana: expect.objectContaining({ external: 3000, ip: "127.0.0.1" }),
       emulator: expect.objectContaining({ external: 9464, ip: "127.0.0.1" }),
+      logs: expect.objectContaining({ external: 9428, ip: "127.0.0.1", protocol: "tcp" }),
     });
+    // The log store's syslog listener, which the Docker daemon sends the containers' output to.
+    expect((container("logs").inputs.ports as unknown[])[1]).toEqual({ internal: 5140, external: 5140, ip: "127.0.0.1", protocol: "udp" });
   });
 
-  it("puts every container on the stack network, aliased by its service name, with a health check and health-gated create", () => {
+  it("puts every container on the stack network, aliased by its service name, with a health check and health-gated create (the log store: none)", () => {
     for (const c of ofType(run, CONTAINER)) {
       const service = c.inputs.hostname as string;
       expect(c.inputs.networksAdvanced).toEqual([{ name: "promemu-dev", aliases: [service] }]);
-      expect((c.inputs.healthcheck as { tests: string[] }).tests.slice(0, 4)).toEqual(["CMD", "wget", "-q", "--spider"]);
-      expect(c.inputs.wait).toBe(true);
+      if (service === "logs") {
+        // VictoriaLogs' image is distroless: no program a Docker health check could run.
+        expect([c.inputs.healthcheck, c.inputs.wait]).toEqual([undefined, false]);
+      } else {
+        expect((c.inputs.healthcheck as { tests: string[] }).tests.slice(0, 4)).toEqual(["CMD", "wget", "-q", "--spider"]);
+        expect(c.inputs.wait).toBe(true);
+        // The collector: Docker's syslog driver to the store's listener, the container's name as APP-NAME.
+        expect([c.inputs.logDriver, c.inputs.logOpts]).toEqual([
+          "syslog",
+          { "syslog-address": "udp://127.0.0.1:5140", "syslog-format": "rfc5424micro", tag: "{{.Name}}" },
+        ]);
+      }
       expect(c.inputs.name).toBe(`promemu-dev-${service}`);
       expect(c.inputs.labels).toEqual(expect.arrayContaining([{ label: "io.promemu.stack", value: "dev" }]));
     }
@@ -77,7 +92,8 @@ describe("the dev stack", () => {
     expect(container("prometheus").dependsOn).toEqual(expect.arrayContaining(["promemu-pushgateway-container", "promemu-alertmanager-container"]));
     expect(container("grafana").dependsOn).toContain("promemu-prometheus-container");
     expect(container("emulator").dependsOn).toContain("promemu-pushgateway-container");
-    expect(container("pushgateway").dependsOn).not.toEqual(expect.arrayContaining([expect.stringMatching(/-container$/)]));
+    expect(container("pushgateway").dependsOn.filter((d) => d.endsWith("-container"))).toEqual(["promemu-logs-container"]);
+    expect(container("logs").dependsOn.filter((d) => d.endsWith("-container"))).toEqual([]);
   });
 
   it("ends `pulumi up` with a check that Prometheus scrapes every service, re-run when a container changes", () => {
@@ -85,7 +101,7 @@ describe("the dev stack", () => {
     expect(check).toMatchObject({ type: "command:local:Command", parent: "promemu-check" });
     expect(check.inputs.environment).toEqual({
       PROMETHEUS_URL: "http://127.0.0.1:9090",
-      EXPECTED_JOBS: "alertmanager,emulator,grafana,prometheus,pushgateway",
+      EXPECTED_JOBS: "alertmanager,emulator,grafana,logs,prometheus,pushgateway",
       TIMEOUT: "180s",
     });
     const containers = ofType(run, CONTAINER).map((c) => c.name);
@@ -105,6 +121,7 @@ describe("the dev stack", () => {
       prometheus: "promemu-dev-prometheus-data",
       alertmanager: "promemu-dev-alertmanager-data",
       grafana: "promemu-dev-grafana-data",
+      logs: "promemu-dev-logs-data",
     });
   });
 
@@ -116,6 +133,7 @@ describe("the dev stack", () => {
         "PROMEMU_PUSH_INTERVAL=15s",
         "PROMEMU_PUSHGATEWAY_URL=http://pushgateway:9091",
         "PROMEMU_OWNER=promemu-dev",
+        "PROMEMU_LOKI_URL=http://logs:9428/insert/loki/api/v1/push",
       ]),
     );
   });
@@ -142,7 +160,7 @@ describe("the dev stack", () => {
 
   it("exports, per service, the image reference a person reads beside the id the container runs", () => {
     const images = run.outputs.images as Record<string, { ref: string; id: string }>;
-    expect(Object.keys(images).sort()).toEqual(["alertmanager", "emulator", "grafana", "prometheus", "pushgateway"]);
+    expect(Object.keys(images).sort()).toEqual(["alertmanager", "emulator", "grafana", "logs", "prometheus", "pushgateway"]);
     expect(images.prometheus.ref).toBe("prom/prometheus:v3.5.0");
     expect(images.emulator.ref).toBe("promemu-dev-emulator:local");
     for (const [service, image] of Object.entries(images)) {

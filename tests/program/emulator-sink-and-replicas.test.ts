@@ -60,10 +60,11 @@ describe("emulator.sink", () => {
         "alertmanager",
         "emulator",
         "grafana",
+        "logs",
         "prometheus",
         "pushgateway",
       ]);
-      expect(checkEnv(run).EXPECTED_JOBS).toBe("alertmanager,emulator,grafana,prometheus,pushgateway");
+      expect(checkEnv(run).EXPECTED_JOBS).toBe("alertmanager,emulator,grafana,logs,prometheus,pushgateway");
     });
   });
 

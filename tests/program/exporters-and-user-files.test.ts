@@ -31,7 +31,7 @@ describe("exporter hosts of the scenario", () => {
     for (const profile of profiles) {
       expect(jobs.find((job) => job.job_name === profile)?.http_sd_configs).toEqual([{ url: `http://emulator:9464/sd/${profile}`, refresh_interval: "30s" }]);
     }
-    expect(checkEnv(run)).toMatchObject({ EXPECTED_JOBS: "alertmanager,emulator,grafana,prometheus,pushgateway", EXPECTED_EXPORTER_JOBS: profiles.join(",") });
+    expect(checkEnv(run)).toMatchObject({ EXPECTED_JOBS: "alertmanager,emulator,grafana,logs,prometheus,pushgateway", EXPECTED_EXPORTER_JOBS: profiles.join(",") });
   });
 
   it("has no exporter job, and waits for none, for a scenario without exporter hosts or without the emulator", async () => {

@@ -78,8 +78,8 @@ describe("grafana.enabled = false", () => {
 
   it("declares no Grafana resource", () => {
     expect(run.resources.filter((r) => r.name.includes("grafana"))).toEqual([]);
-    expect(run.resources.filter((r) => r.type === CONTAINER).map((r) => r.inputs.hostname).sort()).toEqual(["alertmanager", "emulator", "prometheus", "pushgateway"]);
-    expect(run.resources.filter((r) => r.type === VOLUME)).toHaveLength(3);
+    expect(run.resources.filter((r) => r.type === CONTAINER).map((r) => r.inputs.hostname).sort()).toEqual(["alertmanager", "emulator", "logs", "prometheus", "pushgateway"]);
+    expect(run.resources.filter((r) => r.type === VOLUME)).toHaveLength(4);
   });
 
   it("neither scrapes Grafana nor waits for it, nor lets its origin read Prometheus", () => {
@@ -88,12 +88,12 @@ describe("grafana.enabled = false", () => {
     expect(config).not.toContain("grafana");
     expect(prometheus.inputs.command).toContain("--web.cors.origin=http://127\\.0\\.0\\.1:9090");
     const check = run.resources.find((r) => r.name === "promemu-check-targets-up")!;
-    expect((check.inputs.environment as Record<string, string>).EXPECTED_JOBS).toBe("alertmanager,emulator,prometheus,pushgateway");
+    expect((check.inputs.environment as Record<string, string>).EXPECTED_JOBS).toBe("alertmanager,emulator,logs,prometheus,pushgateway");
   });
 
   it("exports no Grafana URL, container, volume, image, login or password", () => {
     const outputs = run.outputs as Record<string, Record<string, unknown> | undefined>;
-    expect(Object.keys(outputs.urls!).sort()).toEqual(["alertmanager", "emulator", "prometheus", "pushgateway"]);
+    expect(Object.keys(outputs.urls!).sort()).toEqual(["alertmanager", "emulator", "logs", "prometheus", "pushgateway"]);
     for (const key of ["containers", "volumes", "images"]) expect(outputs[key]).not.toHaveProperty("grafana");
     expect(outputs.grafanaAdminUser).toBeUndefined();
     expect(outputs.grafanaAdminPassword).toBeUndefined();

@@ -40,14 +40,15 @@ describe("two stacks side by side", () => {
   });
 
   it("give every container, volume, network and local image a name carrying its stack", () => {
-    expect(alice.names).toHaveLength(11);
+    expect(alice.names).toHaveLength(13);
     expect(alice.names.every((n) => n.startsWith("promemu-alice"))).toBe(true);
     expect(bob.names.every((n) => n.startsWith("promemu-bob"))).toBe(true);
     expect(alice.names.filter((n) => bob.names.includes(n))).toEqual([]);
   });
 
   it("bind different host ports when their offsets differ", () => {
-    expect(alice.ports).toHaveLength(5);
+    // Six services' ports and the log store's syslog listener (UDP).
+    expect(alice.ports).toHaveLength(7);
     expect(bob.ports).toEqual(alice.ports.map((p) => p.replace(/:(\d+)$/, (_, port) => `:${Number(port) + 100}`)));
     expect(alice.ports.filter((p) => bob.ports.includes(p))).toEqual([]);
   });

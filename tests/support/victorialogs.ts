@@ -1,37 +1,26 @@
 /**
- * VictoriaLogs (Apache-2.0, accepts the Loki push API) for the tests of the emulator's logs: built
- * from its Go module by scripts/servers/build-victorialogs.sh (idempotent: under a second once
- * stamped), started on a free loopback port like the other real servers (tests/support/servers.ts).
- * Kept in a file of its own beside servers.ts, so that the two can change apart.
+ * VictoriaLogs (Apache-2.0, accepts the Loki push API) for the tests of the emulator's logs: built from its Go module
+ * at the stack's pin (config/settings.ts LOG_STORE_IMAGES) by scripts/servers/build.sh with the other servers (jest's
+ * global setup runs it), taken from the same bin folder (`serversBin()`), and started on a free loopback port like the
+ * other real servers (tests/support/servers.ts).
  */
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { findOnPath } from "../../emulator/src/check/offline";
-import { type ManagedProcess, freePort, startProcess, waitForUrl } from "./servers";
+import { type ManagedProcess, freePort, serversBin, startProcess, waitForUrl } from "./servers";
 
-let binary: string | undefined | null = null;
-
-/** The victoria-logs binary: $PROMEMU_VICTORIALOGS, else built (or found stamped) by the script when Go is there, else on PATH. */
+/** The victoria-logs binary: $PROMEMU_VICTORIALOGS, else the one scripts/servers/build.sh put in `serversBin()`. */
 export function victoriaLogsBinary(): string | undefined {
-  if (binary !== null) return binary;
-  binary = undefined;
   const given = process.env.PROMEMU_VICTORIALOGS;
-  if (given && fs.existsSync(given)) return (binary = given);
-  if (findOnPath("go")) {
-    const script = path.join(__dirname, "..", "..", "scripts", "servers", "build-victorialogs.sh");
-    const result = spawnSync("bash", [script], { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
-    const built = /^PROMEMU_VICTORIALOGS=(.*)$/m.exec(result.stdout ?? "")?.[1];
-    if (result.status === 0 && built && fs.existsSync(built)) return (binary = built);
-  }
-  return (binary = findOnPath("victoria-logs", [process.env.PATH ?? "", "/usr/local/bin"].join(path.delimiter)));
+  if (given && fs.existsSync(given)) return given;
+  return findOnPath("victoria-logs", serversBin());
 }
 
 /** `describe` when VictoriaLogs can be had; otherwise a skipped suite and a notice (a thrown error under CI=true). */
 export function describeWithVictoriaLogs(): jest.Describe {
   if (victoriaLogsBinary()) return describe;
-  const notice = "VictoriaLogs is missing: install Go (scripts/servers/build-victorialogs.sh builds github.com/VictoriaMetrics/VictoriaLogs@v1.52.2) or set PROMEMU_VICTORIALOGS";
+  const notice = `VictoriaLogs is missing in ${serversBin()}: build it with \`bash scripts/servers/build.sh victorialogs\` (needs Go; \`npm test\` does so by itself when Go is on PATH) or set PROMEMU_VICTORIALOGS`;
   if (process.env.CI === "true") throw new Error(`${notice}; under CI=true a skipped live test is a failure`);
   // eslint-disable-next-line no-console
   console.warn(`SKIPPED: ${notice}`);
