@@ -164,7 +164,7 @@ describe("dashboards", () => {
     expect(refs.length).toBeGreaterThan(contentPanels(dashboard).length);
     // The log panels (logs.enabled, the default) query the log store's datasource; everything else Prometheus.
     const logs = { type: "victoriametrics-logs-datasource", uid: LOGS_DATASOURCE_UID };
-    for (const { where, ref } of refs) expect({ where, ref }).toEqual({ where, ref: ref?.uid === LOGS_DATASOURCE_UID ? logs : { type: "prometheus", uid: DATASOURCE_UID } });
+    for (const { where, ref } of refs) expect({ where, ref }).toEqual({ where, ref: (ref as { uid?: string } | undefined)?.uid === LOGS_DATASOURCE_UID ? logs : { type: "prometheus", uid: DATASOURCE_UID } });
     for (const panel of contentPanels(dashboard)) {
       expect(panel.datasource).toBeDefined();
       expect(panel.targets?.length).toBeGreaterThan(0);
