@@ -11,6 +11,7 @@ import { addCheckCommand } from "./cli/check";
 import { addHistoryCommand } from "./cli/history";
 import { MAX_SERIES_HINT, type RawRunOptions, type RunOptions, parseRunOptions, parseWhole } from "./cli/options";
 import { guardOutput } from "./cli/output";
+import { collectHeader } from "./cli/remote-write-headers";
 import { runCommand } from "./cli/run";
 import { collectSet } from "./cli/set";
 import { Terminal } from "./cli/status";
@@ -117,6 +118,11 @@ export function buildProgram(out: (text: string) => void, terminal: Terminal, ex
     .addOption(new Option("--remote-write-bearer-token-file <path>", "file holding a bearer token (or PROMEMU_REMOTE_WRITE_BEARER_TOKEN)").env("PROMEMU_REMOTE_WRITE_BEARER_TOKEN_FILE"))
     .addOption(new Option("--remote-write-batch <n>", "most samples per remote-write request (default 2000)").env("PROMEMU_REMOTE_WRITE_BATCH"))
     .addOption(new Option("--remote-write-max-pending <n>", "samples kept for retries before the oldest are dropped (default 2000000)").env("PROMEMU_REMOTE_WRITE_MAX_PENDING"))
+    .addOption(
+      new Option("--remote-write-header <name=value>", "send this header with every remote-write request, e.g. THANOS-TENANT=team-a (repeatable, comma-separated)")
+        .argParser(collectHeader)
+        .env("PROMEMU_REMOTE_WRITE_HEADERS"),
+    )
     .addOption(new Option("--loki-url <url>", "push the hosts' logs (their scenario `logs`) with the Loki push API, e.g. http://localhost:3100/loki/api/v1/push").env("PROMEMU_LOKI_URL"))
     .addOption(new Option("--loki-batch <n>", "most log lines per push request (default 5000)").env("PROMEMU_LOKI_BATCH"))
     .addOption(new Option("--loki-max-pending <n>", "log lines kept for retries before the oldest are dropped (default 1000000)").env("PROMEMU_LOKI_MAX_PENDING"))

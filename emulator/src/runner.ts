@@ -39,6 +39,8 @@ export interface RemoteWriteTarget {
   maxSamplesPerRequest: number;
   maxPendingSamples: number;
   backoff?: { initialMs: number; maxMs: number };
+  /** Sent with every request, e.g. a tenant header. */
+  headers?: Record<string, string>;
 }
 
 /** Log lines of the scenario's hosts (their `logs` keys) pushed with the Loki push API (docs/logs.md). */
@@ -180,7 +182,7 @@ export class Runner {
       const { telemetry } = options;
       this.batcher = new Batcher(remote.maxSamplesPerRequest);
       this.remoteQueue = new RemoteWriteQueue({
-        client: new RemoteWriteClient({ endpoint: splitCredentials(remote.url), authorization: remote.authorization, userAgent: remote.userAgent, timeoutMs: remote.timeoutMs, now: this.now }),
+        client: new RemoteWriteClient({ endpoint: splitCredentials(remote.url), authorization: remote.authorization, userAgent: remote.userAgent, timeoutMs: remote.timeoutMs, now: this.now, extraHeaders: remote.headers }),
         shards: remote.shards,
         maxPendingSamples: remote.maxPendingSamples,
         log: options.log,

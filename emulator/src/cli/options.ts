@@ -12,6 +12,7 @@ import { redactUrl } from "../util/url";
 import { type ShardSpec, parseShard } from "../scenario/shard";
 import { shardOwner } from "../sinks/grouping";
 import { type SecretReader, readRemoteWriteAuth } from "./remote-write-auth";
+import { parseRemoteWriteHeaders } from "./remote-write-headers";
 import { TIME_HINT, parseTime } from "../backfill/time";
 import type { ListenAddress } from "../http/server";
 
@@ -42,6 +43,8 @@ export interface RawRunOptions {
   remoteWriteBearerToken?: string;
   remoteWriteBatch?: string;
   remoteWriteMaxPending?: string;
+  /** NAME=VALUE values of --remote-write-header (PROMEMU_REMOTE_WRITE_HEADERS), as given. */
+  remoteWriteHeader?: string[];
   /** The hosts' logs (docs/logs.md): a Loki push URL. */
   lokiUrl?: string;
   lokiBatch?: string;
@@ -77,6 +80,8 @@ export interface RunOptions {
     authorization?: string;
     maxSamplesPerRequest: number;
     maxPendingSamples: number;
+    /** Sent with every request (--remote-write-header), e.g. a tenant. */
+    headers?: Record<string, string>;
   };
   /** The hosts' log lines, with the Loki push API (credentials of the URL as basic authentication). */
   loki?: { url: string; maxLinesPerRequest: number; maxPendingLines: number };
@@ -168,13 +173,16 @@ export function parseRunOptions(
       : DEFAULT_REMOTE_WRITE_MAX_PENDING;
     const auth = readRemoteWriteAuth(raw, nameOf, readSecret);
     if (typeof auth === "object") problems.push(...auth.problems);
+    const extra = parseRemoteWriteHeaders(raw.remoteWriteHeader ?? [], nameOf("remoteWriteHeader"));
+    problems.push(...extra.problems);
     if (url && batch && maxPending && typeof auth !== "object") {
-      remoteWrite = { url, authorization: auth, maxSamplesPerRequest: batch, maxPendingSamples: maxPending };
+      remoteWrite = { url, authorization: auth, maxSamplesPerRequest: batch, maxPendingSamples: maxPending, ...(Object.keys(extra.headers).length > 0 ? { headers: extra.headers } : {}) };
     }
   } else {
     for (const key of ["remoteWriteUsername", "remoteWritePasswordFile", "remoteWriteBearerTokenFile", "remoteWriteBatch", "remoteWriteMaxPending"] as const) {
       if (raw[key]) problems.push(`${nameOf(key)} is for remote write: give --remote-write-url (PROMEMU_REMOTE_WRITE_URL) too`);
     }
+    if (raw.remoteWriteHeader?.length) problems.push(`${nameOf("remoteWriteHeader")} is for remote write: give --remote-write-url (PROMEMU_REMOTE_WRITE_URL) too`);
   }
   let loki: RunOptions["loki"];
   if (raw.lokiUrl) {

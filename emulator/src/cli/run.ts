@@ -36,6 +36,7 @@ export async function runCommand(options: RunOptions, scenario: CompiledScenario
       shards,
       maxSamplesPerRequest: options.remoteWrite.maxSamplesPerRequest,
       maxPendingSamples: options.remoteWrite.maxPendingSamples,
+      headers: options.remoteWrite.headers,
     },
     loki: options.loki && {
       url: options.loki.url,

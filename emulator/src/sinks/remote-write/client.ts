@@ -36,6 +36,8 @@ export interface RemoteWriteClientOptions {
   now?: () => number;
   /** Content headers of another protocol sent the same way (the Loki push sink); default: remote write's. */
   contentHeaders?: Record<string, string>;
+  /** Sent with every request, e.g. a receiver's tenant (THANOS-TENANT, X-Scope-OrgID); the protocol's own headers win. */
+  extraHeaders?: Record<string, string>;
 }
 
 export class RemoteWriteClient {
@@ -45,7 +47,7 @@ export class RemoteWriteClient {
   constructor(private readonly options: RemoteWriteClientOptions) {
     this.now = options.now ?? Date.now;
     const authorization = options.authorization ?? options.endpoint.authorization;
-    this.headers = { ...(options.contentHeaders ?? REMOTE_WRITE_HEADERS), "User-Agent": options.userAgent, ...(authorization ? { Authorization: authorization } : {}) };
+    this.headers = { ...options.extraHeaders, ...(options.contentHeaders ?? REMOTE_WRITE_HEADERS), "User-Agent": options.userAgent, ...(authorization ? { Authorization: authorization } : {}) };
   }
 
   /** The URL as it may be shown. */
