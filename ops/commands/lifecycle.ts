@@ -10,7 +10,7 @@ import { OpsError, PortInUseError, StackNotFoundError } from "../errors";
 import { InterruptedError } from "../interrupt";
 import { explainPortClash, isPortFree } from "../ports";
 import { announcePassphrase, containerResources, initStack, listStacks, pulumi, rawStackOutputs } from "../pulumi";
-import { chooseStack, creatableStack, deployedOutputs, deployedService, StackChoice, stackLabels } from "../stack";
+import { chooseStack, creatableStack, deployedOutputs, deployedService, StackChoice, stackLabels, StackOutputs } from "../stack";
 import { stackSettings } from "../stack-files";
 import { table } from "../text";
 
@@ -47,7 +47,7 @@ export async function pulumiChange(ctx: OpsContext, choice: StackChoice, args: s
  * check, but a create whose health wait ran out leaves the container and a partial resource, which the next `pulumi
  * up` "updates" without waiting for health again and reports as success: `up` must not.
  */
-async function pulumiWithPorts(ctx: OpsContext, choice: StackChoice, args: string[]): Promise<void> {
+async function pulumiWithPorts(ctx: OpsContext, choice: StackChoice, args: string[]): Promise<StackOutputs> {
   const { settings, config } = stackSettings(ctx, choice.project, choice.stack);
   try {
     await pulumiChange(ctx, choice, args);
@@ -60,6 +60,7 @@ async function pulumiWithPorts(ctx: OpsContext, choice: StackChoice, args: strin
   const outputs = await deployedOutputs(ctx, choice);
   const unhealthy = await describeUnhealthy(ctx, Object.values(outputs.containers));
   if (unhealthy) throw new OpsError(`pulumi ${args[0]} reported success, but ${unhealthy}`);
+  return outputs;
 }
 
 /**
@@ -81,8 +82,7 @@ async function describeUnhealthy(ctx: OpsContext, names: string[]): Promise<stri
   return problems.length ? `${problems.join("\n")}\nFix the cause (npm run logs -- <service>; npm run config) and run npm run up again.` : "";
 }
 
-async function printUrls(ctx: OpsContext, choice: StackChoice): Promise<void> {
-  const outputs = await deployedOutputs(ctx, choice);
+function printUrls(ctx: OpsContext, outputs: StackOutputs): void {
   say(ctx);
   say(ctx, `Stack ${outputs.stack} is up:`);
   const rows = SERVICES.filter((s) => outputs.urls[s]).map((s) => [s, outputs.urls[s]!]);
@@ -100,16 +100,19 @@ export async function upCommand(ctx: OpsContext, options: { stack?: string }): P
   const { settings, config } = stackSettings(ctx, choice.project, choice.stack);
   announcePassphrase(ctx);
   await ensureStack(ctx, choice);
-  // A stack with nothing deployed holds no port, so any taken port belongs to someone else: say so now.
-  if (Object.keys(await rawStackOutputs(ctx, choice.stack)).length === 0) {
+  // A stack with nothing deployed holds no port, so any taken port belongs to someone else: say so now. An up that
+  // failed part-way leaves no outputs but may leave containers of the stack holding its own ports: then Docker
+  // reports a real clash, explained below.
+  const nothingDeployed =
+    Object.keys(await rawStackOutputs(ctx, choice.stack)).length === 0 && (await containersWithLabels(ctx, stackLabels(choice))).length === 0;
+  if (nothingDeployed) {
     for (const port of Object.values(hostPorts(settings))) {
       if (!(await isPortFree(settings.bindAddress, port))) {
         throw explainPortClash(new PortInUseError(settings.bindAddress, port, ""), settings, config.file, choice.project);
       }
     }
   }
-  await pulumiWithPorts(ctx, choice, ["up", "--yes", "--stack", choice.stack]);
-  await printUrls(ctx, choice);
+  printUrls(ctx, await pulumiWithPorts(ctx, choice, ["up", "--yes", "--stack", choice.stack]));
   return 0;
 }
 
@@ -134,7 +137,6 @@ export async function restartCommand(ctx: OpsContext, service: string | undefine
   const resources = (await containerResources(ctx, choice.stack)).filter((r) => (wanted ? r.name === wanted : true));
   if (resources.length === 0) throw new OpsError(`stack ${choice.stack} has no containers in its state: run npm run up -- --stack ${choice.stack}`);
   note(ctx, `replacing ${resources.map((r) => r.name).join(", ")} (their data volumes stay)`);
-  await pulumiWithPorts(ctx, choice, ["up", "--yes", "--stack", choice.stack, ...resources.flatMap((r) => ["--replace", r.urn])]);
-  await printUrls(ctx, choice);
+  printUrls(ctx, await pulumiWithPorts(ctx, choice, ["up", "--yes", "--stack", choice.stack, ...resources.flatMap((r) => ["--replace", r.urn])]));
   return 0;
 }

@@ -43,6 +43,8 @@ export function runCommand(
       stderr += c.toString();
       output += c.toString();
     });
+    // A child that exits before reading its input (a fast failure) must not turn into an EPIPE thrown here.
+    child.stdin.on("error", () => undefined);
     child.stdin.end(options.input ?? "");
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 600_000);
     child.once("error", (err) => {

@@ -276,6 +276,9 @@ describe("the stack on a real Docker engine, driven by the Pulumi CLI", () => {
     const idAfter = await docker(p.env, ["inspect", "--format", "{{.Id}}", `promemu-${STACK_A}-emulator`]);
     expect(idAfter).not.toBe(idBefore);
     expect(await healthOf(p.env, [`promemu-${STACK_A}-emulator`])).toEqual({ [`promemu-${STACK_A}-emulator`]: "healthy" });
+    // What restore and restart leave is what the state says: a refresh finds nothing to change or replace.
+    const refreshed = await p.pulumi(["preview", "--refresh", "--expect-no-changes", "--stack", STACK_A]);
+    expectSuccess(refreshed, "preview --refresh after restore and restart");
   });
 
   live("a secret set with pulumi config set --secret stays out of the stack file, the preview, the output and the state, and reaches the container's file", async (p, images) => {

@@ -42,6 +42,7 @@ describe("ops up", () => {
       { tool: "pulumi", args: ["stack", "ls", "--json"], stdout: "[]" },
       { tool: "pulumi", args: ["stack", "init", "dev"], stdout: "Created stack 'dev'\n" },
       { tool: "pulumi", args: ["stack", "output", "--json", "--stack", "dev"], stdout: "{}", once: true },
+      { tool: "docker", args: ["ps", "-a"], stdout: "" },
       { tool: "pulumi", args: ["up"], stdout: "Updating (dev)\n + 17 created\n" },
       { tool: "pulumi", args: ["stack", "output", "--json", "--stack", "dev"], stdout: JSON.stringify(stackOutputs("dev", URLS)) },
       { tool: "docker", args: ["container", "inspect"], stdout: inspectJson("dev") },
@@ -55,7 +56,6 @@ describe("ops up", () => {
       "stack init dev --secrets-provider passphrase --non-interactive",
       "stack output --json --stack dev --non-interactive",
       "up --yes --stack dev --non-interactive",
-      "stack output --json --stack dev --non-interactive",
       "stack output --json --stack dev --non-interactive",
     ]);
     expect(sb.fakes.calls("pulumi").every((c) => c.env.PULUMI_CONFIG_PASSPHRASE === "")).toBe(true);
@@ -143,12 +143,38 @@ describe("ops up", () => {
       sb.fakes.on(
         { tool: "pulumi", args: ["stack", "ls"], stdout: STACKS("dev", "dev") },
         { tool: "pulumi", args: ["stack", "output"], stdout: "{}" },
+        { tool: "docker", args: ["ps", "-a"], stdout: "" },
       );
       const run = await runOps(["up"], sb);
       expect(run.code).toBe(1);
       expect(run.stderr).toContain(`host port ${taken} (prometheus) on 127.0.0.1 is already in use`);
       expect(run.stderr).toContain(`promemu:prometheus.port (now ${taken}) or promemu:portOffset (now 0) in Pulumi.dev.yaml`);
       expect(sb.fakes.commandLines("pulumi").some((l) => l.startsWith("up"))).toBe(false);
+    } finally {
+      holder.close();
+    }
+  });
+
+  test("after an up that failed part-way (no outputs, the stack's containers hold its ports) the next up runs pulumi up", async () => {
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve));
+    const taken = (holder.address() as net.AddressInfo).port;
+    try {
+      // The port is held, as the stack's own Prometheus container left by the failed up would hold it.
+      fs.writeFileSync(`${sb.cwd}/Pulumi.dev.yaml`, `config:\n  promemu:prometheus:\n    port: ${taken}\n  promemu:portOffset: 0\n`);
+      sb.fakes.on(
+        { tool: "pulumi", args: ["stack", "ls"], stdout: STACKS("dev", "dev") },
+        { tool: "pulumi", args: ["stack", "output"], stdout: "{}", once: true },
+        { tool: "docker", args: ["ps", "-a"], stdout: "promemu-dev-prometheus\n" },
+        { tool: "pulumi", args: ["up"], stdout: "ok\n" },
+        { tool: "pulumi", args: ["stack", "output"], stdout: JSON.stringify(stackOutputs("dev", URLS)) },
+        { tool: "docker", args: ["container", "inspect"], stdout: inspectJson("dev") },
+      );
+      const run = await runOps(["up"], sb);
+      expect(run.stderr).not.toContain("already in use");
+      expect(run.code).toBe(0);
+      expect(sb.fakes.commandLines("pulumi")).toContain("up --yes --stack dev --non-interactive");
+      expect(sb.fakes.commandLines("docker")[0]).toBe("ps -a --filter label=io.promemu.project=promemu --filter label=io.promemu.stack=dev --format {{.Names}}");
     } finally {
       holder.close();
     }
