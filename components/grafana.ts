@@ -38,7 +38,11 @@ export interface GrafanaArgs extends StatefulServiceArgs {
   readonly homeDashboard?: string;
   /** URL users reach Grafana on (links in alerts and share dialogs). */
   readonly rootUrl: string;
-  /** Plugins Grafana installs at start, `id@version` (GF_PLUGINS_PREINSTALL_SYNC, Grafana 11.5+), e.g. the VictoriaLogs datasource. */
+  /**
+   * Plugins Grafana installs in the background at start, `id@version` (GF_PLUGINS_PREINSTALL, Grafana 11.5+), e.g. the
+   * VictoriaLogs datasource. Not the _SYNC variant: a plugin it cannot fetch (no route to grafana.com) makes Grafana exit,
+   * and the container crash-loops; in the background the failure is logged and Grafana serves without that plugin.
+   */
   readonly plugins?: readonly string[];
 }
 
@@ -77,7 +81,7 @@ export class Grafana extends StatefulService {
             "GF_ANALYTICS_REPORTING_ENABLED=false",
             "GF_ANALYTICS_CHECK_FOR_UPDATES=false",
             "GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES=false",
-            ...(args.plugins?.length ? [`GF_PLUGINS_PREINSTALL_SYNC=${args.plugins.join(",")}`] : []),
+            ...(args.plugins?.length ? [`GF_PLUGINS_PREINSTALL=${args.plugins.join(",")}`] : []),
             ...(args.homeDashboard ? [`GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH=${GRAFANA_DASHBOARDS_DIR}/${args.homeDashboard}`] : []),
           ],
           uploads: [

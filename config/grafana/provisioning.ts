@@ -12,7 +12,7 @@ export const LOGS_DATASOURCE_UID = "promemu-logs";
 /**
  * VictoriaLogs serves no Loki query API (only /select/logsql/*, VictoriaLogs v1.52.2 app/vlselect/main.go), so Grafana's
  * core Loki datasource cannot query it: its own datasource plugin is needed, which is not bundled with Grafana. Grafana
- * installs it at start from grafana.com (GF_PLUGINS_PREINSTALL_SYNC, Grafana 11.5+), pinned here.
+ * installs it in the background at start from grafana.com (GF_PLUGINS_PREINSTALL, Grafana 11.5+), pinned here.
  */
 export const VICTORIALOGS_GRAFANA_PLUGIN = { id: "victoriametrics-logs-datasource", version: "0.31.0" } as const;
 
