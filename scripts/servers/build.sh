@@ -166,6 +166,11 @@ build_server() {
     return 1
   fi
   local ldflags="-s -w"
+  # netgo: the pure-Go resolver, as upstream's release builds (no cgo here anyway). Thanos' release builds add
+  # slicelabels (its .promu.yml): its zero-copy label types assume Prometheus' slice layout of labels.Labels, and
+  # without the tag a receiver panics on its first Store API call.
+  local tags="netgo"
+  [ "$name" = thanos ] && tags+=",slicelabels"
   if [ "$name" = victorialogs ]; then
     # VictoriaMetrics' own version stamp (lib/buildinfo), as its release builds set it.
     ldflags+=" -X github.com/VictoriaMetrics/VictoriaMetrics/lib/buildinfo.Version=victoria-logs-$tag-promemu"
@@ -179,8 +184,7 @@ build_server() {
     pkg="${p%%:*}"; out="${p##*:}"
     [ "$pkg" = "." ] && pkg="$module" || pkg="$module/$pkg"
     say "$name $tag: building $out ($pkg; log: $log)"
-    # netgo: the pure-Go resolver, as upstream's release builds (no cgo here anyway).
-    if ! (cd "$dir" && nice -n 10 go build -trimpath -tags netgo -ldflags "$ldflags" -o "$bin_dir/$out.tmp" "$pkg") >>"$log" 2>&1; then
+    if ! (cd "$dir" && nice -n 10 go build -trimpath -tags "$tags" -ldflags "$ldflags" -o "$bin_dir/$out.tmp" "$pkg") >>"$log" 2>&1; then
       tail -n 15 "$log" >&2
       say "$name: FAILED to build $out from $module@$version; full log in $log"
       rm -f "$bin_dir/$out.tmp"
