@@ -49,6 +49,8 @@ export class Engine {
     };
     this.headers = scenario.families.map(familyHeader);
     this.hosts = scenario.hosts.map((def) => new HostRuntime(def, services));
+    // Background hosts (another shard's) take part in the schedule and the events only: no logs, not counted.
+    const background = (scenario.backgroundHosts ?? []).map((def) => new HostRuntime(def, { ...services, logSink: undefined, stats: { samples: 0 } }));
     const streams: LogStream[] = [];
     if (options.logs) {
       for (const host of this.hosts) {
@@ -57,7 +59,7 @@ export class Engine {
       }
     }
     this.logStreams = streams;
-    for (const host of this.hosts) {
+    for (const host of [...this.hosts, ...background]) {
       const { startOn, stopOn, delay } = host.def.shape;
       if (startOn) {
         this.bus.subscribe(startOn, (event) => this.scheduler.schedule(event.time + delay, () => host.start(this.scheduler.now)));

@@ -56,4 +56,9 @@ export interface CompiledScenario {
   readonly timeOfDay: number;
   readonly families: readonly Family[];
   readonly hosts: readonly HostDef[];
+  /**
+   * Hosts played but never shown (a shard's process, --shard k/n: the fleet's other hosts): their events (a balancer's
+   * peak_start, host_started, ...) reach the shown hosts as in one process, so each host has the values it has there.
+   */
+  readonly backgroundHosts?: readonly HostDef[];
 }

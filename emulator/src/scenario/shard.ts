@@ -28,7 +28,9 @@ export function processShardOf(hostName: string, count: number): number {
 /** The scenario with only the hosts of shard `index` of `count`. */
 export function selectShard(scenario: CompiledScenario, shard: ShardSpec): CompiledScenario {
   if (shard.count === 1) return scenario;
-  return { ...scenario, hosts: scenario.hosts.filter((host) => processShardOf(host.name, shard.count) === shard.index) };
+  const hosts = scenario.hosts.filter((host) => processShardOf(host.name, shard.count) === shard.index);
+  // The other hosts still play in the background: events cross shards (a worker peaks when the balancer says so).
+  return { ...scenario, hosts, backgroundHosts: scenario.hosts.filter((host) => processShardOf(host.name, shard.count) !== shard.index) };
 }
 
 /** `2/3` -> { index: 2, count: 3 }; a message when it is not k/n with 1 <= k <= n <= 100000. */
