@@ -5,22 +5,22 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Command, CommanderError, Option } from "commander";
-import { UsageError } from "./errors";
+import { Failure, Unavailable, UsageError } from "./errors";
+import { Interrupted } from "./cli/interrupt";
 import { addBackfillCommand } from "./cli/backfill";
 import { addCheckCommand } from "./cli/check";
 import { addHistoryCommand } from "./cli/history";
-import { MAX_SERIES_HINT, type RawRunOptions, type RunOptions, parseRunOptions, parseWhole } from "./cli/options";
+import { MAX_SERIES_HINT, type RawRunOptions, parseRunOptions, parseWhole } from "./cli/options";
 import { guardOutput } from "./cli/output";
 import { collectHeader } from "./cli/remote-write-headers";
 import { runCommand } from "./cli/run";
-import { collectSet } from "./cli/set";
+import { collectSet, parseSetOption } from "./cli/set";
 import { Terminal } from "./cli/status";
 import type { CompiledScenario } from "./model/types";
 import { DEFAULT_MAX_SERIES, MAX_SERIES_LIMIT } from "./scenario/capacity";
 import { seriesPerHost } from "./scenario/compile";
 import { selectShard } from "./scenario/shard";
-import type { SetEntry } from "./scenario/params";
-import { type LoadedScenario, builtinScenarios, loadScenario } from "./scenario/loader";
+import { builtinScenarios, loadScenario } from "./scenario/loader";
 
 function version(): string {
   try {
@@ -82,9 +82,9 @@ export function buildProgram(out: (text: string) => void, terminal: Terminal, ex
     .argument("<file>", "scenario YAML file or built-in name")
     .option("--set <key=value>", "override a scenario parameter (repeatable, comma-separated, or a JSON object)", collectSet, [])
     .option("--max-series <n>", MAX_SERIES_HELP)
-    .action((file: string, opts: { set: SetEntry[]; maxSeries?: string }) => {
+    .action((file: string, opts: { set: string[]; maxSeries?: string }) => {
       const maxSeries = opts.maxSeries === undefined ? DEFAULT_MAX_SERIES : validateMaxSeries(opts.maxSeries);
-      const { scenario } = loadScenario(file, opts.set, { maxSeries, override: "--max-series" });
+      const { scenario } = loadScenario(file, parseSetOption(opts.set, "--set"), { maxSeries, override: "--max-series" });
       out(`${file}: valid scenario "${scenario.name}": ${summary(scenario)}\n`);
     });
 
@@ -139,40 +139,49 @@ export function buildProgram(out: (text: string) => void, terminal: Terminal, ex
       };
       // Every problem with the command line at once: the options', then the scenario's.
       const problems: string[] = [];
-      let options: RunOptions | undefined;
-      try {
-        // Secrets come from the environment only (a flag would show them in `ps`), or from files.
-        const secrets = { remoteWritePassword: process.env.PROMEMU_REMOTE_WRITE_PASSWORD || undefined, remoteWriteBearerToken: process.env.PROMEMU_REMOTE_WRITE_BEARER_TOKEN || undefined };
-        options = parseRunOptions({ ...raw, ...secrets }, nameOf);
-      } catch (err) {
-        if (!(err instanceof UsageError)) throw err;
-        problems.push(err.message);
-      }
-      let loaded: LoadedScenario | undefined;
-      try {
-        const override = `${nameOf("maxSeries")}${command.getOptionValueSource("maxSeries") === "env" ? "" : " (PROMEMU_MAX_SERIES)"}`;
-        loaded = loadScenario(raw.scenario, raw.set, { maxSeries: options?.maxSeries ?? DEFAULT_MAX_SERIES, override });
-      } catch (err) {
-        if (!(err instanceof UsageError)) throw err;
-        problems.push(err.message);
-      }
+      const collect = <T>(work: () => T): T | undefined => {
+        try {
+          return work();
+        } catch (err) {
+          if (!(err instanceof UsageError)) throw err;
+          problems.push(err.message);
+          return undefined;
+        }
+      };
+      const setName = nameOf("set");
+      const set = collect(() => parseSetOption(raw.set, setName));
+      // Secrets come from the environment only (a flag would show them in `ps`), or from files.
+      const secrets = { remoteWritePassword: process.env.PROMEMU_REMOTE_WRITE_PASSWORD || undefined, remoteWriteBearerToken: process.env.PROMEMU_REMOTE_WRITE_BEARER_TOKEN || undefined };
+      const options = collect(() => parseRunOptions({ ...raw, set: set ?? [], ...secrets }, nameOf));
+      const override = `${nameOf("maxSeries")}${command.getOptionValueSource("maxSeries") === "env" ? "" : " (PROMEMU_MAX_SERIES)"}`;
+      const loaded = set && collect(() => loadScenario(raw.scenario, set, { maxSeries: options?.maxSeries ?? DEFAULT_MAX_SERIES, override }, setName));
+      const scenario = loaded && options?.shard ? collect(() => selectShard(loaded.scenario, options.shard!, nameOf("shard"))) : loaded?.scenario;
       if (problems.length > 0) throw new UsageError(problems.join("\n"));
-      const scenario = options!.shard ? selectShard(loaded!.scenario, options!.shard) : loaded!.scenario;
-      exit.code = await runCommand({ ...options!, userAgent: `promemu/${version()}` }, scenario, terminal, exit);
+      exit.code = await runCommand({ ...options!, userAgent: `promemu/${version()}` }, scenario!, terminal, exit);
     });
 
   addCheckCommand(program, out, terminal, exit);
-  addBackfillCommand(program, terminal, exit);
-  addHistoryCommand(program, terminal, exit);
+  addBackfillCommand(program, terminal);
+  addHistoryCommand(program, terminal);
   return program;
 }
 
 /** Runs the CLI; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const exit: ExitState = { code: 0 };
-  // A reader that went away (`promemu list | head -1`) ends the command quietly, not with an EPIPE trace.
-  guardOutput(process.stdout, () => exit.onOutputClosed?.());
-  guardOutput(process.stderr, () => exit.onOutputClosed?.());
+  // A reader that went away (`promemu list | head -1`) ends the command quietly, not with an EPIPE trace;
+  // any other failure to write (a full disk) makes the exit code 1 whatever the command returned.
+  let outputFailed = false;
+  const failed = (message: string) => {
+    outputFailed = true;
+    process.stderr.write(`promemu: ${message}\n`);
+    exit.onOutputClosed?.();
+  };
+  process.once("exit", () => {
+    if (outputFailed && !process.exitCode) process.exitCode = 1;
+  });
+  guardOutput(process.stdout, "standard output", { closed: () => exit.onOutputClosed?.(), failed });
+  guardOutput(process.stderr, "standard error", { closed: () => exit.onOutputClosed?.(), failed });
   const terminal = new Terminal(process.stderr);
   const program = buildProgram((text) => process.stdout.write(text), terminal, exit);
   try {
@@ -183,10 +192,14 @@ export async function main(argv: string[]): Promise<number> {
       // Commander has printed its message; help and --version are not errors.
       return err.exitCode === 0 ? 0 : 2;
     }
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof Unavailable || err instanceof Failure) {
       // One problem per line, each marked as ours.
       process.stderr.write(err.message.split("\n").map((line) => `promemu: ${line}\n`).join(""));
-      return 2;
+      return err.exitCode;
+    }
+    if (err instanceof Interrupted) {
+      process.stderr.write(`promemu: ${err.message}${err.detail ? `: ${err.detail}` : ""}\n`);
+      return err.exitCode;
     }
     const message = process.env.PROMEMU_DEBUG ? ((err as Error).stack ?? String(err)) : `${(err as Error).message} (set PROMEMU_DEBUG=1 for details)`;
     process.stderr.write(`promemu: ${message}\n`);

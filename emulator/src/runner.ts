@@ -18,6 +18,7 @@ import { LogBuffer } from "./logs/buffer";
 import { LOKI_JSON_HEADERS, encodeLokiJson } from "./sinks/loki/push";
 import type { Telemetry } from "./telemetry";
 import { formatDuration } from "./util/duration";
+import { turnTaker } from "./util/turns";
 import { redactUrl, splitCredentials } from "./util/url";
 
 export interface PushgatewayTarget {
@@ -108,6 +109,9 @@ export interface ExporterTarget {
 
 /** Hosts rendered for remote write between two turns of the event loop: some 16,000 samples, a few tens of ms. */
 const SLICE_HOSTS = 1000;
+
+/** Work per slice of the history played before the live run: small enough that a signal is heard at once. */
+const HISTORY_SLICE_MS = 20;
 
 /** Deletes on shutdown get this long each, so that `docker stop`'s 10 s grace period is enough. */
 const SHUTDOWN_TIMEOUT_MS = 3_000;
@@ -227,17 +231,47 @@ export class Runner {
     return this.scenarioTime() - this.offsetMs;
   }
 
-  start(): void {
+  /**
+   * Starts the run: at once, or, with `startAtMs`, once the history is played (resolves then). The history is
+   * played in slices with event-loop turns between them, so that stop() (a signal) ends it within a fraction
+   * of a second; `live` tells whether the run got that far.
+   */
+  start(): Promise<void> {
     this.startedAt = this.now();
-    if (this.options.startAtMs !== undefined) {
-      this.offsetMs = Math.max(0, this.startedAt - this.options.startAtMs);
-      const began = Date.now();
-      this.engine.advanceTo(this.offsetMs);
+    if (this.options.startAtMs === undefined) {
+      this.live = true;
+      this.runCycle();
+      return Promise.resolve();
+    }
+    this.offsetMs = Math.max(0, this.startedAt - this.options.startAtMs);
+    return this.playHistory().then(() => {
+      if (this.abort.signal.aborted) return;
+      this.live = true;
+      this.runCycle();
+    });
+  }
+
+  /** True once the history (if any) is played and the first cycle started. */
+  live = false;
+
+  private async playHistory(): Promise<void> {
+    const began = Date.now();
+    const pause = turnTaker();
+    // Scenario time per slice, doubled or halved to keep each near HISTORY_SLICE_MS of work whatever the fleet.
+    let slice = 60_000;
+    for (let t = this.engine.now; t < this.offsetMs && !this.abort.signal.aborted; ) {
+      const sliceBegan = Date.now();
+      t = Math.min(this.offsetMs, t + slice);
+      this.engine.advanceTo(t);
       // The history's lines are promemu backfill's to write, not the live push's.
       this.logBuffer?.clear();
-      this.options.log(`played ${formatDuration(Math.round(this.offsetMs))} of history since ${new Date(this.options.startAtMs).toISOString()} in ${((Date.now() - began) / 1000).toFixed(1)} s; live from here`);
+      const took = Date.now() - sliceBegan;
+      if (took < HISTORY_SLICE_MS / 2) slice *= 2;
+      else if (took > HISTORY_SLICE_MS * 2) slice = Math.max(1_000, slice / 2);
+      await pause();
     }
-    this.runCycle();
+    if (this.abort.signal.aborted) return;
+    this.options.log(`played ${formatDuration(Math.round(this.offsetMs))} of history since ${new Date(this.options.startAtMs!).toISOString()} in ${((Date.now() - began) / 1000).toFixed(1)} s; live from here`);
   }
 
   /** Every active host, for a scrape of /emulated (pull mode). */
@@ -318,6 +352,8 @@ export class Runner {
       clearTimeout(this.timer);
       this.abort.abort();
       await this.cycle;
+      // Stopped while the history was played: nothing was sent, so there is nothing to flush or remove.
+      if (!this.live) return this.finished();
       if (this.lokiQueue) {
         this.catchUp();
         this.flushLogs();
@@ -339,6 +375,9 @@ export class Runner {
   }
 
   private catchUp(): void {
+    // While the history is played in slices, a status line or a scrape sees where it has got to; catching up
+    // here would play the rest of the history in one go, deaf to signals.
+    if (!this.live) return;
     this.engine.advanceTo(this.scenarioTime());
     this.options.telemetry.hostsActive.set(this.countActive());
   }

@@ -57,16 +57,20 @@ function rendered(engine: Engine): Map<string, number> {
   return new Map(parseLines(renderText(engine.headers, engine.hosts).text).map((l) => [key(l.name, l.labels), l.value]));
 }
 
-function backfillText(scenario: CompiledScenario, durationMs: number, pushed: PushedLabels = { sink: "pushgateway", job: "promemu", owner: "promemu-test", shards: 1 }): string {
+async function backfillText(scenario: CompiledScenario, durationMs: number, pushed: PushedLabels = { sink: "pushgateway", job: "promemu", owner: "promemu-test", shards: 1 }): Promise<string> {
   const parts: string[] = [];
-  writeBackfill(scenario, { seed: SEED, durationMs, stepMs: STEP, epochMs: T0, pushed }, (chunk) => parts.push(chunk));
+  await writeBackfill(scenario, { seed: SEED, durationMs, stepMs: STEP, epochMs: T0, pushed }, (chunk) => parts.push(chunk));
   return parts.join("");
 }
 
 describe("the OpenMetrics a backfill writes", () => {
   const scenario = loadScenario("default").scenario;
-  const text = backfillText(scenario, 30 * 60_000);
-  const lines = parseLines(text);
+  let text: string;
+  let lines: Line[];
+  beforeAll(async () => {
+    text = await backfillText(scenario, 30 * 60_000);
+    lines = parseLines(text);
+  });
 
   it("is one # EOF-terminated file of timestamped samples over [from, to), each series in time order", () => {
     expect(text.endsWith("\n# EOF\n")).toBe(true);
@@ -85,23 +89,23 @@ describe("the OpenMetrics a backfill writes", () => {
     expect(bySeries.size).toBe(renderText(engine.headers, engine.hosts).series);
   });
 
-  it("labels pushed hosts as Prometheus stores them after scraping the Pushgateway: pushed labels plus the grouping key", () => {
+  it("labels pushed hosts as Prometheus stores them after scraping the Pushgateway: pushed labels plus the grouping key", async () => {
     const sample = lines.find((l) => l.name === "cpu_usage_percent" && l.labels.includes('host="worker-01"'))!;
     expect(sample.labels).toMatch(/^job="promemu",promemu_owner="promemu-test",promemu_shard="0",host="worker-01",role="worker"/);
-    const twoShards = parseLines(backfillText(scenario, STEP, { sink: "pushgateway", job: "promemu", owner: "o", shards: 2 }));
+    const twoShards = parseLines(await backfillText(scenario, STEP, { sink: "pushgateway", job: "promemu", owner: "o", shards: 2 }));
     expect(new Set(twoShards.map((l) => /promemu_shard="(\d)"/.exec(l.labels)![1]))).toEqual(new Set(["0", "1"]));
   });
 
-  it("labels each host with the owner of the replica that runs it (run --shard k/n), and remote-written hosts with their own labels only", () => {
-    const split = parseLines(backfillText(scenario, STEP, { sink: "pushgateway", job: "promemu", owner: "o", replicas: 3 }));
+  it("labels each host with the owner of the replica that runs it (run --shard k/n), and remote-written hosts with their own labels only", async () => {
+    const split = parseLines(await backfillText(scenario, STEP, { sink: "pushgateway", job: "promemu", owner: "o", replicas: 3 }));
     const owners = new Map<string, string>();
     for (const line of split) owners.set(/host="([^"]+)"/.exec(line.labels)![1], /promemu_owner="([^"]+)"/.exec(line.labels)![1]);
     expect(owners.size).toBe(scenario.hosts.length);
     for (const [host, owner] of owners) expect([host, owner]).toEqual([host, `o-${processShardOf(host, 3)}-of-3`]);
     expect(new Set(owners.values()).size).toBeGreaterThan(1);
 
-    const remote = parseLines(backfillText(scenario, STEP, { sink: "remote-write" }));
-    const pushgateway = parseLines(backfillText(scenario, STEP));
+    const remote = parseLines(await backfillText(scenario, STEP, { sink: "remote-write" }));
+    const pushgateway = parseLines(await backfillText(scenario, STEP));
     expect(remote).toHaveLength(pushgateway.length);
     const sample = remote.find((l) => l.name === "cpu_usage_percent" && l.labels.includes('host="worker-01"'))!;
     expect(sample.labels).toMatch(/^host="worker-01",role="worker"/);
@@ -123,23 +127,23 @@ describe("the OpenMetrics a backfill writes", () => {
     expect(counter[counter.length - 1]).toBeGreaterThan(counter[0]);
   });
 
-  it("split into files at multiples of a span: each # EOF-terminated, together the unsplit samples", () => {
+  it("split into files at multiples of a span: each # EOF-terminated, together the unsplit samples", async () => {
     const parts: string[][] = [[]];
     // From 23:00: the files cover 23:00-24:00, 00:00-01:00 and 01:00-01:30.
-    writeBackfill(scenario, { seed: SEED, durationMs: 150 * 60_000, stepMs: STEP, epochMs: T0 - 3_600_000, pushed: { sink: "pushgateway", job: "promemu", owner: "promemu-test", shards: 1 }, split: { everyMs: 3_600_000, next: () => parts.push([]) } }, (chunk) => parts.at(-1)!.push(chunk));
+    await writeBackfill(scenario, { seed: SEED, durationMs: 150 * 60_000, stepMs: STEP, epochMs: T0 - 3_600_000, pushed: { sink: "pushgateway", job: "promemu", owner: "promemu-test", shards: 1 }, split: { everyMs: 3_600_000, next: () => parts.push([]) } }, (chunk) => parts.at(-1)!.push(chunk));
     const files = parts.map((p) => p.join(""));
     expect(files).toHaveLength(3);
     for (const file of files) expect(file.endsWith("\n# EOF\n")).toBe(true);
     const stamps = files.map((file) => parseLines(file).map((l) => l.timestampMs!));
     expect([Math.min(...stamps[1]), Math.max(...stamps[1])]).toEqual([T0, T0 + 3_600_000 - STEP]);
     const whole: string[] = [];
-    writeBackfill(scenario, { seed: SEED, durationMs: 150 * 60_000, stepMs: STEP, epochMs: T0 - 3_600_000, pushed: { sink: "pushgateway", job: "promemu", owner: "promemu-test", shards: 1 } }, (chunk) => whole.push(chunk));
+    await writeBackfill(scenario, { seed: SEED, durationMs: 150 * 60_000, stepMs: STEP, epochMs: T0 - 3_600_000, pushed: { sink: "pushgateway", job: "promemu", owner: "promemu-test", shards: 1 } }, (chunk) => whole.push(chunk));
     expect(files.map((f) => f.replace("# EOF\n", "")).join("") + "# EOF\n").toBe(whole.join(""));
   });
 
-  it("labels exporter hosts as scraped: job and instance of the profile, and an up series", () => {
+  it("labels exporter hosts as scraped: job and instance of the profile, and an up series", async () => {
     const fleet = loadScenario("fleet-calm", [["web.count", "1"]]).scenario;
-    const out = parseLines(backfillText(fleet, 2 * STEP));
+    const out = parseLines(await backfillText(fleet, 2 * STEP));
     const up = out.filter((l) => l.name === "up");
     expect(up.length).toBeGreaterThan(0);
     for (const l of up) expect(l.labels).toMatch(/^job="(node|postgres|http)",instance="[^"]+:\d+"$/);
@@ -155,12 +159,12 @@ describe("continuity: the live run started at the backfill's --from goes on from
     // 2 h 2 min: the balancer's heavy task is on (it peaks 4 min of every 10, from 60 s).
     const span = 2 * 3_600_000 + 2 * 60_000;
     const t1 = T0 + span;
-    const backfilled = parseLines(backfillText(scenario, span));
+    const backfilled = parseLines(await backfillText(scenario, span));
     const last = (name: string, host: string) => backfilled.filter((l) => l.name === name && l.labels.includes(`host="${host}"`)).at(-1)!;
     expect(last("cpu_usage_percent", "worker-01").timestampMs).toBe(t1 - STEP);
 
     const runner = new Runner({ scenario, seed: SEED, speed: 1, pushIntervalMs: 15_000, startAtMs: T0, telemetry: new Telemetry(), log: () => undefined, now: () => t1 });
-    runner.start();
+    await runner.start();
     const live = new Map(parseLines(runner.renderAll().toString()).map((l) => [key(l.name, l.labels), l.value]));
     await runner.stop();
 

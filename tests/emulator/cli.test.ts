@@ -68,7 +68,7 @@ describe("promemu run: bad options exit 2 with the flag or variable named", () =
     [["run", "--listen", ":0", "--shards", "0"], {}, '--shards "0": must be auto or a whole number from 1 to 1024'],
     [["run"], {}, "nothing to do: give --pushgateway-url (PROMEMU_PUSHGATEWAY_URL) to push, --listen (PROMEMU_LISTEN) to be scraped"],
     [["run", "--listen", ":0", "--scenario", "nope"], {}, 'unknown scenario "nope": the built-in scenarios are'],
-    [["run", "--listen", ":0"], { PROMEMU_SET: "hosts.count=2,peak.lenght=1m" }, '--set peak.lenght=1m: scenario default has no parameter "peak.lenght"'],
+    [["run", "--listen", ":0"], { PROMEMU_SET: "hosts.count=2,peak.lenght=1m" }, 'PROMEMU_SET peak.lenght=1m: scenario default has no parameter "peak.lenght"'],
     [["run", "--bogus"], {}, "error: unknown option '--bogus'"],
   ])("%j %j", (args, env, message) => {
     expectUsageError(promemu(args as string[], env as Record<string, string>), message);

@@ -155,15 +155,15 @@ hosts: [{name: "\${site}-{{i}}", count: "\${hosts.count}", role: r, metrics: {x:
 
   it("refuse unknown keys, badly typed values, malformed pairs and unknown references", () => {
     expect(scenarioError(yaml, ["hosts.cnt=5"])).toBe('--set hosts.cnt=5: scenario bad has no parameter "hosts.cnt" (its parameters: hosts.count=2, site=eu, fast=false)');
-    expect(scenarioError(yaml, ["hosts.count=many"])).toBe("--set hosts.count=many: must be a number (the default is 2)");
+    expect(scenarioError(yaml, ["hosts.count=many"])).toBe("--set hosts.count=many: must be a number written in decimal (the default is 2)");
     expect(scenarioError(yaml, ["fast=yes"])).toBe("--set fast=yes: must be true or false (the default is false)");
     expect(scenarioError(yaml, ["hosts.count"])).toBe('--set "hosts.count": must be key=value, e.g. --set hosts.count=50');
     expect(scenarioError(`hosts: [{name: h, role: r, ttl: "\${life}", metrics: {x: 1}}]`)).toBe("bad.yaml: hosts[0].ttl: unknown parameter ${life} (parameters: none)");
     expect(scenarioError(`params: {a: [1, 2]}\nhosts: []`)).toBe("bad.yaml: params.a: must be a string, a number, a boolean or a map of them");
   });
 
-  it("a value from --set is validated like one in the file", () => {
-    expect(scenarioError(yaml, ["hosts.count=-1"])).toBe("bad.yaml: hosts[0].count: must be >= 0");
+  it("a value from --set is validated like one in the file, and the message blames --set with the value", () => {
+    expect(scenarioError(yaml, ["hosts.count=-1"])).toBe("--set hosts.count=-1: hosts[0].count: must be >= 0 (got -1)");
   });
 });
 

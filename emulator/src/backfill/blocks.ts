@@ -1,6 +1,21 @@
-/** TSDB blocks from an OpenMetrics file, by `promtool tsdb create-blocks-from openmetrics`. */
-import { spawnSync } from "child_process";
+/**
+ * promtool, which turns OpenMetrics (and recording rules) into TSDB blocks: found on PATH, and run as
+ * a child process that the command's AbortSignal stops (a signal must not wait for a 2 h block).
+ */
+import { spawn } from "child_process";
 import { ToolMissing, findOnPath } from "../check/offline";
+import { Failure } from "../errors";
+
+/** promtool ran and failed: exit 1 with its last output. */
+export class PromtoolFailed extends Failure {
+  constructor(
+    message: string,
+    readonly output: string,
+  ) {
+    super(message);
+    this.name = "PromtoolFailed";
+  }
+}
 
 export function findPromtool(): string {
   const promtool = findOnPath("promtool");
@@ -13,13 +28,37 @@ export function findPromtool(): string {
   return promtool;
 }
 
+/** Output kept of a failed run: its last lines say why. */
+const OUTPUT_KEPT = 4000;
+
 /**
- * Runs promtool on one file, writing its blocks into `outDir`; throws with promtool's output when it
- * fails. Synchronous: the writer's `split.next()` calls it on each finished file, so that one file at
- * a time is on disk however long the range.
+ * Runs promtool with `args`; resolves when it exits 0, rejects with its last output when it fails. An
+ * abort stops it (SIGTERM) and rejects with the signal's reason once it has exited, so that the caller
+ * removes its output only after promtool stopped writing.
  */
-export function createBlocksSync(promtool: string, file: string, outDir: string): void {
-  const r = spawnSync(promtool, ["tsdb", "create-blocks-from", "openmetrics", "--quiet", file, outDir], { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
-  if (r.error) throw new Error(`could not run ${promtool}: ${r.error.message}`);
-  if (r.status !== 0) throw new Error(`promtool tsdb create-blocks-from openmetrics failed (${r.signal ?? `exit ${r.status}`}):\n${(r.stdout + r.stderr).trim().slice(-4000)}`);
+export function runPromtool(promtool: string, args: string[], signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const child = spawn(promtool, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-OUTPUT_KEPT));
+    child.stdout!.on("data", keep);
+    child.stderr!.on("data", keep);
+    const stop = () => child.kill("SIGTERM");
+    signal?.addEventListener("abort", stop, { once: true });
+    let failed: Error | undefined;
+    child.once("error", (err) => (failed = new Failure(`could not run ${promtool}: ${err.message}`)));
+    child.once("close", (code, killedBy) => {
+      signal?.removeEventListener("abort", stop);
+      if (signal?.aborted) reject(signal.reason);
+      else if (failed) reject(failed);
+      else if (code !== 0) reject(new PromtoolFailed(`promtool ${args.slice(0, 3).join(" ")} failed (${killedBy ?? `exit ${code}`}):\n${output.trim()}`, output));
+      else resolve();
+    });
+  });
+}
+
+/** The blocks of one OpenMetrics file, written into `outDir`. */
+export function createBlocks(promtool: string, file: string, outDir: string, signal?: AbortSignal): Promise<void> {
+  return runPromtool(promtool, ["tsdb", "create-blocks-from", "openmetrics", "--quiet", file, outDir], signal);
 }

@@ -9,6 +9,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { UsageError } from "../errors";
+import { writeFileWhole } from "../util/files";
 
 export const MARKER_FILE = "promemu-history.json";
 export const STAGING_DIR = ".promemu-history-staging";
@@ -68,10 +69,7 @@ export function readRecord(dir: string): HistoryRecord | undefined {
 
 /** Writes the record whole or not at all (a new file renamed over the old). */
 export function writeRecord(dir: string, record: HistoryRecord): void {
-  const file = path.join(dir, MARKER_FILE);
-  const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, JSON.stringify(record, null, 2) + "\n");
-  fs.renameSync(temporary, file);
+  writeFileWhole(path.join(dir, MARKER_FILE), JSON.stringify(record, null, 2) + "\n");
 }
 
 /** True when both identities would write the same history. */
@@ -92,7 +90,7 @@ export function foreignEntries(dir: string): string[] {
   const ours = new Set([MARKER_FILE, STAGING_DIR, "lost+found"]);
   return fs
     .readdirSync(dir)
-    .filter((entry) => !ours.has(entry) && !entry.startsWith(`${MARKER_FILE}.`))
+    .filter((entry) => !ours.has(entry) && !entry.startsWith(`${MARKER_FILE}.`) && !entry.startsWith(`.${MARKER_FILE}.`))
     .sort();
 }
 
@@ -132,4 +130,30 @@ export function sizeOf(dir: string): number {
   const stat = fs.statSync(dir);
   if (!stat.isDirectory()) return stat.size;
   return fs.readdirSync(dir).reduce((sum, entry) => sum + sizeOf(path.join(dir, entry)), 0);
+}
+
+export interface BlockRange {
+  block: string;
+  fromMs: number;
+  toMs: number;
+}
+
+/**
+ * The blocks of `dir` whose time range meets [fromMs, toMs): Prometheus would merge their samples with new
+ * ones of the same series into one mixed history. A block whose meta.json cannot be read counts as meeting it.
+ */
+export function overlappingBlocks(dir: string, fromMs: number, toMs: number): BlockRange[] {
+  const found: BlockRange[] = [];
+  for (const block of blocksIn(dir)) {
+    let meta: { minTime?: unknown; maxTime?: unknown } = {};
+    try {
+      meta = JSON.parse(fs.readFileSync(path.join(dir, block, "meta.json"), "utf8"));
+    } catch {
+      // unreadable: assume the worst
+    }
+    const min = typeof meta.minTime === "number" ? meta.minTime : -Infinity;
+    const max = typeof meta.maxTime === "number" ? meta.maxTime : Infinity;
+    if (min < toMs && max > fromMs) found.push({ block, fromMs: min, toMs: max });
+  }
+  return found;
 }

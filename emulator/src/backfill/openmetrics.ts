@@ -22,6 +22,7 @@ import { labelText } from "../exposition/text";
 import type { CompiledScenario } from "../model/types";
 import { processShardOf } from "../scenario/shard";
 import { OWNER_LABEL, SHARD_LABEL, autoShardCount, shardOf, shardOwner } from "../sinks/grouping";
+import { turnTaker } from "../util/turns";
 
 /** How the live run sends pushed hosts: what decides their labels in Prometheus. */
 export type PushedLabels =
@@ -63,15 +64,21 @@ export interface BackfillOptions {
    * End the file with `# EOF` and call `next()` (which points `write` at the next file) whenever the
    * wall time enters a new multiple of `everyMs` since the epoch: promtool reads its whole input
    * once per 2 h block, so a week in one file costs 84 passes over all of it; in files of a day, a
-   * pass covers one day.
+   * pass covers one day. The writer waits for what `next()` returns (promtool on the finished file).
    */
-  split?: { everyMs: number; next: () => void };
+  split?: { everyMs: number; next: () => void | Promise<void> };
+  /**
+   * Stops the writing (with the signal's reason) at its next turn: the writer lets the event loop run
+   * every 50 ms or so (util/turns.ts), where signal handlers run.
+   */
+  signal?: AbortSignal;
 }
 
 const CHUNK = 64 * 1024;
 
-/** Calls `write` with OpenMetrics text, chunk by chunk, ending with `# EOF`; returns the number of samples written. */
-export function writeBackfill(scenario: CompiledScenario, options: BackfillOptions, write: (chunk: string) => void): number {
+/** Calls `write` with OpenMetrics text, chunk by chunk, ending with `# EOF`; resolves to the number of samples written. */
+export async function writeBackfill(scenario: CompiledScenario, options: BackfillOptions, write: (chunk: string) => void): Promise<number> {
+  const pause = turnTaker(options.signal);
   const epochMs = options.epochMs ?? DEFAULT_EPOCH_MS;
   if (!(options.stepMs > 0)) throw new Error(`backfill step must be above 0 (got ${options.stepMs})`);
   const engine = options.engine ?? new Engine(scenario, { seed: options.seed, epochMs });
@@ -125,8 +132,9 @@ export function writeBackfill(scenario: CompiledScenario, options: BackfillOptio
       part = Math.floor((epochMs + t) / split.everyMs);
       write(buffer + "# EOF\n");
       buffer = "";
-      split.next();
+      await split.next();
     }
+    await pause();
     engine.advanceTo(t);
     stamp = ` ${((epochMs + t) / 1000).toFixed(3)}\n`;
     for (const host of pushed) {

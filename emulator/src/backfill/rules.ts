@@ -3,10 +3,11 @@
  * `promtool tsdb create-blocks-from rules`, which evaluates them against a running Prometheus (that
  * has the history) at each step of the range and writes the results as blocks.
  */
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
+import { loadYaml } from "../util/yaml";
 import { UsageError } from "../errors";
+import { PromtoolFailed, runPromtool } from "./blocks";
 
 export interface RecordingRule {
   record: string;
@@ -34,7 +35,7 @@ export function readRecordingGroups(files: readonly string[]): RecordingGroup[] 
   for (const file of files) {
     let doc: unknown;
     try {
-      doc = yaml.load(fs.readFileSync(file, "utf8"));
+      doc = loadYaml(fs.readFileSync(file, "utf8"));
     } catch (err) {
       problems.push(`${file}: ${(err as Error).message.split("\n")[0]}`);
       continue;
@@ -110,8 +111,8 @@ export interface RulesBackfill {
   outDir: string;
 }
 
-/** Runs promtool; throws with its output when it fails. */
-export function createBlocksFromRules(options: RulesBackfill): void {
+/** Runs promtool; rejects with its output when it fails, with the signal's reason when stopped. */
+export function createBlocksFromRules(options: RulesBackfill, signal?: AbortSignal): Promise<void> {
   const args = [
     "tsdb",
     "create-blocks-from",
@@ -123,7 +124,23 @@ export function createBlocksFromRules(options: RulesBackfill): void {
     `--eval-interval=${options.evalInterval}`,
     options.ruleFile,
   ];
-  const r = spawnSync(options.promtool, args, { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
-  if (r.error) throw new Error(`could not run ${options.promtool}: ${r.error.message}`);
-  if (r.status !== 0) throw new Error(`promtool tsdb create-blocks-from rules failed (${r.signal ?? `exit ${r.status}`}):\n${(r.stdout + r.stderr).trim().slice(-4000)}`);
+  return runPromtool(options.promtool, args, signal);
+}
+
+/**
+ * `promtool check rules` on the files as given: a rule Prometheus would refuse (invalid PromQL, a record name that
+ * is no metric name, a bad label name) is a UsageError naming the file, the group and the rule, as promtool says it.
+ */
+export async function checkRuleFiles(promtool: string, files: readonly string[], signal?: AbortSignal): Promise<void> {
+  if (files.length === 0) return;
+  try {
+    await runPromtool(promtool, ["check", "rules", ...files], signal);
+  } catch (err) {
+    if (signal?.aborted || !(err instanceof PromtoolFailed)) throw err;
+    const problems = err.output
+      .split("\n")
+      .map((line) => line.trim())
+      .filter((line) => line && !/^(Checking |SUCCESS|FAILED:?$)/.test(line));
+    throw new UsageError(problems.join("\n") || err.message);
+  }
 }

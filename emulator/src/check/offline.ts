@@ -19,13 +19,14 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import { Unavailable } from "../errors";
 import type { CompiledScenario } from "../model/types";
 import { blocksIn, moveBlocks } from "../backfill/data-dir";
 import { writeBackfill } from "../backfill/openmetrics";
 import { type RecordingGroup, createBlocksFromRules, dependencyLevels, renderRuleFile } from "../backfill/rules";
 import { waitUntilReady } from "./prometheus";
 
-export class ToolMissing extends Error {
+export class ToolMissing extends Unavailable {
   constructor(message: string) {
     super(message);
     this.name = "ToolMissing";
@@ -171,7 +172,7 @@ export async function startOffline(options: OfflineOptions, tools = findTools())
     const began = Date.now();
     let samples: number;
     try {
-      samples = writeBackfill(
+      samples = await writeBackfill(
         options.scenario,
         {
           seed: options.seed,
@@ -210,7 +211,7 @@ export async function startOffline(options: OfflineOptions, tools = findTools())
       const ruleFile = path.join(staging, "rules.yml");
       fs.writeFileSync(ruleFile, renderRuleFile(level));
       const evalInterval = `${options.stepMs}ms`;
-      createBlocksFromRules({ promtool: tools.promtool, url: server.url, fromMs: epochMs, toMs: epochMs + options.durationMs, evalInterval, ruleFile, outDir: staging });
+      await createBlocksFromRules({ promtool: tools.promtool, url: server.url, fromMs: epochMs, toMs: epochMs + options.durationMs, evalInterval, ruleFile, outDir: staging });
       // Prometheus looks for new blocks once a minute; a restart on the same data opens them at once.
       await workspace.stop(server.child);
       moveBlocks(staging, data, blocksIn(staging));

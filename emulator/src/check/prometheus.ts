@@ -3,6 +3,8 @@
  * an Endpoint (util/url.ts) whose credentials travel in the Authorization header only: messages name
  * the server by its redacted form.
  */
+import { setTimeout as sleep } from "timers/promises";
+import { Unavailable } from "../errors";
 import type { Endpoint } from "../util/url";
 
 export interface VectorSample {
@@ -18,7 +20,7 @@ export interface MatrixSeries {
 export type Server = string | Endpoint;
 
 /** Prometheus could not be asked (unreachable, refused, not Prometheus): the check cannot go on. */
-export class PrometheusUnavailable extends Error {
+export class PrometheusUnavailable extends Unavailable {
   constructor(message: string) {
     super(message);
     this.name = "PrometheusUnavailable";
@@ -32,6 +34,8 @@ export interface ReadyWait {
   attemptMs: number;
   /** Gives up early when it returns true (the server's process has exited). */
   stop?: () => boolean;
+  /** Stops waiting, with the signal's reason (Ctrl-C). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -50,7 +54,7 @@ export async function waitUntilReady(url: string, timeoutMs: number, wait: Ready
       last = ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;
     }
     if (Date.now() >= deadline || wait.stop?.()) return last;
-    await new Promise((resolve) => setTimeout(resolve, wait.intervalMs));
+    await sleep(wait.intervalMs, undefined, { signal: wait.signal });
   }
 }
 

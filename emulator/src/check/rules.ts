@@ -8,6 +8,7 @@
  */
 import * as fs from "fs";
 import * as yaml from "js-yaml";
+import { loadYaml } from "../util/yaml";
 import { z } from "zod";
 import { UsageError, formatPath } from "../errors";
 import { DURATION_HINT, parseDuration } from "../util/duration";
@@ -50,7 +51,7 @@ export function readRuleFile(file: string): { alerts: AlertRule[]; records: Reco
   }
   let doc: unknown;
   try {
-    doc = yaml.load(text);
+    doc = loadYaml(text);
   } catch (err) {
     const mark = (err as yaml.YAMLException).mark;
     throw new UsageError(`${file}${mark ? `:${mark.line + 1}:${mark.column + 1}` : ""}: not valid YAML: ${(err as yaml.YAMLException).reason ?? (err as Error).message}`);

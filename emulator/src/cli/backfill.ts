@@ -7,23 +7,25 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Command, Option } from "commander";
-import { createBlocksSync, findPromtool } from "../backfill/blocks";
-import { writeBackfill } from "../backfill/openmetrics";
+import { createBlocks, findPromtool } from "../backfill/blocks";
+import { blocksIn, moveBlocks, overlappingBlocks } from "../backfill/data-dir";
+import { DEFAULT_MAX_SAMPLES, MAX_SAMPLES_LIMIT, describeEstimate, diskProblem, estimateBackfill, estimateProblem } from "../backfill/estimate";
+import { type BackfillOptions, writeBackfill } from "../backfill/openmetrics";
 import type { Engine } from "../engine/engine";
 import { TIME_HINT, parseTime } from "../backfill/time";
-import { ToolMissing } from "../check/offline";
-import { UsageError } from "../errors";
+import { Failure, UsageError } from "../errors";
 import { DEFAULT_MAX_SERIES, MAX_SERIES_LIMIT } from "../scenario/capacity";
 import type { CompiledScenario } from "../model/types";
+import { seriesPerHost } from "../scenario/compile";
 import type { SetEntry } from "../scenario/params";
 import { loadScenario } from "../scenario/loader";
 import { DURATION_HINT, formatDuration, parseDuration } from "../util/duration";
+import { WholeFile, ensureWritableDirectory, fsReason } from "../util/files";
+import { Interrupted, interruptible } from "./interrupt";
 import { defaultOwner, parseWhole } from "./options";
-import { collectSet } from "./set";
+import { collectSet, parseSetOption } from "./set";
 import type { Terminal } from "./status";
 
-/** Exit code when promtool is missing or fails (as `promemu check` when it cannot check). */
-const EXIT_UNAVAILABLE = 3;
 const FORMATS = ["openmetrics", "blocks"] as const;
 type Format = (typeof FORMATS)[number];
 const SINKS = ["pushgateway", "remote-write"] as const;
@@ -31,7 +33,7 @@ export type Sink = (typeof SINKS)[number];
 
 interface RawBackfillOptions {
   scenario: string;
-  set: SetEntry[];
+  set: string[];
   seed: string;
   from?: string;
   to: string;
@@ -43,6 +45,7 @@ interface RawBackfillOptions {
   owner?: string;
   shards: string;
   maxSeries?: string;
+  maxSamples?: string;
 }
 
 export interface BackfillCommandOptions {
@@ -67,10 +70,22 @@ export interface BackfillCommandOptions {
   /** The engine a previous part of the same history was played on (openmetrics.ts BackfillOptions.engine). */
   engine?: Engine;
   maxSeries: number;
+  /** Refused above this many samples (estimated before anything is written). */
+  maxSamples: number;
 }
 
+/** How the command names its flags: `history write` calls the start --start-at and the directory --data. */
+export interface BackfillFlags {
+  from: string;
+  /** The end: `--to`, or `now` where it is not an option. */
+  to: string;
+  out: string;
+}
+
+const BACKFILL_FLAGS: BackfillFlags = { from: "--from", to: "--to", out: "--out" };
+
 /** Checks every option at once; the UsageError has one problem per line, each naming its flag and what is allowed. */
-export function parseBackfillOptions(raw: RawBackfillOptions, nowMs: number): BackfillCommandOptions {
+export function parseBackfillOptions(raw: RawBackfillOptions, nowMs: number, flags: BackfillFlags = BACKFILL_FLAGS): BackfillCommandOptions {
   const problems: string[] = [];
   const bad = (flag: string, value: string, problem: string): undefined => {
     problems.push(`${flag} "${value}": ${problem}`);
@@ -78,15 +93,23 @@ export function parseBackfillOptions(raw: RawBackfillOptions, nowMs: number): Ba
   };
   const whole = (flag: string, value: string, min: number, max: number, hint: string): number | undefined => parseWhole(value, min, max) ?? bad(flag, value, hint);
   const seed = whole("--seed", raw.seed, 0, 0xffffffff, "must be a whole number from 0 to 4294967295");
-  let fromMs: number | undefined;
-  if (raw.from === undefined) problems.push(`--from is required: ${TIME_HINT}`);
-  else fromMs = parseTime(raw.from, nowMs) ?? bad("--from", raw.from, `must be ${TIME_HINT}`);
-  const toMs = parseTime(raw.to, nowMs) ?? bad("--to", raw.to, `must be ${TIME_HINT}`);
-  if (fromMs !== undefined && toMs !== undefined && fromMs >= toMs) {
-    problems.push(`--from ${new Date(fromMs).toISOString()} must be before --to ${new Date(toMs).toISOString()}`);
+  let set: SetEntry[] = [];
+  try {
+    set = parseSetOption(raw.set, "--set");
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    problems.push(err.message);
   }
-  if (!raw.out) problems.push("--out is required: the directory to write into (created when missing)");
-  else if (fs.existsSync(raw.out) && !fs.statSync(raw.out).isDirectory()) bad("--out", raw.out, "is a file; give a directory (created when missing)");
+  let fromMs: number | undefined;
+  if (raw.from === undefined) problems.push(`${flags.from} is required: ${TIME_HINT}`);
+  else fromMs = parseTime(raw.from, nowMs) ?? bad(flags.from, raw.from, `must be ${TIME_HINT} (a date that exists)`);
+  const toMs = parseTime(raw.to, nowMs) ?? bad("--to", raw.to, `must be ${TIME_HINT} (a date that exists)`);
+  if (fromMs !== undefined && toMs !== undefined && fromMs >= toMs) {
+    if (flags.to === "now") bad(flags.from, raw.from!, "must be in the past");
+    else problems.push(`${flags.from} ${new Date(fromMs).toISOString()} must be before ${flags.to} ${new Date(toMs).toISOString()}`);
+  }
+  if (!raw.out) problems.push(`${flags.out} is required: the directory to write into (created when missing)`);
+  else if (fs.existsSync(raw.out) && !fs.statSync(raw.out).isDirectory()) bad(flags.out, raw.out, "is not a directory; give a directory (created when missing)");
   const format = (FORMATS as readonly string[]).includes(raw.format) ? (raw.format as Format) : bad("--format", raw.format, `must be one of ${FORMATS.join(", ")}`);
   const sink = (SINKS as readonly string[]).includes(raw.sink) ? (raw.sink as Sink) : bad("--sink", raw.sink, `must be one of ${SINKS.join(", ")}`);
   let stepMs = parseDuration(raw.step);
@@ -95,13 +118,17 @@ export function parseBackfillOptions(raw: RawBackfillOptions, nowMs: number): Ba
   const shards = raw.shards === "auto" ? undefined : whole("--shards", raw.shards, 1, 1024, "must be auto or a whole number from 1 to 1024 (as given to promemu run)");
   const maxSeries =
     raw.maxSeries === undefined ? DEFAULT_MAX_SERIES : whole("--max-series", raw.maxSeries, 1, MAX_SERIES_LIMIT, `must be a whole number from 1 to ${MAX_SERIES_LIMIT}`);
+  const maxSamples =
+    raw.maxSamples === undefined
+      ? DEFAULT_MAX_SAMPLES
+      : whole("--max-samples", raw.maxSamples, 1, MAX_SAMPLES_LIMIT, `must be a whole number from 1 to ${MAX_SAMPLES_LIMIT} (the default is ${DEFAULT_MAX_SAMPLES})`);
   if (raw.job.trim() === "") bad("--job", raw.job, "must not be empty");
   const owner = raw.owner ?? defaultOwner();
   if (owner.trim() === "") bad("--owner", owner, "must not be empty");
   if (problems.length > 0) throw new UsageError(problems.join("\n"));
   return {
     scenario: raw.scenario,
-    set: raw.set,
+    set,
     seed: seed!,
     fromMs: fromMs!,
     toMs: toMs!,
@@ -113,10 +140,14 @@ export function parseBackfillOptions(raw: RawBackfillOptions, nowMs: number): Ba
     owner,
     shards,
     maxSeries: maxSeries!,
+    maxSamples: maxSamples!,
   };
 }
 
-export function addBackfillCommand(program: Command, terminal: Terminal, exit: { code: number }): void {
+/** The help text of --max-samples (backfill and history write). */
+export const MAX_SAMPLES_HELP = `refuse a range estimated above this many samples (default ${DEFAULT_MAX_SAMPLES}; the message shows the estimated disk and time)`;
+
+export function addBackfillCommand(program: Command, terminal: Terminal): void {
   program
     .command("backfill")
     .description("write a scenario's past as OpenMetrics or TSDB blocks (promtool), for any Prometheus; `run --start-at <from>` continues it live")
@@ -133,6 +164,7 @@ export function addBackfillCommand(program: Command, terminal: Terminal, exit: {
     .option("--owner <id>", "promemu_owner label of pushed hosts (default promemu-<hostname>, as `promemu run`)")
     .option("--shards <n|auto>", "groups the pushed hosts are spread over (promemu_shard label), as given to `promemu run`", "auto")
     .option("--max-series <n>", `refuse a scenario above this many series (default ${DEFAULT_MAX_SERIES})`)
+    .option("--max-samples <n>", MAX_SAMPLES_HELP)
     .action(async (raw: RawBackfillOptions) => {
       const problems: string[] = [];
       let options: BackfillCommandOptions | undefined;
@@ -144,29 +176,21 @@ export function addBackfillCommand(program: Command, terminal: Terminal, exit: {
       }
       let scenario;
       try {
-        scenario = loadScenario(raw.scenario, raw.set, { maxSeries: options?.maxSeries ?? DEFAULT_MAX_SERIES, override: "--max-series" }).scenario;
+        scenario = loadScenario(raw.scenario, options?.set ?? [], { maxSeries: options?.maxSeries ?? DEFAULT_MAX_SERIES, override: "--max-series" }).scenario;
       } catch (err) {
         if (!(err instanceof UsageError)) throw err;
         problems.push(err.message);
       }
-      if (problems.length > 0) throw new UsageError(problems.join("\n"));
-      await withPromtool(exit, async () => {
-        await backfillCommand(options!, scenario!, (line) => terminal.log(line));
-        terminal.log(`continue live from this state: promemu run --scenario ${raw.scenario} --seed ${options!.seed}${raw.set.length ? " --set ..." : ""} --start-at ${new Date(options!.fromMs).toISOString()} ...`);
-      });
+      if (problems.length > 0) throw new UsageError([...new Set(problems)].join("\n"));
+      const log = (line: string) => terminal.log(line);
+      // Before anything is played: a missing promtool, a folder that cannot be written, too large a range, earlier output.
+      if (options!.format === "blocks") findPromtool();
+      ensureWritableDirectory(options!.out, "--out");
+      refuseEarlierOutput(options!, scenario!);
+      await checkBackfillSize(options!, scenario!, { what: `backfill of ${scenario!.name} over ${formatDuration(options!.toMs - options!.fromMs)}`, flags: BACKFILL_FLAGS, log });
+      await interruptible((signal) => backfillCommand(options!, scenario!, log, signal));
+      log(`continue live from this state: promemu run --scenario ${raw.scenario} --seed ${options!.seed}${options!.set.length ? " --set ..." : ""} --start-at ${new Date(options!.fromMs).toISOString()} ...`);
     });
-}
-
-/** Runs a command that needs promtool: exit 0 when it ends, 3 with what to install when promtool is missing. */
-export async function withPromtool(exit: { code: number }, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-    exit.code = 0;
-  } catch (err) {
-    if (!(err instanceof ToolMissing)) throw err;
-    process.stderr.write(`promemu: ${err.message}\n`);
-    exit.code = EXIT_UNAVAILABLE;
-  }
 }
 
 /**
@@ -177,6 +201,65 @@ export async function withPromtool(exit: { code: number }, body: () => Promise<v
  */
 export const BLOCKS_FILE_SPAN_MS = 2 * 3_600_000;
 
+/** The options of the writer for these command options (the labels of pushed hosts as the live run sends them). */
+function writerOptions(options: BackfillCommandOptions): BackfillOptions {
+  return {
+    seed: options.seed,
+    durationMs: options.toMs - options.fromMs,
+    stepMs: options.stepMs,
+    epochMs: options.fromMs,
+    startMs: options.startMs,
+    engine: options.engine,
+    pushed:
+      options.sink === "remote-write"
+        ? { sink: "remote-write" }
+        : { sink: "pushgateway", job: options.job, owner: options.owner, shards: options.shards, replicas: options.replicas },
+  };
+}
+
+/**
+ * Estimates samples, disk and time (one step written on a fresh engine, or every host's series if more, times
+ * the steps), logs them, and refuses above --max-samples or the free space of the folder (UsageError).
+ */
+export async function checkBackfillSize(
+  options: BackfillCommandOptions,
+  scenario: CompiledScenario,
+  context: { what: string; flags: BackfillFlags; log: (line: string) => void },
+): Promise<void> {
+  const oneStep = await writeBackfill(scenario, { ...writerOptions(options), durationMs: options.stepMs, startMs: 0, engine: undefined }, () => undefined);
+  let everyHost = 0;
+  for (const host of scenario.hosts) if (!host.shape.exporter) everyHost += seriesPerHost(host.shape);
+  const estimate = estimateBackfill(Math.max(oneStep, everyHost), options.toMs - options.fromMs - (options.startMs ?? 0), options.stepMs, options.format);
+  const problem = estimateProblem(context.what, estimate, options.maxSamples, "--max-samples");
+  if (problem) throw new UsageError(problem);
+  const stats = fs.statfsSync(options.out);
+  const disk = diskProblem(estimate, stats.bavail * stats.bsize, context.flags.out, options.out);
+  if (disk) throw new UsageError(disk);
+  context.log(`${context.what}: ${describeEstimate(estimate)} (estimated)`);
+}
+
+/**
+ * An earlier backfill's file is not overwritten, and no blocks are written over the range of blocks already there:
+ * Prometheus would merge the samples of both (another seed, another scenario) into one mixed history.
+ */
+function refuseEarlierOutput(options: BackfillCommandOptions, scenario: CompiledScenario): void {
+  if (options.format === "openmetrics") {
+    const file = path.join(options.out, `${scenario.name}.om`);
+    if (fs.existsSync(file)) throw new UsageError(`--out "${options.out}": ${file} exists already (an earlier backfill?); remove it, or give another --out`);
+    return;
+  }
+  const overlapping = overlappingBlocks(options.out, options.fromMs, options.toMs);
+  if (overlapping.length === 0) return;
+  const shown = overlapping
+    .slice(0, 3)
+    .map((b) => `${b.block} (${Number.isFinite(b.fromMs) ? new Date(b.fromMs).toISOString() : "?"} to ${Number.isFinite(b.toMs) ? new Date(b.toMs).toISOString() : "?"})`)
+    .join(", ");
+  throw new UsageError(
+    `--out "${options.out}": holds ${overlapping.length} block${overlapping.length > 1 ? "s" : ""} within ${new Date(options.fromMs).toISOString()} to ${new Date(options.toMs).toISOString()}: ${shown}${overlapping.length > 3 ? ", ..." : ""}. ` +
+      "Prometheus would merge them with the new samples into one mixed history: give an empty --out, or a range the blocks there do not cover",
+  );
+}
+
 export interface BackfillResult {
   samples: number;
   /** Playing and writing the OpenMetrics, promtool's time apart. */
@@ -184,81 +267,87 @@ export interface BackfillResult {
   promtoolSeconds: number;
 }
 
-/** Writes the file (and the blocks). */
-export async function backfillCommand(options: BackfillCommandOptions, scenario: CompiledScenario, log: (line: string) => void): Promise<BackfillResult> {
-  // Before anything is played: a missing promtool is known at once.
+/**
+ * Writes the file, or the blocks, into `options.out`, whole or not at all: the file under a temporary name
+ * renamed at the end, the blocks in a staging folder of `out` moved in at the end. On any failure, and when
+ * `signal` aborts (Ctrl-C), what was written is removed and `out` is left as it was.
+ */
+export async function backfillCommand(options: BackfillCommandOptions, scenario: CompiledScenario, log: (line: string) => void, signal?: AbortSignal): Promise<BackfillResult> {
   const promtool = options.format === "blocks" ? findPromtool() : undefined;
   fs.mkdirSync(options.out, { recursive: true });
-  const files: string[] = [];
-  const nextFile = () =>
-    files.push(promtool ? path.join(options.out, `.promemu-backfill-${process.pid}-${files.length}.om`) : path.join(options.out, `${scenario.name}.om`));
-  const removeTemporary = () => {
-    if (promtool) for (const file of files) fs.rmSync(file, { force: true });
+  const from = new Date(options.fromMs + (options.startMs ?? 0)).toISOString();
+  const to = new Date(options.toMs).toISOString();
+  const began = Date.now();
+  let promtoolMs = 0;
+  let bytes = 0;
+  let samples: number;
+  let files = 0;
+  // The file being written: the result (openmetrics) or the next 2 h part (blocks, in the staging folder).
+  const staging = promtool ? path.join(options.out, `.promemu-backfill-${process.pid}`) : undefined;
+  const nextFile = () => new WholeFile(staging ? path.join(staging, `part-${++files}.om`) : path.join(options.out, `${scenario.name}.om`));
+  let current: WholeFile | undefined;
+  const written = (err: unknown, file: string) => {
+    const reason = fsReason(err);
+    return reason ? new Failure(`cannot write ${file}: ${reason}`) : err;
   };
-  const onSignal = (signal: NodeJS.Signals) => {
-    removeTemporary();
-    process.exit(signal === "SIGINT" ? 130 : 143);
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
   try {
-    const from = new Date(options.fromMs + (options.startMs ?? 0)).toISOString();
-    const to = new Date(options.toMs).toISOString();
-    const began = Date.now();
-    nextFile();
-    let fd = fs.openSync(files[0], "w");
-    let samples: number;
-    let bytes = 0;
-    let promtoolMs = 0;
-    const toBlocks = (file: string) => {
+    if (staging) {
+      fs.rmSync(staging, { recursive: true, force: true });
+      fs.mkdirSync(staging);
+    }
+    current = nextFile();
+    const toBlocks = async () => {
+      const part = current!;
+      current = undefined;
+      part.commit();
       const started = Date.now();
-      createBlocksSync(promtool!, file, options.out);
-      fs.rmSync(file, { force: true });
+      await createBlocks(promtool!, part.file, staging!, signal);
+      fs.rmSync(part.file, { force: true });
       promtoolMs += Date.now() - started;
     };
-    try {
-      samples = writeBackfill(
-        scenario,
-        {
-          seed: options.seed,
-          durationMs: options.toMs - options.fromMs,
-          stepMs: options.stepMs,
-          epochMs: options.fromMs,
-          startMs: options.startMs,
-          engine: options.engine,
-          pushed:
-            options.sink === "remote-write"
-              ? { sink: "remote-write" }
-              : { sink: "pushgateway", job: options.job, owner: options.owner, shards: options.shards, replicas: options.replicas },
-          split: promtool
-            ? {
-                everyMs: BLOCKS_FILE_SPAN_MS,
-                next: () => {
-                  fs.closeSync(fd);
-                  toBlocks(files[files.length - 1]);
-                  nextFile();
-                  fd = fs.openSync(files[files.length - 1], "w");
-                },
-              }
-            : undefined,
-        },
-        (chunk) => (bytes += fs.writeSync(fd, chunk)),
-      );
-    } finally {
-      fs.closeSync(fd);
-    }
-    if (promtool) toBlocks(files[files.length - 1]);
-    const seconds = Math.max((Date.now() - began - promtoolMs) / 1000, 0.001);
-    log(
-      `backfill ${scenario.name} from ${from} to ${to} (${formatDuration(options.toMs - options.fromMs - (options.startMs ?? 0))}, a sample every ${formatDuration(options.stepMs)}, seed ${options.seed}): ` +
-        `${samples.toLocaleString("en-US")} samples, ${(bytes / 1e6).toFixed(1)} MB of OpenMetrics in ${seconds.toFixed(1)} s (${Math.round(samples / seconds).toLocaleString("en-US")} samples/s)` +
-        (promtool ? "" : ` to ${files[0]}`),
+    samples = await writeBackfill(
+      scenario,
+      {
+        ...writerOptions(options),
+        signal,
+        split: promtool
+          ? {
+              everyMs: BLOCKS_FILE_SPAN_MS,
+              next: async () => {
+                await toBlocks();
+                current = nextFile();
+              },
+            }
+          : undefined,
+      },
+      (chunk) => {
+        try {
+          bytes += current!.write(chunk);
+        } catch (err) {
+          throw written(err, current!.file);
+        }
+      },
     );
-    if (promtool) log(`TSDB blocks written into ${options.out} by promtool in ${(promtoolMs / 1000).toFixed(1)} s (${files.length} file${files.length > 1 ? "s" : ""} of at most 2h)`);
-    return { samples, seconds, promtoolSeconds: promtoolMs / 1000 };
+    if (promtool) {
+      await toBlocks();
+      moveBlocks(staging!, options.out, blocksIn(staging!));
+    } else {
+      current!.commit();
+      current = undefined;
+    }
+  } catch (err) {
+    if (err instanceof Interrupted) err.detail = `nothing was written into ${options.out} (the partial ${promtool ? "blocks were" : "file was"} removed)`;
+    throw err;
   } finally {
-    removeTemporary();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    current?.discard();
+    if (staging) fs.rmSync(staging, { recursive: true, force: true });
   }
+  const seconds = Math.max((Date.now() - began - promtoolMs) / 1000, 0.001);
+  log(
+    `backfill ${scenario.name} from ${from} to ${to} (${formatDuration(options.toMs - options.fromMs - (options.startMs ?? 0))}, a sample every ${formatDuration(options.stepMs)}, seed ${options.seed}): ` +
+      `${samples.toLocaleString("en-US")} samples, ${(bytes / 1e6).toFixed(1)} MB of OpenMetrics in ${seconds.toFixed(1)} s (${Math.round(samples / seconds).toLocaleString("en-US")} samples/s)` +
+      (promtool ? "" : ` to ${path.join(options.out, `${scenario.name}.om`)}`),
+  );
+  if (promtool) log(`TSDB blocks written into ${options.out} by promtool in ${(promtoolMs / 1000).toFixed(1)} s (${files} file${files > 1 ? "s" : ""} of at most 2h)`);
+  return { samples, seconds, promtoolSeconds: promtoolMs / 1000 };
 }

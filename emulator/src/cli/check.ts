@@ -6,6 +6,7 @@
  */
 import { Command, Option } from "commander";
 import { readRecordingGroups } from "../backfill/rules";
+import { parseRfc3339 } from "../backfill/time";
 import { UsageError } from "../errors";
 import { type ReportContext, coverageOk, formatJson, formatTable } from "../check/format";
 import { type Dashboard, readDashboard } from "../check/inputs";
@@ -19,7 +20,7 @@ import { loadScenario } from "../scenario/loader";
 import { DURATION_HINT, formatDuration, parseDuration } from "../util/duration";
 import { type Endpoint, redactUrl, splitCredentials } from "../util/url";
 import { parseWhole } from "./options";
-import { collectSet } from "./set";
+import { collectSet, parseSetOption } from "./set";
 import type { Terminal } from "./status";
 
 /** Exit code when the check could not be made at all. */
@@ -90,12 +91,11 @@ interface Parsed {
   evaluateFromMs: number;
 }
 
-/** RFC 3339 or Unix seconds, to seconds; undefined when neither. */
+/** RFC 3339 (a date that exists) or Unix seconds, to seconds; undefined when neither. */
 function parseTime(text: string): number | undefined {
   if (/^\d+(\.\d+)?$/.test(text.trim())) return Number(text);
-  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(text.trim())) return undefined;
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? undefined : ms / 1000;
+  const ms = parseRfc3339(text);
+  return ms === undefined ? undefined : ms / 1000;
 }
 
 export function parseCheckOptions(raw: RawCheckOptions, now = Date.now()): Parsed {
@@ -162,7 +162,7 @@ export function parseCheckOptions(raw: RawCheckOptions, now = Date.now()): Parse
     if (raw.scenario === undefined) problems.push("--offline needs --scenario <name|file>: the scenario to play");
     else {
       try {
-        scenario = loadScenario(raw.scenario, raw.set).scenario;
+        scenario = loadScenario(raw.scenario, parseSetOption(raw.set, "--set")).scenario;
         if (!scenario.hosts.some((h) => h.shape.exporter)) {
           problems.push(`--scenario ${raw.scenario}: has no exporter hosts; the offline mode plays exporter profiles (hosts with exporter: {profile: node, ...}), e.g. fleet-faults`);
         }

@@ -22,16 +22,19 @@ import {
   sizeOf,
   writeRecord,
 } from "../backfill/data-dir";
-import { createBlocksFromRules, readRecordingGroups, renderRuleFile, ruleKey } from "../backfill/rules";
-import { TIME_HINT, parseTime } from "../backfill/time";
-import { waitUntilReady } from "../check/prometheus";
+import { checkRuleFiles, createBlocksFromRules, readRecordingGroups, renderRuleFile, ruleKey } from "../backfill/rules";
+import { TIME_HINT } from "../backfill/time";
+import { PrometheusUnavailable, waitUntilReady } from "../check/prometheus";
+import { redactUrl } from "../util/url";
 import { Engine } from "../engine/engine";
 import { UsageError } from "../errors";
 import type { CompiledScenario } from "../model/types";
 import { DEFAULT_MAX_SERIES } from "../scenario/capacity";
 import { loadScenario } from "../scenario/loader";
 import { DURATION_HINT, formatDuration, parseDuration } from "../util/duration";
-import { type BackfillCommandOptions, backfillCommand, parseBackfillOptions, withPromtool } from "./backfill";
+import { ensureWritableDirectory } from "../util/files";
+import { type BackfillCommandOptions, MAX_SAMPLES_HELP, backfillCommand, checkBackfillSize, parseBackfillOptions } from "./backfill";
+import { Interrupted, interruptible } from "./interrupt";
 import { parseWhole } from "./options";
 import { collectSet } from "./set";
 import type { Terminal } from "./status";
@@ -72,7 +75,13 @@ function differences(there: HistoryIdentity, asked: HistoryIdentity): string {
  * as writing a week takes a while, it writes what passed meanwhile (a few passes), so that the history ends
  * within a step or two of the moment it returns: Prometheus, started right after, goes on from there.
  */
-export async function historyWrite(options: HistoryWriteOptions, scenario: CompiledScenario, log: (line: string) => void, now: () => number = Date.now): Promise<void> {
+export async function historyWrite(
+  options: HistoryWriteOptions,
+  scenario: CompiledScenario,
+  log: (line: string) => void,
+  now: () => number = Date.now,
+  signal?: AbortSignal,
+): Promise<void> {
   const dir = options.backfill.out;
   fs.mkdirSync(dir, { recursive: true });
   const identity = identityOf(options);
@@ -102,6 +111,27 @@ export async function historyWrite(options: HistoryWriteOptions, scenario: Compi
   const staging = path.join(dir, STAGING_DIR);
   fs.rmSync(staging, { recursive: true, force: true });
   fs.mkdirSync(staging);
+  try {
+    await writeStaged(options, scenario, { dir, staging, promtool }, log, now, signal);
+  } catch (err) {
+    // Nothing half-done stays: the record is written only once every block is in the staging folder.
+    fs.rmSync(staging, { recursive: true, force: true });
+    if (err instanceof Interrupted) err.detail = `no history was written into ${dir} (the partial blocks were removed)`;
+    throw err;
+  }
+}
+
+/** The passes into the staging folder, then the record, then the blocks moved into place. */
+async function writeStaged(
+  options: HistoryWriteOptions,
+  scenario: CompiledScenario,
+  where: { dir: string; staging: string; promtool: string },
+  log: (line: string) => void,
+  now: () => number,
+  signal?: AbortSignal,
+): Promise<void> {
+  const { dir, staging, promtool } = where;
+  const identity = identityOf(options);
   const { fromMs, stepMs } = options.backfill;
   // Whole steps since the start, so that every sample sits where the live engine would have put it.
   const alignedNow = () => fromMs + Math.floor((now() - fromMs) / stepMs) * stepMs;
@@ -114,7 +144,7 @@ export async function historyWrite(options: HistoryWriteOptions, scenario: Compi
     const toMs = alignedNow();
     // Done once less than a step has passed since the end written: the history ends within a step of now.
     if (toMs <= writtenTo) break;
-    const result = await backfillCommand({ ...options.backfill, toMs, startMs: writtenTo - fromMs, out: staging, engine }, scenario, log);
+    const result = await backfillCommand({ ...options.backfill, toMs, startMs: writtenTo - fromMs, out: staging, engine }, scenario, log, signal);
     samples += result.samples;
     writtenTo = toMs;
   }
@@ -151,8 +181,11 @@ export interface HistoryRulesOptions {
  * against the Prometheus at `url`, and puts the blocks into the data directory, where Prometheus finds them within
  * a minute (it looks for new blocks every minute). Nothing to do without a history or without new rules.
  */
-export async function historyRules(options: HistoryRulesOptions, log: (line: string) => void, now: () => number = Date.now): Promise<void> {
+export async function historyRules(options: HistoryRulesOptions, log: (line: string) => void, now: () => number = Date.now, signal?: AbortSignal): Promise<void> {
   const groups = readRecordingGroups(options.ruleFiles);
+  const promtool = findPromtool();
+  // The user's files are checked as Prometheus would load them, so that a problem names them, not the staging copy.
+  await checkRuleFiles(promtool, options.ruleFiles, signal);
   const record = readRecord(options.data);
   if (!record) {
     log(`no promemu history in ${options.data}: no recording rules to evaluate over it`);
@@ -166,9 +199,8 @@ export async function historyRules(options: HistoryRulesOptions, log: (line: str
     log(`recording rules over the history: nothing new to evaluate (${total} recording rule${total === 1 ? "" : "s"} in ${options.ruleFiles.length} file${options.ruleFiles.length === 1 ? "" : "s"}, all done before)`);
     return;
   }
-  const promtool = findPromtool();
-  const notReady = await waitUntilReady(options.url, options.waitMs, { intervalMs: 1_000, attemptMs: 5_000 });
-  if (notReady !== undefined) throw new Error(`Prometheus at ${options.url} was not ready within ${formatDuration(options.waitMs)} (last answer: ${notReady})`);
+  const notReady = await waitUntilReady(options.url, options.waitMs, { intervalMs: 1_000, attemptMs: 5_000, signal });
+  if (notReady !== undefined) throw new PrometheusUnavailable(`Prometheus at ${redactUrl(options.url)} was not ready within ${formatDuration(options.waitMs)} (last answer: ${notReady})`);
   const staging = path.join(options.data, STAGING_DIR);
   fs.rmSync(staging, { recursive: true, force: true });
   fs.mkdirSync(staging);
@@ -177,7 +209,13 @@ export async function historyRules(options: HistoryRulesOptions, log: (line: str
   const began = now();
   const fromMs = Date.parse(record.from);
   const toMs = Date.parse(record.to);
-  createBlocksFromRules({ promtool, url: options.url, fromMs, toMs, evalInterval: options.evalInterval, ruleFile, outDir: staging });
+  try {
+    await createBlocksFromRules({ promtool, url: options.url, fromMs, toMs, evalInterval: options.evalInterval, ruleFile, outDir: staging }, signal);
+  } catch (err) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    if (err instanceof Interrupted) err.detail = `no recording rule was added to ${options.data} (the partial blocks were removed)`;
+    throw err;
+  }
   const blocks = blocksIn(staging);
   const rules = fresh.flatMap((g) => g.rules);
   record.rules = {
@@ -206,6 +244,7 @@ interface RawWriteOptions {
   shards: string;
   replicas: string;
   maxSeries?: string;
+  maxSamples?: string;
 }
 
 interface RawRulesOptions {
@@ -215,7 +254,10 @@ interface RawRulesOptions {
   wait: string;
 }
 
-export function addHistoryCommand(program: Command, terminal: Terminal, exit: { code: number }): void {
+/** How `history write` names the start and the directory (backfill's --from and --out). */
+const HISTORY_FLAGS = { from: "--start-at", to: "now", out: "--data" };
+
+export function addHistoryCommand(program: Command, terminal: Terminal): void {
   const history = program
     .command("history")
     .description("write a scenario's past into a Prometheus data directory, once (`write`, before Prometheus starts), and evaluate recording rules over it (`rules`, once it runs)");
@@ -235,31 +277,35 @@ export function addHistoryCommand(program: Command, terminal: Terminal, exit: { 
     .option("--shards <n|auto>", "groups per emulator (promemu_shard), as given to promemu run", "auto")
     .option("--replicas <n>", "emulators splitting the fleet (run --shard k/n, owner <owner>-k-of-n)", "1")
     .option("--max-series <n>", `refuse a scenario above this many series (default ${DEFAULT_MAX_SERIES})`)
+    .option("--max-samples <n>", MAX_SAMPLES_HELP)
     .action(async (raw: RawWriteOptions) => {
       const problems: string[] = [];
-      if (!raw.data) problems.push("--data is required: Prometheus' data directory");
-      if (!raw.startAt) problems.push(`--start-at is required: ${TIME_HINT}`);
       const replicas = parseWhole(raw.replicas, 1, 100_000);
       if (replicas === undefined) problems.push(`--replicas "${raw.replicas}": must be a whole number from 1 to 100000`);
       let backfill: BackfillCommandOptions | undefined;
       try {
-        const nowMs = Date.now();
-        if (raw.startAt && (parseTime(raw.startAt, nowMs) ?? 0) >= nowMs) problems.push(`--start-at "${raw.startAt}": must be in the past`);
-        else backfill = parseBackfillOptions({ ...raw, from: raw.startAt, to: "now", out: raw.data, format: "blocks" }, nowMs);
+        backfill = parseBackfillOptions({ ...raw, from: raw.startAt, to: "now", out: raw.data, format: "blocks" }, Date.now(), HISTORY_FLAGS);
       } catch (err) {
         if (!(err instanceof UsageError)) throw err;
-        // Messages name --from for the start: say --start-at, the flag given here.
-        problems.push(err.message.replace(/--from/g, "--start-at"));
+        problems.push(err.message);
       }
       let scenario: CompiledScenario | undefined;
       try {
-        scenario = loadScenario(raw.scenario, raw.set, { maxSeries: backfill?.maxSeries ?? DEFAULT_MAX_SERIES, override: "--max-series" }).scenario;
+        scenario = loadScenario(raw.scenario, backfill?.set ?? [], { maxSeries: backfill?.maxSeries ?? DEFAULT_MAX_SERIES, override: "--max-series" }).scenario;
       } catch (err) {
         if (!(err instanceof UsageError)) throw err;
         problems.push(err.message);
       }
       if (problems.length > 0) throw new UsageError([...new Set(problems)].join("\n"));
-      await withPromtool(exit, () => historyWrite({ backfill: backfill!, replicas: replicas! }, scenario!, (line) => terminal.log(line)));
+      const log = (line: string) => terminal.log(line);
+      findPromtool();
+      ensureWritableDirectory(backfill!.out, "--data");
+      const options = { backfill: backfill!, replicas: replicas! };
+      // A history there already is only checked: nothing to estimate.
+      if (!readRecord(backfill!.out)) {
+        await checkBackfillSize(backfill!, scenario!, { what: `history of ${scenario!.name} since ${new Date(backfill!.fromMs).toISOString()}`, flags: HISTORY_FLAGS, log });
+      }
+      await interruptible((signal) => historyWrite(options, scenario!, log, Date.now, signal));
     });
 
   history
@@ -280,8 +326,6 @@ export function addHistoryCommand(program: Command, terminal: Terminal, exit: { 
       if (waitMs === undefined) problems.push(`--wait "${raw.wait}": must be ${DURATION_HINT}`);
       for (const file of ruleFiles) if (!fs.existsSync(file)) problems.push(`${file}: no such rule file`);
       if (problems.length > 0) throw new UsageError(problems.join("\n"));
-      await withPromtool(exit, () =>
-        historyRules({ data: raw.data!, url: raw.url!, evalInterval: raw.evalInterval, waitMs: waitMs!, ruleFiles }, (line) => terminal.log(line)),
-      );
+      await interruptible((signal) => historyRules({ data: raw.data!, url: raw.url!, evalInterval: raw.evalInterval, waitMs: waitMs!, ruleFiles }, (line) => terminal.log(line), Date.now, signal));
     });
 }

@@ -6,6 +6,7 @@ import { autoShardCount } from "../sinks/grouping";
 import { Telemetry } from "../telemetry";
 import { formatDuration } from "../util/duration";
 import { redactUrl } from "../util/url";
+import { SIGNAL_EXIT_CODES, type StopSignal } from "./interrupt";
 import type { RunOptions } from "./options";
 import { type Terminal, formatProgress, formatStatus } from "./status";
 
@@ -105,14 +106,15 @@ export async function runCommand(options: RunOptions, scenario: CompiledScenario
     timers.push(setInterval(() => terminal.showProgress(formatProgress(runner.liveTime(), total)), PROGRESS_REFRESH_MS));
   }
 
-  let signalled = false;
+  let signalled: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) {
       log(`${signal} again: exiting without ${options.remoteWrite ? "sending the queued samples" : "removing our groups"}`);
       process.exit(130);
     }
-    signalled = true;
-    log(`${signal}: stopping and ${options.remoteWrite ? "sending the queued samples (3 s at most)" : "removing our groups"}`);
+    signalled = signal;
+    if (!runner.live) log(`${signal}: stopping while the history is played (nothing was sent yet)`);
+    else log(`${signal}: stopping and ${options.remoteWrite ? "sending the queued samples (3 s at most)" : "removing our groups"}`);
     void runner.stop();
   };
   process.on("SIGINT", onSignal);
@@ -123,7 +125,7 @@ export async function runCommand(options: RunOptions, scenario: CompiledScenario
     void runner.stop();
   };
 
-  runner.start();
+  void runner.start();
   await runner.done;
 
   for (const timer of timers) clearInterval(timer);
@@ -133,5 +135,6 @@ export async function runCommand(options: RunOptions, scenario: CompiledScenario
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
   exit.onOutputClosed = undefined;
-  return 0;
+  // A signal before the run went live interrupted its start: exit as interrupted (130/143), not as a finished run.
+  return signalled && !runner.live ? SIGNAL_EXIT_CODES[signalled as StopSignal] : 0;
 }

@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import { loadYaml } from "../util/yaml";
 import type { z } from "zod";
 import { UsageError, formatPath } from "../errors";
 import type { CompiledScenario } from "../model/types";
@@ -57,9 +58,10 @@ function readScenario(ref: string): { text: string; file: string; name: string }
 }
 
 /** A scenario above `limit` (hosts x series per host, before anything is built) is refused with its estimated size. */
-export function loadScenario(ref: string, overrides: readonly SetEntry[] = [], limit: SeriesLimit = DEFAULT_LIMIT): LoadedScenario {
+/** `setName` is how messages name the overrides' option: --set, or PROMEMU_SET when they came from there. */
+export function loadScenario(ref: string, overrides: readonly SetEntry[] = [], limit: SeriesLimit = DEFAULT_LIMIT, setName = "--set"): LoadedScenario {
   const { text, file, name } = readScenario(ref);
-  return parseScenario(text, file, name, overrides, limit);
+  return parseScenario(text, file, name, overrides, limit, setName);
 }
 
 /** Hosts and series of a scenario with its overrides, validated but not built (the stack's configuration check uses it). */
@@ -70,17 +72,24 @@ export function scenarioSize(ref: string, overrides: readonly SetEntry[] = []): 
 }
 
 /** `source` only names the document in messages. */
-export function parseScenario(text: string, source: string, name: string, overrides: readonly SetEntry[] = [], limit: SeriesLimit = DEFAULT_LIMIT): LoadedScenario {
+export function parseScenario(
+  text: string,
+  source: string,
+  name: string,
+  overrides: readonly SetEntry[] = [],
+  limit: SeriesLimit = DEFAULT_LIMIT,
+  setName = "--set",
+): LoadedScenario {
   const params = new Map<string, ParamValue>();
-  const scenario = validate(text, source, name, overrides, params);
+  const scenario = validate(text, source, name, overrides, params, setName);
   return { scenario: compileScenario(scenario, source, name, limit), params };
 }
 
 /** Parses, applies the overrides and checks the schema; `paramsOut` receives the parameters in force. */
-function validate(text: string, source: string, name: string, overrides: readonly SetEntry[], paramsOut?: Map<string, ParamValue>): Scenario {
+function validate(text: string, source: string, name: string, overrides: readonly SetEntry[], paramsOut?: Map<string, ParamValue>, setName = "--set"): Scenario {
   let doc: unknown;
   try {
-    doc = yaml.load(text, { filename: source, schema: yaml.CORE_SCHEMA });
+    doc = loadYaml(text, { filename: source, schema: yaml.CORE_SCHEMA });
   } catch (err) {
     if (err instanceof yaml.YAMLException) {
       const where = err.mark ? `${source}:${err.mark.line + 1}:${err.mark.column + 1}` : source;
@@ -95,20 +104,48 @@ function validate(text: string, source: string, name: string, overrides: readonl
   if (typeof rawParams !== "object" || rawParams === null || Array.isArray(rawParams)) {
     throw new UsageError(`${source}: params: must be a map of parameter defaults`);
   }
-  const params = overrideParams(flattenParams(rawParams as Record<string, unknown>, source), overrides, name);
+  const overridden = new Map<string, string>();
+  const params = overrideParams(flattenParams(rawParams as Record<string, unknown>, source), overrides, name, setName, overridden);
   for (const [key, value] of params) paramsOut?.set(key, value);
-  const result = scenarioSchema.safeParse(substituteParams(doc, params, source));
-  if (!result.success) throw new UsageError(formatIssues(result.error.issues, source));
+  const references = new Map<string, string>();
+  const substituted = substituteParams(doc, params, source, references);
+  const result = scenarioSchema.safeParse(substituted);
+  if (!result.success) throw new UsageError(formatIssues(result.error.issues, source, substituted, (where) => blame(where, references, overridden, setName)));
   return result.data;
+}
+
+/**
+ * `--set hosts.count=-1` when the value at `where` (or at a path above it) is a whole `${hosts.count}` that was
+ * overridden: the value is the option's, not the file's.
+ */
+function blame(where: string, references: ReadonlyMap<string, string>, overridden: ReadonlyMap<string, string>, setName: string): string | undefined {
+  for (const [path, param] of references) {
+    if (!overridden.has(param)) continue;
+    if (where === path || where.startsWith(`${path}.`) || where.startsWith(`${path}[`)) return `${setName} ${param}=${overridden.get(param)}`;
+  }
+  return undefined;
+}
+
+/** The value at `path` inside `doc`, for messages. */
+function valueAt(doc: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let value = doc;
+  for (const key of path) value = typeof value === "object" && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  return value;
 }
 
 const SHOWN_ISSUES = 5;
 
-function formatIssues(issues: z.core.$ZodIssue[], source: string): string {
+/** Zod's own texts ("Too small: expected number to be >=0") do not show the value: these issues get it appended. */
+const SHOW_VALUE = new Set(["too_small", "too_big", "invalid_value", "invalid_format", "not_multiple_of"]);
+
+function formatIssues(issues: z.core.$ZodIssue[], source: string, doc: unknown, blameOf: (where: string) => string | undefined): string {
   const lines = issues.slice(0, SHOWN_ISSUES).map((issue) => {
     const where = formatPath(issue.path);
-    if (issue.code === "unrecognized_keys") return `${source}: ${where}: unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
-    return `${source}: ${where}: ${issue.message}`;
+    const origin = blameOf(where) ?? source;
+    if (issue.code === "unrecognized_keys") return `${origin}: ${where}: unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+    const value = valueAt(doc, issue.path);
+    const shown = SHOW_VALUE.has(issue.code) && value !== null && typeof value !== "object" && value !== undefined ? ` (got ${JSON.stringify(value)})` : "";
+    return `${origin}: ${where}: ${issue.message}${shown}`;
   });
   if (issues.length > SHOWN_ISSUES) lines.push(`(and ${issues.length - SHOWN_ISSUES} more problems)`);
   return lines.join("\n");

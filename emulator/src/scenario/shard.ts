@@ -4,6 +4,7 @@
  * and in the same one every run, whatever the machine. The hash is salted so that it does not
  * line up with the Pushgateway grouping of the hosts within a process (also a hash of the name).
  */
+import { UsageError } from "../errors";
 import type { CompiledScenario } from "../model/types";
 import { hashString } from "../util/random";
 
@@ -26,9 +27,19 @@ export function processShardOf(hostName: string, count: number): number {
 }
 
 /** The scenario with only the hosts of shard `index` of `count`. */
-export function selectShard(scenario: CompiledScenario, shard: ShardSpec): CompiledScenario {
+/**
+ * The hosts of shard k of n. A shard without any host is refused (UsageError naming `flag`): a process that
+ * runs nothing is a mistake, usually an n above the host count.
+ */
+export function selectShard(scenario: CompiledScenario, shard: ShardSpec, flag = "--shard"): CompiledScenario {
   if (shard.count === 1) return scenario;
   const hosts = scenario.hosts.filter((host) => processShardOf(host.name, shard.count) === shard.index);
+  if (hosts.length === 0) {
+    throw new UsageError(
+      `${flag} "${shard.index}/${shard.count}": shard ${shard.index} of ${shard.count} has none of the ${scenario.hosts.length} hosts of scenario ${scenario.name} ` +
+        `(hosts go to shards by a hash of their name${shard.count > scenario.hosts.length ? `, and ${shard.count} shards are more than the hosts` : ""}): run fewer shards`,
+    );
+  }
   // The other hosts still play in the background: events cross shards (a worker peaks when the balancer says so).
   return { ...scenario, hosts, backgroundHosts: scenario.hosts.filter((host) => processShardOf(host.name, shard.count) !== shard.index) };
 }
