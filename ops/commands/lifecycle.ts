@@ -43,9 +43,9 @@ export async function pulumiChange(ctx: OpsContext, choice: StackChoice, args: s
 
 /**
  * Runs a pulumi command that creates containers, turning a port clash into the key to change, and checks what it
- * leaves: every service container running and healthy. The docker provider gates a container's create on its health
- * check, but a create whose health wait ran out leaves the container and a partial resource, which the next `pulumi
- * up` "updates" without waiting for health again and reports as success: `up` must not.
+ * leaves: every service container running and healthy. The docker provider gates only a container's create on its
+ * health check: a container that crash-loops after it, or one whose in-place update (restart policy, health check
+ * timing) breaks it, is no failure of Pulumi's. Either way the unhealthy container is named with its last lines.
  */
 async function pulumiWithPorts(ctx: OpsContext, choice: StackChoice, args: string[]): Promise<StackOutputs> {
   const { settings, config } = stackSettings(ctx, choice.project, choice.stack);

@@ -13,7 +13,7 @@
 import { spawn, spawnSync } from "child_process";
 import * as path from "path";
 import { CONTAINER_PORTS, healthUrl } from "../../config/health";
-import { settingsFromConfig } from "../../config/settings";
+import { LOG_STORE_IMAGES, settingsFromConfig } from "../../config/settings";
 import { docker as dockerWith, runCommand, startDaemon, stopDaemon } from "../engine/harness";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -141,12 +141,19 @@ describeWithDocker()("local images on a real Docker engine", () => {
   }, 180_000);
 
   it("build.sh names every image as KEY=ref: the servers tagged with the stack's pins, the Node base with its version", () => {
-    expect(Object.keys(images).sort()).toEqual(["PROMEMU_IMAGE_ALERTMANAGER", "PROMEMU_IMAGE_NODE", "PROMEMU_IMAGE_PROMETHEUS", "PROMEMU_IMAGE_PUSHGATEWAY"]);
+    expect(Object.keys(images).sort()).toEqual([
+      "PROMEMU_IMAGE_ALERTMANAGER",
+      "PROMEMU_IMAGE_NODE",
+      "PROMEMU_IMAGE_PROMETHEUS",
+      "PROMEMU_IMAGE_PUSHGATEWAY",
+      "PROMEMU_IMAGE_VICTORIALOGS",
+    ]);
     const pinned = settingsFromConfig({}, "dev");
     const tag = (ref: string) => ref.slice(ref.lastIndexOf(":") + 1);
     expect(images.PROMEMU_IMAGE_PROMETHEUS).toBe(`promemu-local/prometheus:${tag(pinned.prometheus.image)}`);
     expect(images.PROMEMU_IMAGE_ALERTMANAGER).toBe(`promemu-local/alertmanager:${tag(pinned.alertmanager.image)}`);
     expect(images.PROMEMU_IMAGE_PUSHGATEWAY).toBe(`promemu-local/pushgateway:${tag(pinned.pushgateway.image)}`);
+    expect(images.PROMEMU_IMAGE_VICTORIALOGS).toBe(`promemu-local/victoria-logs:${tag(LOG_STORE_IMAGES.victorialogs)}`);
     expect(images.PROMEMU_IMAGE_NODE).toMatch(/^promemu-local\/node:\d+\.\d+\.\d+-debian\d+$/);
   });
 
@@ -167,7 +174,7 @@ describeWithDocker()("local images on a real Docker engine", () => {
     const again = await run("bash", [path.join(SCRIPTS, "build.sh")], { timeoutMs: 300_000 });
     expect(again.code).toBe(0);
     expect(again.output).not.toMatch(/building /);
-    expect(again.output.match(/is up to date/g)?.length).toBe(4);
+    expect(again.output.match(/is up to date/g)?.length).toBe(Object.keys(images).length);
   }, 300_000);
 
   it.each(SERVER_NAMES)("%s runs as nobody (65534) from its upstream-style entry point", async (server) => {
