@@ -1,6 +1,6 @@
 /**
  * jest global setup: the pinned server programs (Prometheus, promtool, Alertmanager, amtool, Pushgateway) for
- * every suite. When Go is on PATH, scripts/servers/build.sh builds them at the versions config/settings.ts pins
+ * every suite, and Thanos (receive, query) for the distributed-receive suite. When Go is on PATH, scripts/servers/build.sh builds them at the versions config/settings.ts pins
  * (idempotent: a second run takes under a second; a cold build several minutes, with its progress shown), so
  * that on a fresh machine `npm test` alone runs every suite. Their folder goes first on PATH: the emulator's
  * CLI run by the tests (backfill, history, check --offline) looks promtool and prometheus up there, and so
@@ -21,6 +21,12 @@ export default function globalSetup(): void {
     if (result.status !== 0) {
       // eslint-disable-next-line no-console
       console.warn(`\nscripts/servers/build.sh exited ${result.status}: the suites that need the missing programs will say which.`);
+    }
+    // Thanos is no part of the stack (built only when named): the distributed-receive suite needs it.
+    const thanos = spawnSync("bash", [script, "thanos"], { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
+    if (thanos.status !== 0) {
+      // eslint-disable-next-line no-console
+      console.warn(`\nscripts/servers/build.sh thanos exited ${thanos.status}: tests/e2e/thanos-receive.test.ts will say so.`);
     }
   } else {
     // eslint-disable-next-line no-console
