@@ -1,3 +1,8 @@
+import { FS_REASONS } from "../emulator/src/util/files";
+
+/** Names `stack:new` accepts (they become part of Docker names). */
+export const DEVELOPER_STACK = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$|^[a-z]$/;
+
 /**
  * Errors the operations CLI prints as one paragraph (no stack trace). Anything else that escapes a
  * command is a bug and keeps its stack trace.
@@ -34,13 +39,13 @@ export class PortInUseError extends OpsError {
   }
 }
 
-/** docker or pulumi is not installed (commands that can work offline fall back instead). */
+/** docker or pulumi is not installed (commands that can work offline fall back instead): exit 3, a missing dependency. */
 export class ToolMissingError extends OpsError {
   constructor(
     readonly tool: string,
     message: string,
   ) {
-    super(message);
+    super(message, 3);
     this.name = "ToolMissingError";
   }
 }
@@ -48,27 +53,15 @@ export class ToolMissingError extends OpsError {
 /** Pulumi has no stack of that name in the backend. */
 export class StackNotFoundError extends OpsError {
   constructor(readonly stack: string) {
-    super(`no stack ${stack}: create it with npm run stack:new -- ${stack}`);
+    // stack:new makes only names it can put into Docker names: advise it only for such a name.
+    super(
+      DEVELOPER_STACK.test(stack)
+        ? `no stack ${stack}: create it with npm run stack:new -- ${stack}`
+        : `no stack ${stack}; npm run stack:new creates stacks named with 1-32 lower-case letters, digits and dashes, starting with a letter (e.g. ${stack.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/^[^a-z]+|-+$/g, "").slice(0, 32) || "alice"})`,
+    );
     this.name = "StackNotFoundError";
   }
 }
-
-/** What each file-system error means for the person who has to fix it. */
-const FS_REASONS: Readonly<Record<string, string>> = {
-  ENOTDIR: "a part of the path is a file, not a directory",
-  EISDIR: "it is a directory",
-  EACCES: "permission denied",
-  EPERM: "operation not permitted",
-  ENOENT: "no such file or directory",
-  EEXIST: "it exists already",
-  ENOSPC: "no space left on the device",
-  EDQUOT: "disk quota exceeded",
-  EROFS: "the file system is read-only",
-  ENAMETOOLONG: "the name is too long",
-  ELOOP: "too many symbolic links",
-  EMFILE: "too many open files",
-  EBUSY: "the file is busy",
-};
 
 const FS_VERBS: Readonly<Record<string, string>> = {
   mkdir: "cannot create the directory",

@@ -8,6 +8,7 @@
  */
 import type { OpsContext } from "./context";
 import { note } from "./context";
+import { fsReason } from "../emulator/src/util/files";
 import { OpsError } from "./errors";
 
 export type InterruptSignal = "SIGINT" | "SIGTERM" | "SIGHUP" | "SIGPIPE";
@@ -128,12 +129,18 @@ export function handleProcessInterruptions(ctx: OpsContext): void {
   process.on("SIGHUP", () => onSignal("SIGHUP"));
   // `npm run config | head -1`: the reader is gone, so the rest of the output has nowhere to go. Without a
   // listener the EPIPE would be an uncaught exception with a stack trace.
-  const closed = (err: NodeJS.ErrnoException) => {
-    if (err.code !== "EPIPE" && err.code !== "ERR_STREAM_DESTROYED" && !ctx.interrupt.signal) {
-      process.stderr.write(`error: cannot write the output: ${err.message}\n`);
+  // Any other failure (a full disk under `> file`) lost output: the command stops as for a closed pipe, but exits 1.
+  let failed = false;
+  process.once("exit", () => {
+    if (failed && !process.exitCode) process.exitCode = 1;
+  });
+  const closed = (name: string) => (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE" && err.code !== "ERR_STREAM_DESTROYED" && !failed) {
+      failed = true;
+      process.stderr.write(`error: cannot write to ${name}: ${fsReason(err) ?? err.message}\n`);
     }
     ctx.interrupt.trigger("SIGPIPE");
   };
-  process.stdout.on("error", closed);
-  process.stderr.on("error", closed);
+  process.stdout.on("error", closed("standard output"));
+  process.stderr.on("error", closed("standard error"));
 }

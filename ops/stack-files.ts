@@ -3,7 +3,7 @@
  * configuration under `promemu:`). Read offline, so `config` and `stack:new` work without the Pulumi CLI.
  */
 import * as fs from "fs";
-import * as yaml from "js-yaml";
+import { loadYaml } from "../emulator/src/util/yaml";
 import * as path from "path";
 import { ConfigError, Settings, settingsFromConfig } from "../config/settings";
 import { parseStackFile, StackFile, StackFileError } from "../config/stack-file";
@@ -22,7 +22,7 @@ export function checkStackName(name: string): string {
 
 function readYaml(file: string): unknown {
   try {
-    return yaml.load(fs.readFileSync(file, "utf8"));
+    return loadYaml(fs.readFileSync(file, "utf8"));
   } catch (err) {
     throw new UsageError(`cannot read ${file}: ${(err as Error).message.split("\n")[0]}`);
   }

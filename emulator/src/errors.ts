@@ -43,3 +43,10 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   }
   return out || "(top level)";
 }
+
+/** The value at `path` inside `doc` (undefined when there is none), for messages that show it. */
+export function valueAt(doc: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let value = doc;
+  for (const key of path) value = typeof value === "object" && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  return value;
+}

@@ -110,6 +110,9 @@ export interface ExporterTarget {
 /** Hosts rendered for remote write between two turns of the event loop: some 16,000 samples, a few tens of ms. */
 const SLICE_HOSTS = 1000;
 
+/** Overruns are logged at most once in this long; this long without one ends their streak. */
+const OVERRUN_LOG_MS = 60_000;
+
 /** Work per slice of the history played before the live run: small enough that a signal is heard at once. */
 const HISTORY_SLICE_MS = 20;
 
@@ -132,7 +135,10 @@ export class Runner {
   private timer: NodeJS.Timeout | undefined;
   private cycle: Promise<void> | undefined;
   private cleanedUp = false;
-  private overrunLogged = false;
+  /** When the last overrun was logged (undefined: not in the current streak). */
+  private overrunLoggedAt: number | undefined;
+  /** Since when cycles fit their interval; a minute of them ends a streak of overruns. */
+  private fittingSince: number | undefined;
   private slot = 0;
   private stopping: Promise<void> | undefined;
   private finished!: () => void;
@@ -474,10 +480,17 @@ export class Runner {
     const interval = this.options.pushIntervalMs;
     const next = Math.floor((this.now() - this.startedAt) / interval) + 1;
     const overran = next > this.slot + 1;
-    if (overran && !this.overrunLogged) {
-      this.options.log(`a push cycle took longer than the push interval (${formatDuration(interval)}); skipping the intervals it overran`);
+    // Once per streak of overruns, and at most once a minute: a streak broken by a cycle or two that fit is still one.
+    if (overran) {
+      if (this.overrunLoggedAt === undefined || this.now() - this.overrunLoggedAt >= OVERRUN_LOG_MS) {
+        this.options.log(`a push cycle took longer than the push interval (${formatDuration(interval)}); skipping the intervals it overran`);
+        this.overrunLoggedAt = this.now();
+      }
+      this.fittingSince = undefined;
+    } else {
+      this.fittingSince ??= this.now();
+      if (this.now() - this.fittingSince >= OVERRUN_LOG_MS) this.overrunLoggedAt = undefined;
     }
-    this.overrunLogged = overran;
     this.slot = next;
     this.timer = setTimeout(() => this.runCycle(), Math.max(0, this.startedAt + next * interval - this.now()));
   }

@@ -9,14 +9,12 @@ import * as path from "path";
 import { hostPorts, parseSettings, Settings, SettingsSchema } from "../../config/settings";
 import type { OpsContext } from "../context";
 import { note, say } from "../context";
-import { OpsError, UsageError } from "../errors";
+import { DEVELOPER_STACK, OpsError, UsageError } from "../errors";
 import { isPortFree } from "../ports";
 import { announcePassphrase, initStack } from "../pulumi";
 import { projectName, stackFile, stackFileNames, stackSettings } from "../stack-files";
 import { table } from "../text";
 
-/** Lower case, digits and dashes: the name ends up in Docker container, volume and network names. */
-const DEVELOPER_STACK = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$|^[a-z]$/;
 export const OFFSET_STEP = 100;
 /** The largest portOffset the configuration schema accepts: read from it, so the two cannot drift apart. */
 export const MAX_PORT_OFFSET = SettingsSchema.shape.portOffset.unwrap().maxValue!;

@@ -130,7 +130,7 @@ describe("the OpenMetrics a backfill writes", () => {
   it("split into files at multiples of a span: each # EOF-terminated, together the unsplit samples", async () => {
     const parts: string[][] = [[]];
     // From 23:00: the files cover 23:00-24:00, 00:00-01:00 and 01:00-01:30.
-    await writeBackfill(scenario, { seed: SEED, durationMs: 150 * 60_000, stepMs: STEP, epochMs: T0 - 3_600_000, pushed: { sink: "pushgateway", job: "promemu", owner: "promemu-test", shards: 1 }, split: { everyMs: 3_600_000, next: () => parts.push([]) } }, (chunk) => parts.at(-1)!.push(chunk));
+    await writeBackfill(scenario, { seed: SEED, durationMs: 150 * 60_000, stepMs: STEP, epochMs: T0 - 3_600_000, pushed: { sink: "pushgateway", job: "promemu", owner: "promemu-test", shards: 1 }, split: { everyMs: 3_600_000, next: () => void parts.push([]) } }, (chunk) => parts.at(-1)!.push(chunk));
     const files = parts.map((p) => p.join(""));
     expect(files).toHaveLength(3);
     for (const file of files) expect(file.endsWith("\n# EOF\n")).toBe(true);

@@ -6,7 +6,8 @@
  */
 import { type TargetResult, type TimeContext, checkTargets, resolveVariables } from "./dashboard";
 import type { Dashboard } from "./inputs";
-import { type Server, loadedRules } from "./prometheus";
+import { UsageError } from "../errors";
+import { PrometheusQueryError, type Server, loadedRules } from "./prometheus";
 import { type AlertOutcome, type AlertRule, type RecordingOutcome, type RecordingRule, alertHistory, checkRecording, evaluateAlert } from "./rules";
 
 export interface CheckInput {
@@ -66,6 +67,10 @@ export async function runCheck(input: CheckInput, progress: (line: string) => vo
   const loadedRecords = new Set(loaded.filter((r) => r.type === "recording").map((r) => r.name));
   if (input.alerts.length + input.records.length > 0) progress(`rules: ${input.alerts.length} alerting, ${input.records.length} recording`);
   const alerts: AlertOutcome[] = [];
+  // An expression Prometheus cannot parse is bad input, not an outcome: the check is a CI gate.
+  const refused: string[] = [];
+  const unparsable = (rule: { file: string; group: string }, name: string, err: unknown) =>
+    err instanceof PrometheusQueryError && err.errorType === "bad_data" ? `${rule.file}: group "${rule.group}", rule "${name}": ${err.message}` : undefined;
   for (const rule of input.alerts) {
     try {
       alerts.push(
@@ -75,6 +80,8 @@ export async function runCheck(input: CheckInput, progress: (line: string) => vo
       );
     } catch (err) {
       if ((err as Error).name === "PrometheusUnavailable") throw err;
+      const problem = unparsable(rule, rule.alert, err);
+      if (problem) refused.push(problem);
       alerts.push({ rule, state: "inactive", fired: [], source: "evaluated", error: (err as Error).message });
     }
   }
@@ -84,9 +91,13 @@ export async function runCheck(input: CheckInput, progress: (line: string) => vo
       records.push(await checkRecording(input.server, rule, loadedRecords.has(rule.record), input.start, input.end, input.stepSeconds));
     } catch (err) {
       if ((err as Error).name === "PrometheusUnavailable") throw err;
+      const problem = unparsable(rule, rule.record, err);
+      if (problem) refused.push(problem);
       records.push({ rule, series: 0, source: loadedRecords.has(rule.record) ? "recorded" : "evaluated", error: (err as Error).message });
     }
   }
+
+  if (refused.length) throw new UsageError(refused.join("\n"));
 
   const visible = dashboards.flatMap((d) => d.targets).filter((t) => !t.target.hidden);
   const withData = visible.filter((t) => t.series > 0).length;

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import { loadYaml } from "../util/yaml";
 import { z } from "zod";
-import { UsageError, formatPath } from "../errors";
+import { UsageError, formatPath, valueAt } from "../errors";
 import { DURATION_HINT, parseDuration } from "../util/duration";
 import { type Server, queryRange } from "./prometheus";
 
@@ -32,10 +32,14 @@ export interface RecordingRule {
 
 const duration = z.string().refine((text) => parseDuration(text) !== undefined, { message: `must be ${DURATION_HINT}` });
 const expr = z.union([z.string().min(1), z.number()], { message: "must be a PromQL expression" });
+/** What Prometheus' rule loader (rulefmt) accepts as a recorded metric's name and as label names. */
+const metricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { message: "must be a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*), as Prometheus requires of a record" });
+const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { message: "is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)" });
+const labels = z.record(labelName, z.union([z.string(), z.number(), z.boolean()])).optional();
 const rule = z.union(
   [
-    z.object({ alert: z.string().min(1), expr, for: duration.optional() }).loose(),
-    z.object({ record: z.string().min(1), expr }).loose(),
+    z.object({ alert: z.string().min(1), expr, for: duration.optional(), labels, annotations: z.record(labelName, z.unknown()).optional() }).loose(),
+    z.object({ record: metricName, expr, labels }).loose(),
   ],
   { message: "must be an alerting rule (alert, expr, for) or a recording rule (record, expr)" },
 );
@@ -58,8 +62,12 @@ export function readRuleFile(file: string): { alerts: AlertRule[]; records: Reco
   }
   const parsed = ruleFile.safeParse(doc);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UsageError(`${file}: ${formatPath(issue.path)}: ${issue.message} (a Prometheus rule file: groups: [{name, rules: [...]}])`);
+    // The union's own issue says only that neither kind fits: the closest kind's says what is wrong.
+    const first = parsed.error.issues[0];
+    const inner = first.code === "invalid_union" ? (first.errors.find((e) => e.every((i) => i.code !== "invalid_type" || i.path.length > 0)) ?? [])[0] : undefined;
+    const issue = inner ? { ...inner, path: [...first.path, ...inner.path] } : first;
+    const value = formatPath(issue.path).endsWith("labels") || issue.code !== "invalid_format" ? "" : ` (got ${JSON.stringify(valueAt(doc, issue.path))})`;
+    throw new UsageError(`${file}: ${formatPath(issue.path)}: ${issue.message}${value} (a Prometheus rule file: groups: [{name, rules: [...]}])`);
   }
   const alerts: AlertRule[] = [];
   const records: RecordingRule[] = [];
@@ -74,6 +82,7 @@ export function readRuleFile(file: string): { alerts: AlertRule[]; records: Reco
   }
   return { alerts, records };
 }
+
 
 /** Metric names an expression reads (for backfilling only what the rules need). */
 export function metricNames(expr: string): string[] {

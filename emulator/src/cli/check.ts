@@ -10,7 +10,8 @@ import { parseRfc3339 } from "../backfill/time";
 import { UsageError } from "../errors";
 import { type ReportContext, coverageOk, formatJson, formatTable } from "../check/format";
 import { type Dashboard, readDashboard } from "../check/inputs";
-import { ToolMissing, startOffline } from "../check/offline";
+import { ToolMissing, findOnPath, startOffline } from "../check/offline";
+import { checkRuleFiles } from "../backfill/rules";
 import { PrometheusUnavailable } from "../check/prometheus";
 import { runCheck } from "../check/report";
 import { type AlertRule, type RecordingRule, readRuleFile } from "../check/rules";
@@ -240,6 +241,9 @@ function annotatedAlerts(scenario: CompiledScenario): Map<string, string[]> {
 
 async function checkCommand(raw: RawCheckOptions, out: (text: string) => void, terminal: Terminal): Promise<number> {
   const options = parseCheckOptions(raw);
+  // Rule files Prometheus would refuse are refused first, as promtool says it (when it is here; else by the server's parser).
+  const promtool = findOnPath("promtool");
+  if (promtool) await checkRuleFiles(promtool, raw.rules);
   const format = raw.format === "json" ? formatJson : formatTable;
   try {
     if (!options.scenario) {

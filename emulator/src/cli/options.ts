@@ -93,6 +93,8 @@ export interface RunOptions {
 }
 
 export const DEFAULT_REMOTE_WRITE_BATCH = 2000;
+/** The shortest push interval, push timeout and status interval: shorter ones only busy the CPU, the log and the gateway. */
+export const MIN_TIMER_MS = 100;
 export const DEFAULT_REMOTE_WRITE_MAX_PENDING = 2_000_000;
 export const DEFAULT_LOKI_BATCH = 5000;
 export const DEFAULT_LOKI_MAX_PENDING = 1_000_000;
@@ -135,6 +137,8 @@ export function parseRunOptions(
   const timer = (key: keyof RawRunOptions, value: string, allowZero: boolean): number | undefined => {
     const ms = duration(key, value, allowZero);
     if (ms !== undefined && ms > MAX_TIMER_MS) return bad(key, value, `must be at most ${formatDuration(MAX_TIMER_MS)}`);
+    // 1ms pushed (and logged) hundreds of times a second, and hammered an absent gateway.
+    if (ms !== undefined && ms !== 0 && ms < MIN_TIMER_MS) return bad(key, value, `must be at least ${formatDuration(MIN_TIMER_MS)}${allowZero ? " (or 0 for none)" : ""}`);
     return ms;
   };
   const whole = (key: keyof RawRunOptions, value: string, min: number, max: number, hint: string): number | undefined =>

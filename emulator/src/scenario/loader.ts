@@ -7,7 +7,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { loadYaml } from "../util/yaml";
 import type { z } from "zod";
-import { UsageError, formatPath } from "../errors";
+import { UsageError, formatPath, valueAt } from "../errors";
 import type { CompiledScenario } from "../model/types";
 import { DEFAULT_MAX_SERIES, type ScenarioSize } from "./capacity";
 import { type SeriesLimit, compileScenario, measureScenario } from "./compile";
@@ -126,12 +126,6 @@ function blame(where: string, references: ReadonlyMap<string, string>, overridde
   return undefined;
 }
 
-/** The value at `path` inside `doc`, for messages. */
-function valueAt(doc: unknown, path: ReadonlyArray<PropertyKey>): unknown {
-  let value = doc;
-  for (const key of path) value = typeof value === "object" && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined;
-  return value;
-}
 
 const SHOWN_ISSUES = 5;
 

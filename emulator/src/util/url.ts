@@ -7,9 +7,15 @@
 /** What replaces the user information of a URL that is shown. */
 export const REDACTED = "***";
 
-/** `scheme://user:password@rest` -> `scheme://***@rest`. Works on text that is not a valid URL too (bad input is quoted in messages). */
+const SCHEME = /^(\s*[A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/;
+
+/**
+ * `scheme://user:password@rest` -> `scheme://***@rest`, and `user:password@host:9091` (the scheme forgotten) ->
+ * `***@host:9091`. Works on text that is not a valid URL too (bad input is quoted in messages).
+ */
 export function redactUrl(text: string): string {
-  return text.replace(/^(\s*[A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, `$1${REDACTED}@`);
+  if (/^\s*[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(text)) return text.replace(SCHEME, `$1${REDACTED}@`);
+  return text.replace(/^(\s*)[^/?#\s]*@/, `$1${REDACTED}@`);
 }
 
 /** A base URL split into what a request needs and what may be shown. */

@@ -146,7 +146,7 @@ export class RemoteWriteQueue {
           continue;
         }
         this.recordRetryable(batch, err);
-        wait = err.retryAfterMs !== undefined ? Math.min(err.retryAfterMs, this.options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS) : backoffDelay(this.backoff, attempt, this.random);
+        wait = err.retryAfterMs !== undefined ? this.retryAfter(err.retryAfterMs) : backoffDelay(this.backoff, attempt, this.random);
         attempt++;
       }
       try {
@@ -216,13 +216,21 @@ export class RemoteWriteQueue {
     }
   }
 
+  /** The wait a Retry-After asks for, at most maxRetryAfterMs. */
+  private retryAfter(ms: number): number {
+    return Math.min(ms, this.options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS);
+  }
+
   private recordRetryable(batch: Batch, err: RemoteWriteError): void {
     this.totals.retried += batch.samples;
     this.options.events?.retried?.(batch.samples);
     if (this.failingSince === undefined) {
       this.failingSince = this.now();
       this.failuresWhileDown = 0;
-      const wait = err.retryAfterMs !== undefined ? `retrying after ${formatDuration(err.retryAfterMs)} (Retry-After)` : "retrying with backoff";
+      // What is waited, not what was asked: a Retry-After of three years is capped.
+      const capped = err.retryAfterMs !== undefined && this.retryAfter(err.retryAfterMs) < err.retryAfterMs;
+      const wait =
+        err.retryAfterMs !== undefined ? `retrying after ${formatDuration(this.retryAfter(err.retryAfterMs))} (Retry-After${capped ? ", capped" : ""})` : "retrying with backoff";
       this.options.log(`${this.sink} to ${this.options.client.url} failing: ${err.message}; ${wait}, ${this.unit} kept in order`);
     }
     this.failuresWhileDown++;
