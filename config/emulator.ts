@@ -2,7 +2,7 @@
  * The emulator container is configured only through its environment (PROMEMU_*): this is that
  * environment, so the live tests can run the emulator exactly as the container does.
  */
-import { shardOwner } from "../emulator/src/sinks/grouping";
+import { shardOwner } from "../emulator/src/index";
 import { CONTAINER_PORTS } from "./health";
 import type { Settings } from "./settings";
 

@@ -3,7 +3,7 @@
  * settings. The history carries the labels the live emulator's samples get in Prometheus, so it is written as that
  * emulator sends: the same scenario, overrides, seed, sink, job, owner and replicas (config/emulator.ts).
  */
-import { parseDuration } from "../emulator/src/util/duration";
+import { parseDuration } from "../emulator/src/index";
 import { EMULATOR_JOB, emulatorOwner, encodeSet } from "./emulator";
 import type { Settings } from "./settings";
 

@@ -6,9 +6,7 @@
  * `pulumi config set --path prometheus.retentionTime 3d`.
  */
 import { z } from "zod";
-import { DEFAULT_MAX_SERIES, MAX_SERIES_LIMIT, capacityProblem } from "../emulator/src/scenario/capacity";
-import { loadScenario, scenarioSize } from "../emulator/src/scenario/loader";
-import { MAX_TIMER_MS } from "../emulator/src/util/duration";
+import { DEFAULT_MAX_SERIES, MAX_SERIES_LIMIT, MAX_TIMER_MS, capacityProblem, scenarioExporterProfiles, scenarioSize } from "../emulator/src/index";
 
 /** The built-in scenarios of the emulator (emulator/scenarios/<name>.yaml); a test keeps the two in step. */
 export const BUILTIN_SCENARIOS = ["default", "fleet-calm", "fleet-faults", "hosts-load-with-peaks", "single-host-load"] as const;
@@ -467,9 +465,8 @@ export function exporterProfiles(settings: Settings): string[] {
   const overrides = Object.entries(emulator.set)
     .filter(([, value]) => !STAND_INS.includes(String(value)))
     .map(([key, value]) => [key, String(value)] as const);
-  // The size was checked against the series limit already (parseSettings): no limit here.
-  const { scenario } = loadScenario(emulator.scenario, overrides, { maxSeries: Number.MAX_SAFE_INTEGER, override: `${emulator.scenario}` });
-  return [...new Set(scenario.hosts.flatMap((host) => (host.shape.exporter ? [host.shape.exporter.profile as string] : [])))].sort();
+  // The size was checked against the series limit already (parseSettings).
+  return scenarioExporterProfiles(emulator.scenario, overrides);
 }
 
 /** The zod schema under any default/prefault/optional wrappers. */

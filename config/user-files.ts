@@ -8,7 +8,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { findOnPath } from "../emulator/src/check/offline";
+import { findOnPath } from "../emulator/src/index";
 import { bindDashboardDatasources, checkDashboard } from "./grafana/imported";
 import { DASHBOARD_SCHEMA_VERSION, fitSchemaVersion, GRAFANA_SCHEMA_LINE } from "./grafana/schema-version";
 import { ConfigError, Settings } from "./settings";

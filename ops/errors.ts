@@ -1,4 +1,4 @@
-import { FS_REASONS } from "../emulator/src/util/files";
+import { FS_REASONS } from "../emulator/src/index";
 
 /** Names `stack:new` accepts (they become part of Docker names). */
 export const DEVELOPER_STACK = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$|^[a-z]$/;

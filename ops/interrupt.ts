@@ -8,7 +8,7 @@
  */
 import type { OpsContext } from "./context";
 import { note } from "./context";
-import { fsReason } from "../emulator/src/util/files";
+import { fsReason } from "../emulator/src/index";
 import { OpsError } from "./errors";
 
 export type InterruptSignal = "SIGINT" | "SIGTERM" | "SIGHUP" | "SIGPIPE";

@@ -3,7 +3,7 @@
  * configuration under `promemu:`). Read offline, so `config` and `stack:new` work without the Pulumi CLI.
  */
 import * as fs from "fs";
-import { loadYaml } from "../emulator/src/util/yaml";
+import { loadYaml } from "../emulator/src/index";
 import * as path from "path";
 import { ConfigError, Settings, settingsFromConfig } from "../config/settings";
 import { parseStackFile, StackFile, StackFileError } from "../config/stack-file";

@@ -19,33 +19,15 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { Unavailable } from "../errors";
 import type { CompiledScenario } from "../model/types";
 import { blocksIn, moveBlocks } from "../backfill/data-dir";
 import { writeBackfill } from "../backfill/openmetrics";
 import { type RecordingGroup, createBlocksFromRules, dependencyLevels, renderRuleFile } from "../backfill/rules";
+import { ToolMissing, findOnPath } from "../util/programs";
 import { waitUntilReady } from "./prometheus";
 
-export class ToolMissing extends Unavailable {
-  constructor(message: string) {
-    super(message);
-    this.name = "ToolMissing";
-  }
-}
-
-/** Absolute path of a program on PATH, undefined when it is not there. */
-export function findOnPath(name: string, pathVariable = process.env.PATH ?? ""): string | undefined {
-  for (const dir of pathVariable.split(path.delimiter).filter(Boolean)) {
-    const candidate = path.join(dir, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
-}
+// Re-exported for backfill/blocks.ts and cli/check.ts until they import util/programs themselves.
+export { ToolMissing, findOnPath };
 
 /** prometheus and promtool, or a ToolMissing naming what is missing. */
 export function findTools(): { prometheus: string; promtool: string } {

@@ -64,6 +64,15 @@ export function loadScenario(ref: string, overrides: readonly SetEntry[] = [], l
   return parseScenario(text, file, name, overrides, limit, setName);
 }
 
+/**
+ * The exporter profiles (`node`, `postgres`, `http`) the hosts of a scenario serve with these overrides, sorted, each
+ * once; with no series limit (a size is checked with scenarioSize).
+ */
+export function scenarioExporterProfiles(ref: string, overrides: readonly SetEntry[] = []): string[] {
+  const { scenario } = loadScenario(ref, overrides, { maxSeries: Number.MAX_SAFE_INTEGER, override: ref });
+  return [...new Set(scenario.hosts.flatMap((host) => (host.shape.exporter ? [host.shape.exporter.profile as string] : [])))].sort();
+}
+
 /** Hosts and series of a scenario with its overrides, validated but not built (the stack's configuration check uses it). */
 export function scenarioSize(ref: string, overrides: readonly SetEntry[] = []): ScenarioSize {
   const { text, file, name } = readScenario(ref);
