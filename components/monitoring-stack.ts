@@ -158,7 +158,8 @@ export class MonitoringStack extends pulumi.ComponentResource {
 
     const emulator = settings.emulator;
     const emulatorAddresses = Array.from({ length: emulator.replicas }, (_, i) => internal("emulator", i + 1));
-    const remoteWrite = emulator.enabled && emulator.sink === "remote-write";
+    // Into the stack's Prometheus (its receiver on); an external endpoint (emulator.remoteWrite.url) needs neither.
+    const remoteWrite = emulator.enabled && emulator.sink === "remote-write" && emulator.remoteWrite.url === undefined;
     const targets: ScrapeTargets = {
       prometheus: `localhost:${CONTAINER_PORTS.prometheus}`,
       pushgateway: internal("pushgateway"),

@@ -42,12 +42,18 @@ export function emulatorEnvironment({ settings, project, stack, pushgatewayUrl, 
   if (!Number.isInteger(replica) || replica < 1 || replica > emulator.replicas) {
     throw new Error(`emulatorEnvironment: replica ${replica} is not one of 1..${emulator.replicas}`);
   }
-  if (emulator.sink === "remote-write" && !remoteWriteUrl) throw new Error("emulatorEnvironment: emulator.sink is remote-write but no remoteWriteUrl was given");
+  const external = emulator.remoteWrite;
+  if (emulator.sink === "remote-write" && !remoteWriteUrl && external.url === undefined) throw new Error("emulatorEnvironment: emulator.sink is remote-write but no remoteWriteUrl was given");
   const sharded = emulator.replicas > 1;
   const owner = shardOwner(emulatorOwner(project, stack), replica, emulator.replicas);
   return {
     PROMEMU_SCENARIO: emulator.scenario,
-    ...(emulator.sink === "remote-write" ? { PROMEMU_REMOTE_WRITE_URL: remoteWriteUrl! } : { PROMEMU_PUSHGATEWAY_URL: pushgatewayUrl }),
+    ...(emulator.sink === "remote-write" ? { PROMEMU_REMOTE_WRITE_URL: external.url ?? remoteWriteUrl! } : { PROMEMU_PUSHGATEWAY_URL: pushgatewayUrl }),
+    // An external receiver (emulator.remoteWrite.url): its token (a secret: the whole environment is one then) and headers.
+    ...(external.url !== undefined && external.bearerToken !== undefined ? { PROMEMU_REMOTE_WRITE_BEARER_TOKEN: external.bearerToken } : {}),
+    ...(external.url !== undefined && Object.keys(external.headers).length > 0
+      ? { PROMEMU_REMOTE_WRITE_HEADERS: Object.keys(external.headers).sort().map((name) => `${name}=${external.headers[name]}`).join(",") }
+      : {}),
     PROMEMU_PUSH_INTERVAL: emulator.pushInterval,
     PROMEMU_SEED: String(emulator.seed),
     PROMEMU_SPEED: String(emulator.speed),

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { DEFAULT_MAX_SERIES, MAX_SERIES_LIMIT, MAX_TIMER_MS, capacityProblem, scenarioExporterProfiles, scenarioSize } from "../emulator/src/index";
+import { parseRemoteWriteHeaders } from "../emulator/src/cli/remote-write-headers";
 
 /** The built-in scenarios of the emulator (emulator/scenarios/<name>.yaml); a test keeps the two in step. */
 export const BUILTIN_SCENARIOS = ["default", "fleet-calm", "fleet-faults", "hosts-load-with-peaks", "single-host-load"] as const;
@@ -241,6 +242,25 @@ export const SettingsSchema = z
           .describe(
             `The scenario is refused above this many series, with its estimated memory (the emulator's \`--max-series\`; unset: ${DEFAULT_MAX_SERIES.toLocaleString("en-US")}).`,
           ),
+        remoteWrite: z
+          .object({
+            url: z
+              .string()
+              .optional()
+              .describe(
+                "With `emulator.sink: remote-write`: an external remote-write endpoint instead of the stack's Prometheus (a team's Thanos Receive, Mimir or VictoriaMetrics, e.g. `http://thanos-receive.example:19291/api/v1/receive`); the stack's Prometheus then gets no emulated series and no receiver (docs/scaling.md, In the stack).",
+              ),
+            bearerToken: z
+              .string()
+              .optional()
+              .describe("Secret. Bearer token sent to `emulator.remoteWrite.url` (`pulumi config set --secret --path emulator.remoteWrite.bearerToken ...`); the emulator's PROMEMU_REMOTE_WRITE_BEARER_TOKEN."),
+            headers: z
+              .record(z.string(), z.string())
+              .default({})
+              .describe("Headers sent with every request to `emulator.remoteWrite.url`, e.g. a tenant: `THANOS-TENANT: team-a` (Thanos), `X-Scope-OrgID: team-a` (Mimir); the emulator's `--remote-write-header`."),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),
@@ -328,7 +348,7 @@ export function hostPorts(settings: Settings): Partial<Record<ServiceName, numbe
  * `promemu:alertmanager` secret), so a top-level key may be secret only when it holds one of these; any other
  * value ends up in plain text in Docker (names, ports, flags), and a secret there would be a false promise.
  */
-export const SECRET_CAPABLE_KEYS = ["grafanaAdminPassword", "alertmanager.webhookUrl", "emulator.set", "prometheus.externalLabels"] as const;
+export const SECRET_CAPABLE_KEYS = ["grafanaAdminPassword", "alertmanager.webhookUrl", "emulator.set", "emulator.remoteWrite.bearerToken", "prometheus.externalLabels"] as const;
 
 /** Top-level keys that may be secret: those holding a secret-capable key. */
 export const SECRET_CAPABLE_SECTIONS: ReadonlySet<string> = new Set(SECRET_CAPABLE_KEYS.map((key) => key.split(".")[0]));
@@ -408,6 +428,7 @@ export function parseSettings(raw: Record<string, unknown>, source: string, proj
     issues.push(`${project}:logs.retention: must be at least 1d (VictoriaLogs refuses a shorter retention; Loki's compactor works in days)`);
   }
   issues.push(...emulatorIssues(settings.emulator, project));
+  issues.push(...remoteWriteIssues(settings.emulator, project));
   issues.push(...historyIssues(settings, project));
   if (issues.length) throw new ConfigError(source, issues);
   return settings;
@@ -418,6 +439,37 @@ export function parseSettings(raw: Record<string, unknown>, source: string, proj
  * and the scenario with its overrides (unknown or ill-typed parameters, and a size above the series
  * limit, estimated by the emulator's own code without building anything).
  */
+/**
+ * `emulator.remoteWrite`: an http(s) URL without a query or fragment, only with `emulator.sink: remote-write`; a token
+ * or headers only with a URL; headers as the emulator's --remote-write-header takes them (its own check), without
+ * commas (PROMEMU_REMOTE_WRITE_HEADERS separates pairs with them).
+ */
+function remoteWriteIssues(emulator: Settings["emulator"], project: string): string[] {
+  const { url, bearerToken, headers } = emulator.remoteWrite;
+  const key = `${project}:emulator.remoteWrite`;
+  const issues: string[] = [];
+  if (url === undefined) {
+    if (bearerToken !== undefined) issues.push(`${key}.bearerToken: is for emulator.remoteWrite.url, which is not set`);
+    if (Object.keys(headers).length > 0) issues.push(`${key}.headers: are for emulator.remoteWrite.url, which is not set`);
+    return issues;
+  }
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    issues.push(`${key}.url: "${url}" is not a URL; give the receiver's write URL, e.g. http://thanos-receive:19291/api/v1/receive`);
+  }
+  if (parsed && parsed.protocol !== "http:" && parsed.protocol !== "https:") issues.push(`${key}.url: the scheme ${parsed.protocol.replace(/:$/, "")} is not supported; use http:// or https://`);
+  else if (parsed && (parsed.search || parsed.hash)) issues.push(`${key}.url: must not have a query or a fragment`);
+  else if (parsed && (parsed.username || parsed.password)) issues.push(`${key}.url: must not carry credentials (they would be shown in Docker); use emulator.remoteWrite.bearerToken as a secret`);
+  if (emulator.sink !== "remote-write") issues.push(`${key}.url: needs emulator.sink: remote-write (it is ${emulator.sink})`);
+  const pairs = Object.entries(headers);
+  for (const [name, value] of pairs) if (value.includes(",")) issues.push(`${key}.headers.${name}: must not contain a comma`);
+  const checked = parseRemoteWriteHeaders(pairs.filter(([, value]) => !value.includes(",")).map(([name, value]) => `${name}=${value}`), `${key}.headers`);
+  issues.push(...checked.problems);
+  return issues;
+}
+
 function emulatorIssues(emulator: Settings["emulator"], project: string): string[] {
   const pushInterval = parseDuration(emulator.pushInterval)!;
   if (pushInterval === 0) return [`${project}:emulator.pushInterval: must be longer than 0s`];

@@ -22,6 +22,11 @@ const SECRET_CASES: Record<(typeof SECRET_CAPABLE_KEYS)[number], { key: string; 
     marker: "marker-token-9f3k",
   },
   "emulator.set": { key: "promemu:emulator", value: JSON.stringify({ set: { "peak.first": "1m13s" } }), marker: "1m13s" },
+  "emulator.remoteWrite.bearerToken": {
+    key: "promemu:emulator",
+    value: JSON.stringify({ sink: "remote-write", remoteWrite: { url: "http://thanos-receive.example:19291/api/v1/receive", bearerToken: "marker-rw-token-3m8p" } }),
+    marker: "marker-rw-token-3m8p",
+  },
   "prometheus.externalLabels": { key: "promemu:prometheus", value: JSON.stringify({ externalLabels: { team: "marker-label-5h1z" } }), marker: "marker-label-5h1z" },
 };
 
