@@ -6,8 +6,15 @@
  * `pulumi config set --path prometheus.retentionTime 3d`.
  */
 import { z } from "zod";
-import { DEFAULT_MAX_SERIES, MAX_SERIES_LIMIT, MAX_TIMER_MS, capacityProblem, scenarioExporterProfiles, scenarioSize } from "../emulator/src/index";
-import { parseRemoteWriteHeaders } from "../emulator/src/cli/remote-write-headers";
+import {
+  DEFAULT_MAX_SERIES,
+  MAX_SERIES_LIMIT,
+  MAX_TIMER_MS,
+  capacityProblem,
+  parseRemoteWriteHeaders,
+  scenarioExporterProfiles,
+  scenarioSize,
+} from "../emulator/src/index";
 
 /** The built-in scenarios of the emulator (emulator/scenarios/<name>.yaml); a test keeps the two in step. */
 export const BUILTIN_SCENARIOS = ["default", "fleet-calm", "fleet-faults", "hosts-load-with-peaks", "single-host-load"] as const;

@@ -13,7 +13,7 @@ import type { CompiledScenario } from "../../emulator/src/model/types";
 import type { ExporterRuntime } from "../../emulator/src/profiles/types";
 import { parseScenario } from "../../emulator/src/scenario/loader";
 import type { SetEntry } from "../../emulator/src/scenario/params";
-import type { GeneratorSpec } from "../../emulator/src/scenario/schema";
+import type { GeneratorSpec } from "../../emulator/src/model/specs";
 import { generator as generatorSchema } from "../../emulator/src/scenario/schema";
 import { Random } from "../../emulator/src/util/random";
 

@@ -7,7 +7,7 @@
  */
 import type { EmulatorEvent, EventBus, Listener, Subscription } from "../events/bus";
 import type { HostShape } from "../model/types";
-import type { EventFilter } from "../scenario/schema";
+import type { EventFilter } from "../model/specs";
 
 interface Table {
   readonly filters: readonly EventFilter[];

@@ -3,13 +3,12 @@
  * jittered interval, stopped by its TTL or an event. Stopping drops its series at once, so the next
  * push no longer carries them; a restart begins afresh (counters at 0, uptime at 0).
  */
-import type { EventBus } from "../events/bus";
+import { type EventBus, HOST_STARTED, HOST_STOPPED } from "../events/bus";
 import { buildGenerator } from "../generators/build";
 import type { BuildEnv, Generator, TickContext } from "../generators/types";
 import { labelText } from "../exposition/text";
 import type { HostDef, HostShape } from "../model/types";
-import type { GeneratorSpec } from "../scenario/schema";
-import { HOST_STARTED, HOST_STOPPED } from "../scenario/compile";
+import type { GeneratorSpec } from "../model/specs";
 import { Random, RandomStream } from "../util/random";
 import { HostEvents } from "./host-events";
 import type { Scheduler, Timer } from "./scheduler";

@@ -3,7 +3,11 @@
  * host_stopped; generators and hosts subscribe, optionally narrowed to one source host or role.
  * Delivery is synchronous, at the scenario time the event happened.
  */
-import type { EventFilter } from "../scenario/schema";
+import type { EventFilter } from "../model/specs";
+
+/** The events every host emits as it starts and stops. */
+export const HOST_STARTED = "host_started";
+export const HOST_STOPPED = "host_stopped";
 
 export interface EmulatorEvent {
   readonly name: string;

@@ -1,9 +1,27 @@
 /** Writes hosts' current values as one exposition body, family by family (each family's TYPE line once). */
-import type { HostRuntime } from "../engine/host";
 
 /** Where rendered text goes: a reusable buffer for pushes (BufferWriter), an array for a string. */
 export interface TextSink {
   write(text: string): void;
+}
+
+/** A series as rendering sees it: its sample lines, written under a host's label text. */
+export interface RenderableSeries {
+  /** Sample lines renderTo writes. */
+  readonly samples: number;
+  renderTo(out: TextSink, labels: string): void;
+}
+
+/**
+ * A host as rendering sees it (the engine's HostRuntime is one). Declared here rather than imported from
+ * engine/, so that the exposition format sits below the engine that uses it.
+ */
+export interface RenderableHost {
+  readonly active: boolean;
+  /** The inside of its label set (labelText), the same for each of its lines. */
+  readonly labels: string;
+  /** Its series by family index; undefined for a family it has no series of. */
+  readonly byFamily: ReadonlyArray<RenderableSeries | undefined>;
 }
 
 export interface Rendered {
@@ -13,7 +31,7 @@ export interface Rendered {
 }
 
 /** Returns the number of sample lines written. */
-export function renderHosts(headers: readonly string[], hosts: readonly HostRuntime[], out: TextSink): number {
+export function renderHosts(headers: readonly string[], hosts: readonly RenderableHost[], out: TextSink): number {
   let series = 0;
   for (let f = 0; f < headers.length; f++) {
     let started = false;
@@ -41,7 +59,7 @@ export function renderHosts(headers: readonly string[], hosts: readonly HostRunt
  * host come together, so its encoded labels are looked up once rather than per line. Returns the
  * number of sample lines written.
  */
-export function renderSamples(hosts: readonly HostRuntime[], out: TextSink, from = 0, to = hosts.length): number {
+export function renderSamples(hosts: readonly RenderableHost[], out: TextSink, from = 0, to = hosts.length): number {
   let series = 0;
   for (let h = from; h < to; h++) {
     const host = hosts[h];
@@ -58,7 +76,7 @@ export function renderSamples(hosts: readonly HostRuntime[], out: TextSink, from
 }
 
 /** The same body as one string. */
-export function renderText(headers: readonly string[], hosts: readonly HostRuntime[]): Rendered {
+export function renderText(headers: readonly string[], hosts: readonly RenderableHost[]): Rendered {
   const parts: string[] = [];
   const series = renderHosts(headers, hosts, { write: (text) => parts.push(text) });
   return { text: parts.join(""), series };

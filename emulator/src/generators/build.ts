@@ -1,5 +1,5 @@
 /** From a validated generator spec to the object that produces its values. */
-import type { GeneratorSpec } from "../scenario/schema";
+import type { GeneratorSpec } from "../model/specs";
 import { Constant, Derived, Load, Normal, Sum, Sum2, Uniform, Uptime } from "./basic";
 import { EventValue, Switch } from "./events";
 import { Diurnal, Sine, Toggle } from "./periodic";

@@ -1,5 +1,5 @@
 /** Draws one observation of a histogram's distribution. */
-import type { Distribution } from "../scenario/schema";
+import type { Distribution } from "../model/specs";
 import type { Random } from "../util/random";
 
 export function sampler(distribution: Distribution, random: Random): () => number {

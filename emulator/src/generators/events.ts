@@ -1,6 +1,6 @@
 /** Generators driven by events: a value set by the last event heard, and a switch to another generator. */
 import type { EmulatorEvent, Listener } from "../events/bus";
-import type { EventFilter } from "../scenario/schema";
+import type { EventFilter } from "../model/specs";
 import type { BuildEnv, Generator, TickContext } from "./types";
 
 /** Holds the value attached to the last matching event (e.g. 1 on peak_start, 0 on peak_end). */

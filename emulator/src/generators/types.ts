@@ -3,7 +3,7 @@
  * for a value at each of the host's ticks, in scenario time (milliseconds since the scenario began).
  */
 import type { Listener } from "../events/bus";
-import type { EventFilter, GeneratorSpec } from "../scenario/schema";
+import type { EventFilter, GeneratorSpec } from "../model/specs";
 
 /** Per-host state a tick shares with the generators of that host. */
 export interface TickContext {

@@ -12,7 +12,7 @@
  * Lines of a tick are spread over the tick's interval (previous tick, this tick], in time order.
  */
 import { sampler } from "../generators/distribution";
-import type { HttpProfileSpec } from "../profiles/http/profile";
+import type { HttpProfileSpec } from "../profiles/specs";
 import { codesOf } from "../profiles/http/model";
 import type { MetricDef } from "../model/types";
 import { Random } from "../util/random";

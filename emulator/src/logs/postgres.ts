@@ -13,7 +13,7 @@
  * - `pg_up` going to 0: a fast shutdown; back to 1: the start; `pg_postmaster_start_time_seconds`
  *   moving while up: a crash (a backend killed by signal 9) and the recovery.
  */
-import type { PostgresProfileSpec } from "../profiles/postgres/profile";
+import type { PostgresProfileSpec } from "../profiles/specs";
 import { resolvePgLayout } from "../profiles/postgres/layout";
 import { Random } from "../util/random";
 import { CounterWatch, EdgeWatch, type LogHost, between, pick, poisson } from "./source-kit";

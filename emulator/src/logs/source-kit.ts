@@ -5,7 +5,7 @@
  */
 import type { Listener } from "../events/bus";
 import type { ExporterRuntime } from "../profiles/types";
-import type { ExporterSpec } from "../profiles/schema";
+import type { ExporterSpec } from "../profiles/specs";
 import type { RandomStream } from "../util/random";
 import type { LogEventFilter } from "./schema";
 import type { LogSink, LogStream } from "./types";

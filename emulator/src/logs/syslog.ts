@@ -14,7 +14,7 @@
  * - the exporter going away for a reboot: the shutdown; coming back: the new boot (kernel, systemd);
  * - calm: cron's sysstat job every 10 minutes.
  */
-import type { NodeProfileSpec } from "../profiles/node/profile";
+import type { NodeProfileSpec } from "../profiles/specs";
 import { resolveLayout } from "../profiles/node/layout";
 import { Random } from "../util/random";
 import { CounterWatch, EdgeWatch, type LogHost, between, pick } from "./source-kit";

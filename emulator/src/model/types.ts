@@ -3,8 +3,8 @@
  * scenario file; every host is expanded and every cross-reference already checked.
  */
 import type { LogSourceSpec } from "../logs/schema";
-import type { ExporterSpec } from "../profiles/schema";
-import type { EventFilter, GeneratorSpec, MetricSpec, TickSpec } from "../scenario/schema";
+import type { ExporterSpec } from "../profiles/specs";
+import type { EventFilter, GeneratorSpec, MetricSpec, TickSpec } from "./specs";
 
 export type MetricType = "gauge" | "counter" | "histogram";
 

@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import type { EmulatorEvent, Listener } from "../events/bus";
-import type { EventFilter } from "../scenario/schema";
+import type { EventFilter } from "../model/specs";
 import { DURATION_HINT, parseDuration } from "../util/duration";
 
 /** A duration as a scenario spells it ("90s", "2h"), in ms. */

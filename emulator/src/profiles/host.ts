@@ -5,7 +5,7 @@
  */
 import { buildGenerator } from "../generators/build";
 import type { BuildEnv, Generator, TickContext } from "../generators/types";
-import type { GeneratorSpec } from "../scenario/schema";
+import type { GeneratorSpec } from "../model/specs";
 
 /** A profile's drivers, each from its generator spec or the profile's default (key `<prefix>.<name>`). */
 export class DriverSet<N extends string> {

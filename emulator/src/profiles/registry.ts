@@ -5,7 +5,7 @@ import { HttpExporter, httpSeriesPerHost } from "./http/profile";
 import { resolveLayout } from "./node/layout";
 import { NODE_FAMILIES, NodeExporter } from "./node/profile";
 import { PostgresExporter, postgresSeriesPerHost } from "./postgres/profile";
-import type { ExporterSpec } from "./schema";
+import type { ExporterSpec } from "./specs";
 import type { ExporterRuntime } from "./types";
 
 export function createExporter(spec: ExporterSpec, hostName: string, env: BuildEnv, epochMs: number): ExporterRuntime {

@@ -4,17 +4,13 @@
  * scenario's own generator schema (passed in: the scenario schema imports this file).
  */
 import { z } from "zod";
-import type { GeneratorSpec } from "../scenario/schema";
+import type { GeneratorSpec } from "../model/specs";
 import { httpFaultSchema, httpLayoutSchema } from "./http/layout";
-import type { HttpProfileSpec } from "./http/profile";
 import { faultSchema } from "./node/faults";
 import { layoutInput } from "./node/layout";
-import type { NodeProfileSpec } from "./node/profile";
 import { pgFaultSchema } from "./postgres/faults";
 import { pgLayoutSchema } from "./postgres/layout";
-import type { PostgresProfileSpec } from "./postgres/profile";
-
-export type ExporterSpec = NodeProfileSpec | PostgresProfileSpec | HttpProfileSpec;
+import type { ExporterSpec } from "./specs";
 
 export const PROFILES = ["node", "postgres", "http"] as const;
 

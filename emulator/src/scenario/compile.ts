@@ -5,19 +5,18 @@
  */
 import { UsageError, formatPath } from "../errors";
 import type { CompiledScenario, Family, HostDef, HostShape, MetricDef } from "../model/types";
+import { HOST_STARTED, HOST_STOPPED } from "../events/bus";
 import { checkLogs } from "../logs/schema";
-import type { ExporterSpec } from "../profiles/schema";
+import type { ExporterSpec } from "../profiles/specs";
 import { type ScenarioSize, capacityProblem } from "./capacity";
-import type { EventFilter, GeneratorSpec, HostSpec, MetricSpec, Scenario } from "./schema";
+import type { HostSpec, Scenario } from "./schema";
+import type { EventFilter, GeneratorSpec, MetricSpec } from "../model/specs";
 
 /** The series limit a compilation enforces, and the option that raises it (named in the message). */
 export interface SeriesLimit {
   readonly maxSeries: number;
   readonly override: string;
 }
-
-export const HOST_STARTED = "host_started";
-export const HOST_STOPPED = "host_stopped";
 
 type Path = ReadonlyArray<PropertyKey>;
 

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { DURATION_HINT, parseDuration } from "../util/duration";
 import { logsSchema } from "../logs/schema";
 import { exporterSchema } from "../profiles/schema";
+import type { EventFilter, GeneratorSpec, GeneratorType, MetricSpec } from "../model/specs";
 
 export const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 export const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -53,12 +54,6 @@ const labels = keyedMap(labelValue, (name) => {
   return undefined;
 });
 
-/** Which events a subscriber hears: a bare name, or a name narrowed to one source host and/or role. */
-export interface EventFilter {
-  event: string;
-  source?: string;
-  role?: string;
-}
 const eventFilter = z.union(
   [
     eventName.transform((event): EventFilter => ({ event })),
@@ -66,25 +61,6 @@ const eventFilter = z.union(
   ],
   { error: "must be an event name or {event, source?, role?}" },
 );
-
-export type GeneratorSpec =
-  | { type: "constant"; value: number }
-  | { type: "uniform"; min: number; max: number }
-  | { type: "normal"; mean: number; stddev: number }
-  | { type: "sine"; min: number; max: number; period: number; phase: number }
-  | { type: "toggle"; period: number; on: number; offset: number; low: number; high: number; events?: { rise?: string; fall?: string } }
-  | { type: "steps"; choices: { value: number; weight: number }[]; hold?: number }
-  | { type: "trend"; start: number; min: number; max: number; direction: "up" | "down" | "hold"; rate: number; per: number; noise: number }
-  | { type: "uptime"; offset: number }
-  | { type: "derived"; from: string; scale: number; offset: number; percentOf?: number }
-  | { type: "event"; initial: number; on: (EventFilter & { value: number })[] }
-  | { type: "switch"; base: GeneratorSpec; generator: GeneratorSpec; on: EventFilter; for?: number; until?: EventFilter }
-  | { type: "ou"; mean: number; stddev: number; reversion: number; start?: number }
-  | { type: "diurnal"; min: number; max: number; peak: number }
-  | { type: "load"; min: number; max: number }
-  | { type: "sum"; of: GeneratorSpec[] };
-
-export type GeneratorType = GeneratorSpec["type"];
 
 function minNotAboveMax(value: { min: number; max: number }, ctx: z.RefinementCtx): void {
   if (value.min > value.max) ctx.addIssue({ code: "custom", path: ["min"], message: `must be <= max (min ${value.min}, max ${value.max})` });
@@ -213,12 +189,6 @@ export const generator: z.ZodType<GeneratorSpec> = z.preprocess(
   }),
 ) as unknown as z.ZodType<GeneratorSpec>;
 
-export type Distribution =
-  | { type: "lognormal"; median: number; sigma: number }
-  | { type: "normal"; mean: number; stddev: number }
-  | { type: "uniform"; min: number; max: number }
-  | { type: "exponential"; mean: number };
-
 const positive = num.refine((v) => v > 0, "must be > 0");
 const distribution = z.discriminatedUnion(
   "type",
@@ -233,11 +203,6 @@ const distribution = z.discriminatedUnion(
 
 const help = z.string().optional();
 const decimals = z.number().int().min(0).max(9, "must be 0-9").optional();
-
-export type MetricSpec =
-  | { type: "gauge"; help?: string; generator: GeneratorSpec; min?: number; max?: number; decimals?: number }
-  | { type: "counter"; help?: string; rate: GeneratorSpec; decimals?: number }
-  | { type: "histogram"; help?: string; buckets: number[]; observations: { rate: GeneratorSpec; distribution: Distribution } };
 
 /** A bare number is a constant gauge; a map without `type` is a gauge. */
 const metric = z.preprocess(
@@ -275,10 +240,6 @@ const metrics = keyedMap(metric, (name) =>
   METRIC_NAME.test(name) ? undefined : "is not a metric name (letters, digits, _ and :, not starting with a digit)",
 );
 
-export interface TickSpec {
-  interval: number;
-  jitter: number;
-}
 const tick = z
   .object({ interval: positiveDuration, jitter: duration.default(0) })
   .strict()

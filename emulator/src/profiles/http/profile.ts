@@ -5,11 +5,12 @@
  */
 import type { TextSink } from "../../exposition/render";
 import type { BuildEnv, TickContext } from "../../generators/types";
-import type { GeneratorSpec } from "../../scenario/schema";
+import type { GeneratorSpec } from "../../model/specs";
 import { Random } from "../../util/random";
 import { ExporterSeries } from "../exporter";
 import { HostFaults } from "../fault-schedule";
 import { DriverSet } from "../host";
+import type { HttpProfileSpec } from "../specs";
 import type { ExporterRuntime } from "../types";
 import { HTTP_FAMILIES } from "./families";
 import { type HttpEffects, type HttpFaultSpec, type HttpLayout, type HttpRoute, httpEffectsAt } from "./layout";
@@ -17,14 +18,6 @@ import { HttpState } from "./model";
 
 /** A calm service's day: busiest in the afternoon. */
 export const HTTP_DEFAULT_LOAD: GeneratorSpec = { type: "sum", of: [{ type: "diurnal", min: 0.1, max: 0.7, peak: 15 }, { type: "ou", mean: 0, stddev: 0.03, reversion: 120_000 }] };
-
-export interface HttpProfileSpec {
-  readonly profile: "http";
-  readonly port: number;
-  readonly layout: HttpLayout;
-  readonly drivers: { load?: GeneratorSpec };
-  readonly faults: readonly HttpFaultSpec[];
-}
 
 export function httpSeriesPerHost(layout: HttpLayout): number {
   return new ExporterSeries(HTTP_FAMILIES, layout).seriesCount;

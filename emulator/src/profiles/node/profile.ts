@@ -6,11 +6,12 @@
  */
 import type { TextSink } from "../../exposition/render";
 import type { BuildEnv, TickContext } from "../../generators/types";
-import type { GeneratorSpec } from "../../scenario/schema";
+import type { GeneratorSpec } from "../../model/specs";
 import { Random } from "../../util/random";
 import { ExporterSeries } from "../exporter";
 import { HostFaults } from "../fault-schedule";
 import { DriverSet, wallSeconds } from "../host";
+import type { NodeProfileSpec } from "../specs";
 import type { ExporterRuntime } from "../types";
 import { cpuFamilies } from "./families/cpu";
 import type { NodeFamily } from "./families/common";
@@ -19,7 +20,7 @@ import { networkFamilies } from "./families/network";
 import { storageFamilies } from "./families/storage";
 import { systemFamilies } from "./families/system";
 import { type Effects, type FaultSpec, type PartNames, effectsAt } from "./faults";
-import { type NodeLayout, type ParsedLayout, resolveLayout } from "./layout";
+import { type NodeLayout, resolveLayout } from "./layout";
 import { type Drivers, NodeState, advance } from "./model";
 
 export const NODE_FAMILIES: readonly NodeFamily[] = [...cpuFamilies, ...memoryFamilies, ...storageFamilies, ...networkFamilies, ...systemFamilies];
@@ -34,14 +35,6 @@ export const DEFAULT_DRIVERS: Record<DriverName, GeneratorSpec> = {
   io: { type: "sum", of: [{ type: "diurnal", min: 0.02, max: 0.12, peak: 3 }, { type: "ou", mean: 0, stddev: 0.01, reversion: 120_000 }] },
   network: { type: "sum", of: [{ type: "diurnal", min: 0.005, max: 0.08, peak: 15 }, { type: "ou", mean: 0, stddev: 0.005, reversion: 120_000 }] },
 };
-
-export interface NodeProfileSpec {
-  readonly profile: "node";
-  readonly port: number;
-  readonly layout: ParsedLayout;
-  readonly drivers: Partial<Record<DriverName, GeneratorSpec>>;
-  readonly faults: readonly FaultSpec[];
-}
 
 export class NodeExporter implements ExporterRuntime {
   readonly layout: NodeLayout;

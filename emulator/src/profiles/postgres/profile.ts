@@ -7,11 +7,12 @@
  */
 import type { TextSink } from "../../exposition/render";
 import type { BuildEnv, TickContext } from "../../generators/types";
-import type { GeneratorSpec } from "../../scenario/schema";
+import type { GeneratorSpec } from "../../model/specs";
 import { Random } from "../../util/random";
 import { ExporterSeries } from "../exporter";
 import { HostFaults } from "../fault-schedule";
 import { DriverSet, wallSeconds } from "../host";
+import type { PostgresProfileSpec } from "../specs";
 import type { ExporterRuntime } from "../types";
 import { EXPORTER_FAMILIES, serverFamilies } from "./families";
 import { type PgEffects, type PgFaultSpec, type PgPartNames, pgEffectsAt } from "./faults";
@@ -26,14 +27,6 @@ export const PG_DEFAULT_DRIVERS: Record<PgDriverName, GeneratorSpec> = {
   load: { type: "sum", of: [{ type: "diurnal", min: 0.12, max: 0.6, peak: 14 }, { type: "ou", mean: 0, stddev: 0.03, reversion: 300_000 }] },
   writes: { type: "ou", mean: 0.3, stddev: 0.03, reversion: 600_000 },
 };
-
-export interface PostgresProfileSpec {
-  readonly profile: "postgres";
-  readonly port: number;
-  readonly layout: PgParsedLayout;
-  readonly drivers: Partial<Record<PgDriverName, GeneratorSpec>>;
-  readonly faults: readonly PgFaultSpec[];
-}
 
 export function postgresSeriesPerHost(layout: PgParsedLayout): number {
   const L = resolvePgLayout(layout);
