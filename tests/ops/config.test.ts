@@ -33,7 +33,7 @@ describe("ops config", () => {
       stack: "carol",
       file: "Pulumi.carol.yaml",
       settings: { ...expected, grafanaAdminPassword: "[secret]", alertmanager: { ...expected.alertmanager, webhookUrl: "[secret]" } },
-      hostPorts: { pushgateway: 9291, prometheus: 9290, alertmanager: 9293, grafana: 3200, emulator: 9664 },
+      hostPorts: { logs: 9628, pushgateway: 9291, prometheus: 9290, alertmanager: 9293, grafana: 3200, emulator: 9664 },
     });
     expect(run.stdout).not.toContain("encrypted");
   });
