@@ -160,7 +160,7 @@ describe("promemu check: bad input", () => {
   it("an unreachable Prometheus: exit 3, named without its credentials", async () => {
     const port = await freePort(); // nobody listens there
     const r = await promemu(["--rules", LOADED_RULES, "--prometheus-url", `http://admin:hunter2@127.0.0.1:${port}`]);
-    expect(r.stderr).toContain(`promemu: cannot reach Prometheus at http://***@127.0.0.1:${port}: ECONNREFUSED`);
+    expect(r.stderr).toContain(`promemu: cannot reach Prometheus at http://***@127.0.0.1:${port}: connection refused (ECONNREFUSED)`);
     expect(r.stderr).not.toContain("hunter2");
     expect(r.status).toBe(3);
   });

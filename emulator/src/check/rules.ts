@@ -34,11 +34,18 @@ const duration = z.string().refine((text) => parseDuration(text) !== undefined, 
 const expr = z.union([z.string().min(1), z.number()], { message: "must be a PromQL expression" });
 /** What Prometheus' rule loader (rulefmt) accepts as a recorded metric's name and as label names. */
 const metricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { message: "must be a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*), as Prometheus requires of a record" });
-const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { message: "is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)" });
-const labels = z.record(labelName, z.union([z.string(), z.number(), z.boolean()])).optional();
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+/** A map whose keys must be label names: each bad key is an issue at its own path. */
+const labelMap = <T extends z.ZodType>(value: T) =>
+  z.record(z.string(), value).superRefine((map, ctx) => {
+    for (const key of Object.keys(map)) {
+      if (!LABEL_NAME.test(key)) ctx.addIssue({ code: "custom", path: [key], message: "is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)" });
+    }
+  });
+const labels = labelMap(z.union([z.string(), z.number(), z.boolean()])).optional();
 const rule = z.union(
   [
-    z.object({ alert: z.string().min(1), expr, for: duration.optional(), labels, annotations: z.record(labelName, z.unknown()).optional() }).loose(),
+    z.object({ alert: z.string().min(1), expr, for: duration.optional(), labels, annotations: labelMap(z.unknown()).optional() }).loose(),
     z.object({ record: metricName, expr, labels }).loose(),
   ],
   { message: "must be an alerting rule (alert, expr, for) or a recording rule (record, expr)" },
