@@ -176,6 +176,29 @@ function processUsage(pid) {
   return { cpuSeconds: ticks / 100, rssBytes: rssPages * 4096 };
 }
 
+/** Least-squares slope of values over their index (NaN values left out): how fast a per-interval figure grows. */
+function slope(values) {
+  const v = values.filter(Number.isFinite);
+  const n = v.length;
+  if (n < 2) return 0;
+  const meanX = (n - 1) / 2;
+  const meanY = v.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  v.forEach((y, x) => {
+    num += (x - meanX) * (y - meanY);
+    den += (x - meanX) ** 2;
+  });
+  return num / den;
+}
+
+/** The q-quantile of values (NaN when there are none). */
+function quantile(values, q) {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
 function machine() {
   const cpus = os.cpus();
   return `${cpus.length} x ${cpus[0] ? cpus[0].model.trim() : "unknown CPU"}, Node ${process.version}, ${os.platform()} ${os.release()}`;
@@ -197,4 +220,6 @@ module.exports = {
   parseExposition,
   processUsage,
   machine,
+  slope,
+  quantile,
 };

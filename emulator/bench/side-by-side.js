@@ -35,7 +35,7 @@
 const fs = require("fs");
 const os = require("os");
 const path = require("path");
-const { EMULATOR, freePort, machine, processUsage, query, requireBuilt, scrape, sleep, start, startPrometheus, startPushgateway, stopAll, total, waitForUrl } = require("./lib");
+const { EMULATOR, freePort, machine, processUsage, quantile, query, requireBuilt, scrape, sleep, slope, start, startPrometheus, startPushgateway, stopAll, total, waitForUrl } = require("./lib");
 
 const HOSTS = (process.env.BENCH_HOSTS ?? "25000,50000,75000,100000").split(",").map(Number);
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 6);
@@ -71,26 +71,6 @@ function probeHosts(hosts) {
     if (!probes.has(shard)) probes.set(shard, host.name);
   }
   return { count: scenario.hosts.length, shards, probes: [...probes.values()] };
-}
-
-function slope(values) {
-  const n = values.length;
-  if (n < 2) return 0;
-  const meanX = (n - 1) / 2;
-  const meanY = values.reduce((a, b) => a + b, 0) / n;
-  let num = 0;
-  let den = 0;
-  values.forEach((y, x) => {
-    num += (x - meanX) * (y - meanY);
-    den += (x - meanX) ** 2;
-  });
-  return num / den;
-}
-
-function quantile(values, q) {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
 /**

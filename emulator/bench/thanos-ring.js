@@ -9,8 +9,11 @@
 //  After a warm-up (the first interval creates every series) a few push intervals are observed: samples sent and
 //  stored, retried/failed/dropped, lag (sample timestamp to acceptance, the emulator's histogram), freshness (how old
 //  the newest sample the querier or Prometheus returns is, once every 2 s), CPU and memory of the emulators and of the
-//  servers. A size is "clean" when every sample sent was stored (the ring: 3 times), nothing was retried, failed or
-//  dropped, and the lag did not grow. Each backend's steps stop at its first size that is not clean.
+//  servers. A size is "clean" when every sample sent was stored, nothing was retried, failed or dropped, and the lag
+//  did not grow. The ring acknowledges a write once 2 of its 3 copies are stored (quorum): there, "stored" means at
+//  least 2 copies of every sample sent (receivers' appended samples >= 2 x sent), and the copies short of 3 (a
+//  receiver's forward to another that failed or timed out: thanos_receive_forward_requests_total{result="error"})
+//  are shown beside. Each backend's steps stop at its first size that is not clean.
 //
 //   npm run bench:thanos --prefix emulator                  # builds first; some 10 to 15 minutes
 //   BENCH_HOSTS=5000,10000 BENCH_CYCLES=3 node bench/thanos-ring.js
@@ -28,7 +31,7 @@
 const fs = require("fs");
 const os = require("os");
 const path = require("path");
-const { EMULATOR, freePort, machine, processUsage, requireBuilt, scrape, sleep, start, startPrometheus, stopAll, total, waitForUrl } = require("./lib");
+const { EMULATOR, freePort, machine, processUsage, quantile, requireBuilt, scrape, sleep, slope, start, startPrometheus, stopAll, total, waitForUrl } = require("./lib");
 
 const HOSTS = (process.env.BENCH_HOSTS ?? "10000,20000,40000").split(",").map(Number);
 const EMULATORS = Number(process.env.BENCH_EMULATORS ?? 3);
@@ -61,6 +64,8 @@ async function ports(n) {
   while (out.size < n) out.add(await freePort());
   return [...out];
 }
+
+const QUORUM = Math.floor(REPLICATION / 2) + 1;
 
 /** Three receivers in one ring and a querier; stop() ends them and removes their data. */
 async function startRing() {
@@ -119,22 +124,6 @@ async function instant(url, expr) {
   return body.data.result;
 }
 
-function slope(values) {
-  const v = values.filter(Number.isFinite);
-  const n = v.length;
-  if (n < 2) return 0;
-  const mx = (n - 1) / 2;
-  const my = v.reduce((a, b) => a + b, 0) / n;
-  let num = 0;
-  let den = 0;
-  v.forEach((y, x) => {
-    num += (x - mx) * (y - my);
-    den += (x - mx) ** 2;
-  });
-  return num / den;
-}
-
-const quantile = (values, q) => (values.length === 0 ? NaN : [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))]);
 
 /** The emulator processes: shard k of n writing to urls[(k-1) % urls.length]. */
 async function startEmulators(hosts, urls) {
@@ -244,7 +233,8 @@ async function step(kind, hosts, backend) {
       }
       await sleep(20);
     }
-    const storedOk = check.quiet && check.stored === check.sent * backend.copies;
+    const storedOk = check.quiet && (backend.copies === 1 ? check.stored === check.sent : check.stored >= check.sent * QUORUM && check.stored <= check.sent * backend.copies);
+    const forwardErrors = backend.forwardErrors ? await backend.forwardErrors() : undefined;
     const growing = slope(lags) > 0.5;
     const ok = storedOk && check.counts.retried === 0 && check.counts.failed === 0 && check.counts.dropped === 0 && !growing;
     return {
@@ -260,6 +250,7 @@ async function step(kind, hosts, backend) {
       rssMax,
       elsewhere: Math.max(0, machineCores - emuCpu - srvCpu),
       growing,
+      forwardErrors,
       ok,
     };
   } finally {
@@ -276,7 +267,12 @@ async function ringStep(hosts) {
       for (const url of ring.metricsUrls) sum += total(await scrape(url), 'prometheus_tsdb_head_samples_appended_total{tenant="default-tenant",type="float"}');
       return sum;
     };
-    return await step("ring", hosts, { writeUrls: ring.writeUrls, servers: [...ring.servers, ring.querier], queryUrl: ring.queryUrl, stored: appended, copies: REPLICATION });
+    const forwardErrors = async () => {
+      let sum = 0;
+      for (const url of ring.metricsUrls) sum += total(await scrape(url), 'thanos_receive_forward_requests_total{result="error"}');
+      return sum;
+    };
+    return await step("ring", hosts, { writeUrls: ring.writeUrls, servers: [...ring.servers, ring.querier], queryUrl: ring.queryUrl, stored: appended, copies: REPLICATION, forwardErrors });
   } finally {
     await ring.stop();
   }
@@ -295,17 +291,17 @@ async function singleStep(hosts) {
 
 function table(rows) {
   const out = [
-    "| into | hosts | series | samples/s sent | sent / stored (copies) | retried / failed / dropped | mean lag per interval | freshness median / max | emulators CPU (cores), RSS max (all) | servers CPU (cores), RSS max (all) | other processes (cores) | clean |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| into | hosts | series | samples/s sent | sent / stored (copies per sample) | copies short of 3 (forward errors) | retried / failed / dropped | mean lag per interval | freshness median / max | emulators CPU (cores), RSS max (all) | servers CPU (cores), RSS max (all) | other processes (cores) | clean |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const r of rows) {
     if (r.error) {
-      out.push(`| ${r.kind} | ${fmt(r.param)} | | | | | | | | | | no: ${r.error.split("\n")[0].slice(0, 120)} |`);
+      out.push(`| ${r.kind} | ${fmt(r.param)} | | | | | | | | | | | no: ${r.error.split("\n")[0].slice(0, 120)} |`);
       continue;
     }
     const c = r.check;
     out.push(
-      `| ${r.kind === "ring" ? `Thanos ring (${RECEIVERS} x receive, RF ${REPLICATION}, + query)` : "one Prometheus"} | ${fmt(r.hosts)} | ${fmt(r.series)} | ${fmt(r.sentPerSecond)} | ${fmt(c.sent)} / ${fmt(c.stored)} (${r.kind === "ring" ? REPLICATION : 1})${c.quiet ? "" : " not quiet"} | ${fmt(c.counts.retried)} / ${fmt(c.counts.failed)} / ${fmt(c.counts.dropped)} | ${r.lags.map((l) => fmt(l, 1)).join(", ")} s | ${fmt(quantile(r.fresh, 0.5), 1)} / ${fmt(Math.max(...r.fresh), 1)} s | ${fmt(r.emuCpu, 2)}, ${mb(r.rssMax.emulators)} | ${fmt(r.srvCpu, 2)}, ${mb(r.rssMax.servers)} | ${fmt(r.elsewhere, 2)} | ${r.ok ? "**yes**" : "no"} |`,
+      `| ${r.kind === "ring" ? `Thanos ring (${RECEIVERS} x receive, RF ${REPLICATION}, + query)` : "one Prometheus"} | ${fmt(r.hosts)} | ${fmt(r.series)} | ${fmt(r.sentPerSecond)} | ${fmt(c.sent)} / ${fmt(c.stored)} (${fmt(c.stored / c.sent, 3)})${c.quiet ? "" : " not quiet"} | ${r.kind === "ring" ? `${fmt(c.sent * REPLICATION - c.stored)} (${fmt(r.forwardErrors)})` : ""} | ${fmt(c.counts.retried)} / ${fmt(c.counts.failed)} / ${fmt(c.counts.dropped)} | ${r.lags.map((l) => fmt(l, 1)).join(", ")} s | ${fmt(quantile(r.fresh, 0.5), 1)} / ${fmt(Math.max(...r.fresh), 1)} s | ${fmt(r.emuCpu, 2)}, ${mb(r.rssMax.emulators)} | ${fmt(r.srvCpu, 2)}, ${mb(r.rssMax.servers)} | ${fmt(r.elsewhere, 2)} | ${r.ok ? "**yes**" : "no"} |`,
     );
   }
   return out.join("\n");

@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { startOffline, type OfflineOptions, type OfflineServer } from "../../emulator/src/check/offline";
 import { exporterScrapeConfig, serveScenario, type ServedScenario } from "../support/emulator-server";
-import { describeWith, sleep, startPrometheus, waitForQueryValue, type RunningServer } from "../support/servers";
+import { describeIf, describeWith, sleep, startPrometheus, waitForQueryValue, type RunningServer } from "../support/servers";
 import type { CompiledScenario } from "../../emulator/src/model/types";
 
 export const COMMUNITY = path.resolve(__dirname, "../../../shared/community");
@@ -18,10 +18,7 @@ export const COMMUNITY = path.resolve(__dirname, "../../../shared/community");
 /** describeWith(prometheus, promtool) when the fixtures are there; otherwise skipped with a notice (a failure under CI=true). */
 export function describeWithCommunity(fixtures: string[]): jest.Describe {
   if (fixtures.every((f) => fs.existsSync(f))) return describeWith(["prometheus", "promtool"]);
-  const notice = `community fixtures not found in ${COMMUNITY}`;
-  if (process.env.CI === "true") throw new Error(`${notice}; under CI=true a skipped live test is a failure`);
-  console.warn(`SKIPPED: ${notice}`);
-  return describe.skip;
+  return describeIf(false, `community fixtures not found in ${COMMUNITY}`);
 }
 
 export interface LiveFleet {

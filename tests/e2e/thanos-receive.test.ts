@@ -28,7 +28,6 @@ import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
-import * as protobuf from "protobufjs";
 import * as yaml from "js-yaml";
 import { type AlertRule, renderAlertRules } from "../../config/rules";
 import { parseSettings } from "../../config/settings";
@@ -36,9 +35,8 @@ import { Engine } from "../../emulator/src/engine/engine";
 import { renderText } from "../../emulator/src/exposition/render";
 import { loadScenario } from "../../emulator/src/scenario/loader";
 import { processShardOf } from "../../emulator/src/scenario/shard";
-import { compress } from "../../emulator/src/sinks/remote-write/batcher";
 import { parseSampleLine } from "../../emulator/src/sinks/remote-write/exposition-samples";
-import { decodeBody } from "../emulator/remote-write-helpers";
+import { decodeBody, encodeBody } from "../emulator/remote-write-helpers";
 import { type ServedScenario, exporterScrapeConfig, serveScenario } from "../support/emulator-server";
 import { type ManagedProcess, type RunningServer, eventually, freePort, sleep, startProcess, startPrometheus, stopAllServers } from "../support/servers";
 import { type Querier, type Ring, describeWithThanos, startQuerier, startRing, waitForStores } from "../support/thanos";
@@ -157,22 +155,8 @@ function referenceSamples(seed: number, overrides: string[], startAtMs: number, 
   return out;
 }
 
-const proto = protobuf.parse(`
-syntax = "proto3";
-package prometheus;
-message WriteRequest { repeated TimeSeries timeseries = 1; }
-message TimeSeries { repeated Label labels = 1; repeated Sample samples = 2; }
-message Label { string name = 1; string value = 2; }
-message Sample { double value = 1; int64 timestamp = 2; }
-`).root.lookupType("prometheus.WriteRequest");
-
 /** A remote-write 1.0 body made here (protobufjs + snappy), not by the emulator's encoder. */
-function encodeWriteRequest(series: { labels: [string, string][]; samples: { value: number; timestamp: number }[] }[]): Uint8Array {
-  const message = proto.fromObject({
-    timeseries: series.map((s) => ({ labels: [...s.labels].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, value]) => ({ name, value })), samples: s.samples })),
-  });
-  return compress(proto.encode(message).finish());
-}
+const encodeWriteRequest = encodeBody;
 
 async function post(url: string, body: Uint8Array, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
   const res = await fetch(url, {

@@ -1,7 +1,7 @@
 /** Shared by the remote-write suites: a decoder independent of the emulator's encoder (protobufjs), and a fake receiver. */
 import * as http from "http";
 import * as protobuf from "protobufjs";
-import { uncompress } from "../../emulator/src/sinks/remote-write/batcher";
+import { compress, uncompress } from "../../emulator/src/sinks/remote-write/batcher";
 
 const root = protobuf.parse(`
 syntax = "proto3";
@@ -16,6 +16,14 @@ const WriteRequest = root.lookupType("prometheus.WriteRequest");
 export interface DecodedSeries {
   labels: [string, string][];
   samples: { value: number; timestamp: number }[];
+}
+
+/** A snappy-compressed WriteRequest body made by protobufjs (labels sorted by name), not by the emulator's encoder. */
+export function encodeBody(series: DecodedSeries[]): Uint8Array {
+  const message = WriteRequest.fromObject({
+    timeseries: series.map((s) => ({ labels: [...s.labels].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, value]) => ({ name, value })), samples: s.samples })),
+  });
+  return compress(WriteRequest.encode(message).finish());
 }
 
 /** A snappy-compressed WriteRequest body, decoded by protobufjs. */

@@ -39,16 +39,27 @@ export function findBinary(name: ServerBinary | string): string | undefined {
 /** `describe` when every binary is installed; otherwise a skipped suite and a notice (a thrown error under CI=true). */
 export function describeWith(binaries: ServerBinary[]): jest.Describe {
   const missing = binaries.filter((b) => !findBinary(b));
-  if (missing.length === 0) return describe;
-  const notice =
+  return describeIf(
+    missing.length === 0,
     `missing server programs in ${serversBin()}: ${missing.join(", ")} ` +
-    "(build them with `bash scripts/servers/build.sh`, which needs Go; `npm test` does so by itself when Go is on PATH)";
-  if (process.env.CI === "true") {
-    throw new Error(`${notice}; under CI=true a skipped live test is a failure`);
-  }
+      "(build them with `bash scripts/servers/build.sh`, which needs Go; `npm test` does so by itself when Go is on PATH)",
+  );
+}
+
+/** `describe` when what a suite needs is there; otherwise a skipped suite and `notice` printed (a thrown error under CI=true). */
+export function describeIf(available: boolean, notice: string): jest.Describe {
+  if (available) return describe;
+  if (process.env.CI === "true") throw new Error(`${notice}; under CI=true a skipped live test is a failure`);
   // eslint-disable-next-line no-console
   console.warn(`SKIPPED: ${notice}`);
   return describe.skip;
+}
+
+/** A server program beside the pinned ones (victoria-logs, thanos): the file `$<variable>` names, else scripts/servers/build.sh's. */
+export function extraServerBinary(name: string, variable: string): string | undefined {
+  const given = process.env[variable];
+  if (given && fs.existsSync(given)) return given;
+  return findOnPath(name, serversBin());
 }
 
 export async function sleep(ms: number): Promise<void> {

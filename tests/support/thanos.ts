@@ -7,24 +7,17 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { findOnPath } from "../../emulator/src/check/offline";
-import { type ManagedProcess, freePort, serversBin, startProcess, waitForUrl } from "./servers";
+import { type ManagedProcess, describeIf, extraServerBinary, freePort, serversBin, startProcess, waitForUrl } from "./servers";
 
 /** The thanos binary: $PROMEMU_THANOS, else the one scripts/servers/build.sh put in `serversBin()`. */
-export function thanosBinary(): string | undefined {
-  const given = process.env.PROMEMU_THANOS;
-  if (given && fs.existsSync(given)) return given;
-  return findOnPath("thanos", serversBin());
-}
+export const thanosBinary = (): string | undefined => extraServerBinary("thanos", "PROMEMU_THANOS");
 
 /** `describe` when Thanos can be had; otherwise a skipped suite and a notice (a thrown error under CI=true). */
 export function describeWithThanos(): jest.Describe {
-  if (thanosBinary()) return describe;
-  const notice = `thanos is missing in ${serversBin()}: build it with \`bash scripts/servers/build.sh thanos\` (needs Go; \`npm test\` does so by itself when Go is on PATH) or set PROMEMU_THANOS`;
-  if (process.env.CI === "true") throw new Error(`${notice}; under CI=true a skipped live test is a failure`);
-  // eslint-disable-next-line no-console
-  console.warn(`SKIPPED: ${notice}`);
-  return describe.skip;
+  return describeIf(
+    thanosBinary() !== undefined,
+    `thanos is missing in ${serversBin()}: build it with \`bash scripts/servers/build.sh thanos\` (needs Go; \`npm test\` does so by itself when Go is on PATH) or set PROMEMU_THANOS`,
+  );
 }
 
 export interface Receiver {

@@ -7,24 +7,19 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { findOnPath } from "../../emulator/src/check/offline";
-import { type ManagedProcess, freePort, serversBin, startProcess, waitForUrl } from "./servers";
+import { type ManagedProcess, describeIf, extraServerBinary, freePort, serversBin, startProcess, waitForUrl } from "./servers";
 
 /** The victoria-logs binary: $PROMEMU_VICTORIALOGS, else the one scripts/servers/build.sh put in `serversBin()`. */
 export function victoriaLogsBinary(): string | undefined {
-  const given = process.env.PROMEMU_VICTORIALOGS;
-  if (given && fs.existsSync(given)) return given;
-  return findOnPath("victoria-logs", serversBin());
+  return extraServerBinary("victoria-logs", "PROMEMU_VICTORIALOGS");
 }
 
 /** `describe` when VictoriaLogs can be had; otherwise a skipped suite and a notice (a thrown error under CI=true). */
 export function describeWithVictoriaLogs(): jest.Describe {
-  if (victoriaLogsBinary()) return describe;
-  const notice = `VictoriaLogs is missing in ${serversBin()}: build it with \`bash scripts/servers/build.sh victorialogs\` (needs Go; \`npm test\` does so by itself when Go is on PATH) or set PROMEMU_VICTORIALOGS`;
-  if (process.env.CI === "true") throw new Error(`${notice}; under CI=true a skipped live test is a failure`);
-  // eslint-disable-next-line no-console
-  console.warn(`SKIPPED: ${notice}`);
-  return describe.skip;
+  return describeIf(
+    victoriaLogsBinary() !== undefined,
+    `VictoriaLogs is missing in ${serversBin()}: build it with \`bash scripts/servers/build.sh victorialogs\` (needs Go; \`npm test\` does so by itself when Go is on PATH) or set PROMEMU_VICTORIALOGS`,
+  );
 }
 
 export interface RunningVictoriaLogs extends ManagedProcess {
