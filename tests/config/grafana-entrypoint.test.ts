@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { GRAFANA_ADMIN_LOGIN_FILE, renderGrafanaEntrypoint } from "../../config/grafana/entrypoint";
-import { findOnPath } from "../../emulator/src/check/offline";
+import { findOnPath } from "../../emulator/src/util/programs";
 
 const SHELL = spawnSync("busybox", ["true"]).status === 0 ? ["busybox", "sh"] : ["sh"];
 

@@ -9,7 +9,7 @@
  */
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { findOnPath } from "../../emulator/src/check/offline";
+import { findOnPath } from "../../emulator/src/util/programs";
 
 export default function globalSetup(): void {
   const script = path.join(__dirname, "..", "..", "scripts", "servers", "build.sh");

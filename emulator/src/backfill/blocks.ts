@@ -3,7 +3,7 @@
  * a child process that the command's AbortSignal stops (a signal must not wait for a 2 h block).
  */
 import { spawn } from "child_process";
-import { ToolMissing, findOnPath } from "../check/offline";
+import { ToolMissing, findOnPath } from "../util/programs";
 import { Failure } from "../errors";
 
 /** promtool ran and failed: exit 1 with its last output. */

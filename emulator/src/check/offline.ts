@@ -26,7 +26,7 @@ import { type RecordingGroup, createBlocksFromRules, dependencyLevels, renderRul
 import { ToolMissing, findOnPath } from "../util/programs";
 import { waitUntilReady } from "./prometheus";
 
-// Re-exported for backfill/blocks.ts and cli/check.ts until they import util/programs themselves.
+// Re-exported for tests/support/servers.ts until it imports util/programs itself.
 export { ToolMissing, findOnPath };
 
 /** prometheus and promtool, or a ToolMissing naming what is missing. */

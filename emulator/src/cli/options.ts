@@ -11,13 +11,13 @@ import { DURATION_HINT, MAX_TIMER_MS, formatDuration, parseDuration } from "../u
 import { redactUrl } from "../util/url";
 import { type ShardSpec, parseShard } from "../scenario/shard";
 import { shardOwner } from "../sinks/grouping";
-import { type SecretReader, readRemoteWriteAuth } from "./remote-write-auth";
+import { type RemoteWriteAuthOptions, type SecretReader, readRemoteWriteAuth } from "./remote-write-auth";
 import { parseRemoteWriteHeaders } from "./remote-write-headers";
 import { TIME_HINT, parseTime } from "../backfill/time";
 import type { ListenAddress } from "../http/server";
 
 /** What commander hands over: every value still text, plus where each came from. */
-export interface RawRunOptions {
+export interface RawRunOptions extends RemoteWriteAuthOptions {
   scenario: string;
   pushgatewayUrl?: string;
   pushInterval: string;
@@ -33,14 +33,6 @@ export interface RawRunOptions {
   statusInterval: string;
   /** Absent: the default (DEFAULT_MAX_SERIES). */
   maxSeries?: string;
-  remoteWriteUrl?: string;
-  remoteWriteUsername?: string;
-  remoteWritePasswordFile?: string;
-  /** From PROMEMU_REMOTE_WRITE_PASSWORD only: a flag would show it in `ps`. */
-  remoteWritePassword?: string;
-  remoteWriteBearerTokenFile?: string;
-  /** From PROMEMU_REMOTE_WRITE_BEARER_TOKEN only. */
-  remoteWriteBearerToken?: string;
   remoteWriteBatch?: string;
   remoteWriteMaxPending?: string;
   /** NAME=VALUE values of --remote-write-header (PROMEMU_REMOTE_WRITE_HEADERS), as given. */

@@ -5,7 +5,21 @@
  * Authorization header: no message quotes them (a file is named by its path).
  */
 import * as fs from "fs";
-import type { RawRunOptions } from "./options";
+
+/**
+ * The run options the credentials come from, as commander hands them over. Declared here and extended by
+ * RawRunOptions (options.ts), so that options.ts, which calls readRemoteWriteAuth, is not imported back.
+ */
+export interface RemoteWriteAuthOptions {
+  remoteWriteUrl?: string;
+  remoteWriteUsername?: string;
+  remoteWritePasswordFile?: string;
+  /** From PROMEMU_REMOTE_WRITE_PASSWORD only: a flag would show it in `ps`. */
+  remoteWritePassword?: string;
+  remoteWriteBearerTokenFile?: string;
+  /** From PROMEMU_REMOTE_WRITE_BEARER_TOKEN only. */
+  remoteWriteBearerToken?: string;
+}
 
 export type SecretReader = (path: string) => string;
 
@@ -13,8 +27,8 @@ const readFileSecret: SecretReader = (path) => fs.readFileSync(path, "utf8");
 
 /** The Authorization header value (undefined: none, or the URL's own credentials), or every problem found. */
 export function readRemoteWriteAuth(
-  raw: RawRunOptions,
-  nameOf: (key: keyof RawRunOptions) => string,
+  raw: RemoteWriteAuthOptions,
+  nameOf: (key: keyof RemoteWriteAuthOptions) => string,
   readSecret: SecretReader = readFileSecret,
 ): string | undefined | { problems: string[] } {
   const problems: string[] = [];
