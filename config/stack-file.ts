@@ -3,7 +3,7 @@
  * strings as they are, everything else JSON-encoded. Encrypted (`secure:`) values cannot be read without the
  * passphrase; they are left out and their places reported. Shared by the offline plan and the operations CLI.
  */
-import * as yaml from "js-yaml";
+import { loadYaml } from "../emulator/src/index";
 import { secretStandIn } from "./settings";
 
 export interface StackFile {
@@ -37,7 +37,8 @@ function withoutSecrets(value: unknown, at: string[], found: string[][]): unknow
 export function parseStackFile(text: string, fileName: string, project: string): StackFile {
   let doc: unknown;
   try {
-    doc = yaml.load(text);
+    // Bounded: a hand-edited or downloaded stack file with nested aliases must not exhaust memory.
+    doc = loadYaml(text);
   } catch (err) {
     throw new StackFileError(`${fileName} is not valid YAML: ${(err as Error).message.split("\n")[0]}`);
   }

@@ -8,7 +8,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { findOnPath } from "../emulator/src/index";
+import { findOnPath, loadYaml } from "../emulator/src/index";
 import { bindDashboardDatasources, checkDashboard } from "./grafana/imported";
 import { DASHBOARD_SCHEMA_VERSION, fitSchemaVersion, GRAFANA_SCHEMA_LINE } from "./grafana/schema-version";
 import { ConfigError, Settings } from "./settings";
@@ -116,10 +116,13 @@ function read(key: string, file: Found, problems: string[]): string | undefined 
 export function ruleFileProblem(text: string): string | undefined {
   let doc: unknown;
   try {
-    doc = yaml.load(text);
+    // Bounded: a rule file from elsewhere with nested aliases ("billion laughs") must not exhaust memory.
+    doc = loadYaml(text);
   } catch (err) {
-    if (err instanceof yaml.YAMLException) {
-      return `is not valid YAML${err.mark ? ` (line ${err.mark.line + 1}, column ${err.mark.column + 1})` : ""}: ${err.reason}`;
+    // By name: the bounded loader is the emulator's, with its own copy of js-yaml (another YAMLException class).
+    if (err instanceof Error && err.name === "YAMLException") {
+      const { mark, reason } = err as yaml.YAMLException;
+      return `is not valid YAML${mark ? ` (line ${mark.line + 1}, column ${mark.column + 1})` : ""}: ${reason}`;
     }
     throw err;
   }

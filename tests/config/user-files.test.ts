@@ -76,10 +76,21 @@ describe("finding the files", () => {
   });
 });
 
+/** Nine levels of nine aliases: 1 KB that expands to a billion values when walked. */
+const BILLION_LAUGHS = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+  .concat(Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(", ")}]`))
+  .join("\n");
+
 describe("rule files", () => {
   it("refuses a file that is not YAML, naming the line", () => {
     expect(problems({ "bad.yml": "groups:\n  - name: x\n   rules: [" }, { rules: ["bad.yml"] })).toEqual([
       expect.stringMatching(/^promemu:prometheus\.extraRuleFiles: bad\.yml is not valid YAML \(line \d+, column \d+\): /),
+    ]);
+  });
+
+  it("refuses, in bounded memory, a rule file whose aliases expand without end (billion laughs)", () => {
+    expect(problems({ "laughs.yml": `${BILLION_LAUGHS}\ngroups: [*i]\n` }, { rules: ["laughs.yml"] })).toEqual([
+      expect.stringMatching(/^promemu:prometheus\.extraRuleFiles: laughs\.yml is not valid YAML: the document expands to more than 1,000,000 values/),
     ]);
   });
 

@@ -19,6 +19,11 @@ config:
       secure: v1:BBBB
 `;
 
+/** Nine levels of nine aliases: 1 KB that expands to a billion values when walked. */
+const BILLION_LAUGHS = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+  .concat(Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(", ")}]`))
+  .join("\n");
+
 describe("Pulumi.<stack>.yaml", () => {
   it("hands the program its own keys as Pulumi does, without the encrypted values", () => {
     expect(parseStackFile(FILE, "Pulumi.x.yaml", "promemu")).toEqual({
@@ -41,5 +46,9 @@ describe("Pulumi.<stack>.yaml", () => {
     expect(() => parseStackFile("config: [", "Pulumi.bad.yaml", "promemu")).toThrow(StackFileError);
     expect(() => parseStackFile("config: [", "Pulumi.bad.yaml", "promemu")).toThrow(/^Pulumi\.bad\.yaml is not valid YAML/);
     expect(() => parseStackFile("config: [1]", "Pulumi.bad.yaml", "promemu")).toThrow("Pulumi.bad.yaml: 'config' must be a mapping");
+    // Bounded: nested aliases are refused before anything walks their expansion.
+    expect(() => parseStackFile(`${BILLION_LAUGHS}\nconfig:\n  promemu:emulator: {set: *i}\n`, "Pulumi.big.yaml", "promemu")).toThrow(
+      /^Pulumi\.big\.yaml is not valid YAML: the document expands to more than 1,000,000 values/,
+    );
   });
 });
