@@ -4,7 +4,10 @@
  * port: a 4xx is sent once, a 5xx retried with growing delays, a 429 after its Retry-After; and the
  * CLI's credentials, sent and never printed. The real Prometheus is in remote-write-prometheus.test.ts.
  */
-import { spawn } from "child_process";
+import { execFileSync, spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { Engine } from "../../emulator/src/engine/engine";
 import { renderHosts, renderSamples } from "../../emulator/src/exposition/render";
 import type { CompiledScenario } from "../../emulator/src/model/types";
@@ -368,6 +371,29 @@ describe("remote-write credentials in the CLI", () => {
     expect(receiver.requests.at(-1)!.headers.authorization).toBe(`Basic ${Buffer.from("bob:url-secret-11").toString("base64")}`);
     expect(inUrl.output).toContain("http://***@127.0.0.1");
     expect(inUrl.output).not.toContain("url-secret-11");
+  });
+
+  it("refuses secret files that would hang or flood it (a FIFO, /dev/zero, a folder, a huge or two-line file), at once", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promemu-secrets-"));
+    try {
+      const fifo = path.join(dir, "fifo");
+      execFileSync("mkfifo", [fifo]);
+      fs.writeFileSync(path.join(dir, "huge"), "x".repeat(70 * 1024));
+      fs.writeFileSync(path.join(dir, "two-lines"), "alice\ns3cret-two-lines\n");
+      const started = Date.now();
+      const runWith = (file: string) => cli(["run", "--remote-write-url", receiver.url, "--remote-write-username", "u", "--remote-write-password-file", file]);
+      const results = await Promise.all([fifo, "/dev/zero", dir, path.join(dir, "huge"), path.join(dir, "two-lines")].map(runWith));
+      expect(Date.now() - started).toBeLessThan(30_000);
+      expect(results.map((r) => r.code)).toEqual([2, 2, 2, 2, 2]);
+      expect(results[0].output).toContain(`--remote-write-password-file "${fifo}": cannot be read (not a regular file (a device, pipe or socket))`);
+      expect(results[1].output).toContain('--remote-write-password-file "/dev/zero": cannot be read (not a regular file');
+      expect(results[2].output).toContain(`--remote-write-password-file "${dir}": cannot be read (a directory, not a file)`);
+      expect(results[3].output).toContain("more than a secret's 64 KiB");
+      expect(results[4].output).toContain("holds more than one line; a secret file holds the secret alone");
+      expect(results[4].output).not.toContain("s3cret-two-lines");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses contradictory or unreadable credentials with every problem at once, exit 2, no stack trace, no secret", async () => {

@@ -23,7 +23,19 @@ export interface RemoteWriteAuthOptions {
 
 export type SecretReader = (path: string) => string;
 
-const readFileSecret: SecretReader = (path) => fs.readFileSync(path, "utf8");
+/** Most bytes a secret file may hold: a password or a token is far smaller; more is the wrong file. */
+export const MAX_SECRET_FILE_BYTES = 64 * 1024;
+
+/**
+ * A regular file (or a link to one, as Docker and Kubernetes secrets are) of at most MAX_SECRET_FILE_BYTES. Anything
+ * else would hang or exhaust memory before a word is said: a FIFO with no writer blocks the open, /dev/zero never ends.
+ */
+const readFileSecret: SecretReader = (path) => {
+  const stat = fs.statSync(path);
+  if (!stat.isFile()) throw new Error(stat.isDirectory() ? "a directory, not a file" : "not a regular file (a device, pipe or socket)");
+  if (stat.size > MAX_SECRET_FILE_BYTES) throw new Error(`${stat.size.toLocaleString("en-US")} bytes, more than a secret's ${MAX_SECRET_FILE_BYTES / 1024} KiB`);
+  return fs.readFileSync(path, "utf8");
+};
 
 /** The Authorization header value (undefined: none, or the URL's own credentials), or every problem found. */
 export function readRemoteWriteAuth(
@@ -50,6 +62,11 @@ export function readRemoteWriteAuth(
     // A trailing newline is the editor's, not the secret's.
     const value = text.replace(/\r?\n$/, "");
     if (value === "") problems.push(`${nameOf(fileKey)} "${file}": is empty`);
+    // A line break inside would be sent as part of the header: more likely the wrong file (user and password lines).
+    if (/[\r\n]/.test(value)) {
+      problems.push(`${nameOf(fileKey)} "${file}": holds more than one line; a secret file holds the secret alone`);
+      return undefined;
+    }
     return value || undefined;
   };
   const password = secret("remoteWritePasswordFile", raw.remoteWritePassword, "PROMEMU_REMOTE_WRITE_PASSWORD");
