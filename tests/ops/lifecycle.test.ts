@@ -200,7 +200,8 @@ describe("ops up", () => {
     const noPulumi = new FakeTools(["docker"]);
     try {
       const missing = await runOps(["up"], { fakes: noPulumi, cwd: sb.cwd });
-      expect(missing.code).toBe(1);
+      // A missing dependency: exit 3, as for the emulator's commands (docs/operations.md).
+      expect(missing.code).toBe(3);
       expect(missing.stderr).toContain("error: Pulumi CLI not found: install it");
     } finally {
       noPulumi.remove();
