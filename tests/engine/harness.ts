@@ -1,7 +1,7 @@
 /**
- * The real engine, as a user meets it: the Pulumi CLI and provider plugins built from Go modules
+ * The real engine, as a user meets it: the Pulumi CLI and the real provider plugins built from Go sources
  * (scripts/offline-toolchain), a Docker daemon (the one reachable, or a private one that
- * scripts/local-images/dockerd.sh starts and this harness stops), the local stand-in images
+ * scripts/local-images/dockerd.sh starts and this harness stops), the local images of the pinned programs
  * (scripts/local-images/build.sh), and a copy of the project in a temporary folder whose HOME holds the
  * file backend (`file://~` in Pulumi.yaml), so nothing the suite does lands in the checkout or in the
  * developer's own ~/.pulumi.

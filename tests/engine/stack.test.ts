@@ -1,7 +1,7 @@
 /**
- * `pulumi up`, `preview --diff`, the operations and `destroy`, run for real: the Pulumi engine with the
- * docker and command providers built from Go modules, a real Docker daemon, the stand-in images built
- * from Debian's packages. Grafana has no image here (no Debian package, AGPL: not built), so these
+ * `pulumi up`, `preview --diff`, the operations and `destroy`, run for real: the Pulumi CLI with the real
+ * docker and command providers and language host built from their Go sources, a real Docker daemon, local
+ * images of the pinned server programs. Grafana has no image here (AGPL: not built), so these
  * stacks run with `grafana.enabled: false`; everything else is the program a user runs, through the same
  * `npm run` operations.
  *
@@ -35,7 +35,7 @@ const STACK_A = `engine-a-${suffix}`;
 const STACK_B = `engine-b-${suffix}`;
 const STACK_C = `engine-c-${suffix}`;
 
-/** A stack file for the stand-in images, with scrape, evaluation and scenario time compressed. */
+/** A stack file for the local images, with scrape, evaluation and scenario time compressed. */
 function stackConfig(images: Record<string, string>, portOffset: number, extra: Record<string, unknown> = {}) {
   return {
     portOffset,
