@@ -90,10 +90,17 @@ export async function inspectContainers(ctx: OpsContext, names: string[]): Promi
   return found;
 }
 
+/** Running, and healthy by Docker's health check when it has one: what every service container must be. */
+export function runsHealthy(info: Pick<ContainerInfo, "state" | "health">): boolean {
+  return info.state === "running" && (info.health === undefined || info.health === "healthy");
+}
+
+/** `docker ... ls`/`ps` filters for objects carrying every given label (`key=value`). */
+const labelFilters = (labels: string[]) => labels.flatMap((l) => ["--filter", `label=${l}`]);
+
 /** Names of the containers carrying every given label (`key=value`), running or not. */
 export async function containersWithLabels(ctx: OpsContext, labels: string[]): Promise<string[]> {
-  const filters = labels.flatMap((l) => ["--filter", `label=${l}`]);
-  const { stdout } = await docker(ctx, ["ps", "-a", ...filters, "--format", "{{.Names}}"]);
+  const { stdout } = await docker(ctx, ["ps", "-a", ...labelFilters(labels), "--format", "{{.Names}}"]);
   return stdout.split("\n").filter((line) => line.trim()).sort();
 }
 
@@ -107,8 +114,7 @@ const VolumeList = z.object({ Name: z.string() }).loose();
 
 /** Volumes carrying every given label (`key=value`), e.g. one stack's data volumes after `pulumi destroy` kept them. */
 export async function volumesWithLabels(ctx: OpsContext, labels: string[]): Promise<string[]> {
-  const filters = labels.flatMap((l) => ["--filter", `label=${l}`]);
-  const { stdout } = await docker(ctx, ["volume", "ls", ...filters, "--format", "{{json .}}"]);
+  const { stdout } = await docker(ctx, ["volume", "ls", ...labelFilters(labels), "--format", "{{json .}}"]);
   return stdout
     .split("\n")
     .filter((line) => line.trim())

@@ -5,7 +5,7 @@
 import { hostPorts, SERVICES } from "../../config/settings";
 import type { OpsContext } from "../context";
 import { note, say } from "../context";
-import { containersWithLabels, inspectContainers, lastLogLines } from "../docker";
+import { containersWithLabels, inspectContainers, lastLogLines, runsHealthy } from "../docker";
 import { OpsError, PortInUseError, StackNotFoundError } from "../errors";
 import { InterruptedError } from "../interrupt";
 import { explainPortClash, isPortFree } from "../ports";
@@ -71,9 +71,8 @@ async function pulumiWithPorts(ctx: OpsContext, choice: StackChoice, args: strin
 async function describeUnhealthy(ctx: OpsContext, names: string[]): Promise<string> {
   const problems: string[] = [];
   for (const info of (await inspectContainers(ctx, names)).values()) {
-    const ok = info.state === "running" && (info.health === undefined || info.health === "healthy");
     const taskDone = info.state === "exited" && info.health === undefined;
-    if (ok || taskDone) continue;
+    if (runsHealthy(info) || taskDone) continue;
     const logs = await lastLogLines(ctx, info.name);
     problems.push(
       `${info.name} is ${info.state}${info.health ? ` (${info.health})` : ""}, not healthy; its last lines:\n${logs.replace(/^/gm, "    ") || "    (none)"}`,

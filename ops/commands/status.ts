@@ -7,7 +7,7 @@ import { exposureWarning, isLoopback } from "../../config/exposure";
 import { parseSettings, ServiceName, Settings } from "../../config/settings";
 import type { OpsContext } from "../context";
 import { note, say } from "../context";
-import { ContainerInfo, inspectContainers } from "../docker";
+import { ContainerInfo, inspectContainers, runsHealthy } from "../docker";
 import { probe, Probe } from "../http";
 import { FiringAlert, firingAlerts, ScrapeTarget, scrapeTargets } from "../service-api";
 import { chooseStack, deployedOutputs, deployedServices, StackOutputs } from "../stack";
@@ -41,7 +41,7 @@ export interface StackStatus {
 function serviceStatus(service: ServiceName, container: string, info: ContainerInfo | undefined, url: string | undefined, http?: Probe): ServiceStatus {
   const state = info?.state ?? "missing";
   const dockerHealth = info?.health;
-  const healthy = state === "running" && (dockerHealth === undefined || dockerHealth === "healthy") && (http?.ok ?? true);
+  const healthy = runsHealthy({ state, health: dockerHealth }) && (http?.ok ?? true);
   return { service, container, state, dockerHealth, url, http, healthy };
 }
 

@@ -133,13 +133,21 @@ describe("ops up", () => {
     expect(sb.fakes.commandLines("pulumi")).toEqual(["stack ls --json --non-interactive"]);
   });
 
-  test("a port some other program holds is found before pulumi up, with the key that moves it", async () => {
+  /** Runs `body` with a loopback port held by this process and Prometheus configured exactly on it. */
+  async function withPrometheusPortHeld(body: (taken: number) => Promise<void>): Promise<void> {
     const holder = net.createServer();
     await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve));
     const taken = (holder.address() as net.AddressInfo).port;
     try {
-      // Put Prometheus exactly on the taken port.
       fs.writeFileSync(`${sb.cwd}/Pulumi.dev.yaml`, `config:\n  promemu:prometheus:\n    port: ${taken}\n  promemu:portOffset: 0\n`);
+      await body(taken);
+    } finally {
+      holder.close();
+    }
+  }
+
+  test("a port some other program holds is found before pulumi up, with the key that moves it", async () => {
+    await withPrometheusPortHeld(async (taken) => {
       sb.fakes.on(
         { tool: "pulumi", args: ["stack", "ls"], stdout: STACKS("dev", "dev") },
         { tool: "pulumi", args: ["stack", "output"], stdout: "{}" },
@@ -150,18 +158,12 @@ describe("ops up", () => {
       expect(run.stderr).toContain(`host port ${taken} (prometheus) on 127.0.0.1 is already in use`);
       expect(run.stderr).toContain(`promemu:prometheus.port (now ${taken}) or promemu:portOffset (now 0) in Pulumi.dev.yaml`);
       expect(sb.fakes.commandLines("pulumi").some((l) => l.startsWith("up"))).toBe(false);
-    } finally {
-      holder.close();
-    }
+    });
   });
 
   test("after an up that failed part-way (no outputs, the stack's containers hold its ports) the next up runs pulumi up", async () => {
-    const holder = net.createServer();
-    await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve));
-    const taken = (holder.address() as net.AddressInfo).port;
-    try {
-      // The port is held, as the stack's own Prometheus container left by the failed up would hold it.
-      fs.writeFileSync(`${sb.cwd}/Pulumi.dev.yaml`, `config:\n  promemu:prometheus:\n    port: ${taken}\n  promemu:portOffset: 0\n`);
+    // The port is held, as the stack's own Prometheus container left by the failed up would hold it.
+    await withPrometheusPortHeld(async () => {
       sb.fakes.on(
         { tool: "pulumi", args: ["stack", "ls"], stdout: STACKS("dev", "dev") },
         { tool: "pulumi", args: ["stack", "output"], stdout: "{}", once: true },
@@ -175,9 +177,7 @@ describe("ops up", () => {
       expect(run.code).toBe(0);
       expect(sb.fakes.commandLines("pulumi")).toContain("up --yes --stack dev --non-interactive");
       expect(sb.fakes.commandLines("docker")[0]).toBe("ps -a --filter label=io.promemu.project=promemu --filter label=io.promemu.stack=dev --format {{.Names}}");
-    } finally {
-      holder.close();
-    }
+    });
   });
 
   test("Docker's port clash during pulumi up becomes the port, the service and the key", async () => {
