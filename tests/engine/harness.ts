@@ -130,6 +130,45 @@ export async function stopEngine(engine: Engine): Promise<void> {
   if (engine.ready && engine.startedDaemon) await stopDaemon(engine.env);
 }
 
+/** An `it` that gets the project copy and the local images, and runs only when the engine is there. */
+export type LiveTest = (name: string, fn: (p: Project, images: Record<string, string>) => Promise<void>, timeout?: number) => void;
+
+/**
+ * The engine for one test file: prepared in beforeAll (when it cannot be, a skip is announced, or under CI=true the
+ * suite fails), a project copy made; in afterAll the given stacks are purged, the copy removed and a daemon the
+ * harness started stopped. Returns the file's `live` test function. Call it at the top level of the file.
+ */
+export function useEngine(stacks: readonly string[]): LiveTest {
+  let engine: Engine | undefined;
+  let project: Project | undefined;
+  beforeAll(async () => {
+    engine = await prepareEngine();
+    if (!engine.ready) {
+      const notice = `real-engine suite cannot run: ${engine.reason}`;
+      if (process.env.CI === "true") throw new Error(notice);
+      console.warn(`SKIPPED: ${notice}`);
+      return;
+    }
+    project = copyProject(engine.env);
+  }, 3_600_000);
+  afterAll(async () => {
+    if (engine?.ready) {
+      for (const stack of stacks) await purgeStack(engine.env, stack);
+    }
+    project?.remove();
+    if (engine) await stopEngine(engine);
+  }, 300_000);
+  return (name, fn, timeout = 900_000) =>
+    it(
+      name,
+      async () => {
+        if (!engine?.ready || !project) return;
+        await fn(project, engine.images);
+      },
+      timeout,
+    );
+}
+
 /** Stops the private daemon that startDaemon started. */
 export async function stopDaemon(env: NodeJS.ProcessEnv): Promise<void> {
   await runCommand("bash", [path.join(ROOT, "scripts/local-images/dockerd.sh"), "stop"], { env, timeoutMs: 120_000 });

@@ -7,42 +7,13 @@
 import { instantQuery } from "../e2e/prometheus-api";
 import { eventually } from "../support/servers";
 import { logsCount } from "../support/victorialogs";
-import { copyProject, Engine, expectSuccess, freeOffset, prepareEngine, Project, purgeStack, runCommand, stackObjects, stopEngine } from "./harness";
+import { expectSuccess, freeOffset, runCommand, stackObjects, useEngine } from "./harness";
 
-const CI = process.env.CI === "true";
 /** Host ports before the offset: logs (TCP, UDP collector), Pushgateway, Prometheus, Alertmanager, emulator. */
 const BASE_PORTS = [9428, 5140, 9091, 9090, 9093, 9464];
 const STACK = `engine-logs-${process.pid % 10000}`;
 
-let engine: Engine;
-let project: Project | undefined;
-
-beforeAll(async () => {
-  engine = await prepareEngine();
-  if (!engine.ready) {
-    const notice = `real-engine suite cannot run: ${engine.reason}`;
-    if (CI) throw new Error(notice);
-    console.warn(`SKIPPED: ${notice}`);
-    return;
-  }
-  project = copyProject(engine.env);
-}, 3_600_000);
-
-afterAll(async () => {
-  if (engine?.ready) await purgeStack(engine.env, STACK);
-  project?.remove();
-  if (engine) await stopEngine(engine);
-}, 300_000);
-
-const live = (name: string, fn: (p: Project, images: Record<string, string>) => Promise<void>, timeout = 900_000) =>
-  it(
-    name,
-    async () => {
-      if (!engine.ready || !project) return;
-      await fn(project, engine.images);
-    },
-    timeout,
-  );
+const live = useEngine([STACK]);
 
 describe("the log store in the stack, on a real Docker engine", () => {
   let offset = 0;

@@ -13,21 +13,8 @@ import * as path from "path";
 import { ALERTMANAGER_CONFIG_PATH } from "../../components/alertmanager";
 import { alertmanagerAlerts, createSilence, instantQuery, silences } from "../e2e/prometheus-api";
 import { eventually } from "../support/servers";
-import {
-  copyProject,
-  docker,
-  Engine,
-  expectSuccess,
-  freeOffset,
-  healthOf,
-  prepareEngine,
-  Project,
-  purgeStack,
-  stackObjects,
-  stopEngine,
-} from "./harness";
+import { docker, expectSuccess, freeOffset, healthOf, Project, stackObjects, useEngine } from "./harness";
 
-const CI = process.env.CI === "true";
 /** Host ports of the stack before the offset (config/settings.ts defaults; Grafana is off). */
 const BASE_PORTS = [9091, 9090, 9093, 9464, 9428, 5140];
 const suffix = String(process.pid % 10000);
@@ -88,38 +75,8 @@ async function expectHistory(p: Project, offset: number): Promise<void> {
   expectSuccess(again, "a preview after the history");
 }
 
-let engine: Engine;
-let project: Project | undefined;
-
-beforeAll(async () => {
-  engine = await prepareEngine();
-  if (!engine.ready) {
-    const notice = `real-engine suite cannot run: ${engine.reason}`;
-    if (CI) throw new Error(notice);
-    console.warn(`SKIPPED: ${notice}`);
-    return;
-  }
-  project = copyProject(engine.env);
-}, 3_600_000);
-
-afterAll(async () => {
-  if (engine?.ready) {
-    for (const stack of [STACK_A, STACK_B, STACK_C]) await purgeStack(engine.env, stack);
-  }
-  project?.remove();
-  if (engine) await stopEngine(engine);
-}, 300_000);
-
 /** `it` that runs only when the engine is there (a skip has already been announced, or failed in CI). */
-const live = (name: string, fn: (p: Project, images: Record<string, string>) => Promise<void>, timeout = 900_000) =>
-  it(
-    name,
-    async () => {
-      if (!engine.ready || !project) return;
-      await fn(project, engine.images);
-    },
-    timeout,
-  );
+const live = useEngine([STACK_A, STACK_B, STACK_C]);
 
 describe("the stack on a real Docker engine, driven by the Pulumi CLI", () => {
   let offsetA = 0;
