@@ -12,28 +12,17 @@ import type { PgFaultSpec } from "./postgres/faults";
 import type { PgParsedLayout } from "./postgres/layout";
 import type { PgDrivers } from "./postgres/model";
 
-export interface NodeProfileSpec {
-  readonly profile: "node";
+/** What every profile's spec holds; the profiles differ only in their layout, drivers and faults. */
+interface ProfileSpecOf<Profile extends string, Layout, ProfileDrivers, Fault> {
+  readonly profile: Profile;
   readonly port: number;
-  readonly layout: ParsedLayout;
-  readonly drivers: Partial<Record<keyof Drivers, GeneratorSpec>>;
-  readonly faults: readonly FaultSpec[];
+  readonly layout: Layout;
+  readonly drivers: ProfileDrivers;
+  readonly faults: readonly Fault[];
 }
 
-export interface PostgresProfileSpec {
-  readonly profile: "postgres";
-  readonly port: number;
-  readonly layout: PgParsedLayout;
-  readonly drivers: Partial<Record<keyof PgDrivers, GeneratorSpec>>;
-  readonly faults: readonly PgFaultSpec[];
-}
-
-export interface HttpProfileSpec {
-  readonly profile: "http";
-  readonly port: number;
-  readonly layout: HttpLayout;
-  readonly drivers: { load?: GeneratorSpec };
-  readonly faults: readonly HttpFaultSpec[];
-}
+export type NodeProfileSpec = ProfileSpecOf<"node", ParsedLayout, Partial<Record<keyof Drivers, GeneratorSpec>>, FaultSpec>;
+export type PostgresProfileSpec = ProfileSpecOf<"postgres", PgParsedLayout, Partial<Record<keyof PgDrivers, GeneratorSpec>>, PgFaultSpec>;
+export type HttpProfileSpec = ProfileSpecOf<"http", HttpLayout, { load?: GeneratorSpec }, HttpFaultSpec>;
 
 export type ExporterSpec = NodeProfileSpec | PostgresProfileSpec | HttpProfileSpec;
