@@ -12,7 +12,8 @@ import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { findOnPath, freePort } from "../../emulator/src/check/offline";
+import { freePort } from "../../emulator/src/check/offline";
+import { findOnPath } from "../../emulator/src/util/programs";
 
 export { freePort };
 

@@ -26,9 +26,6 @@ import { type RecordingGroup, createBlocksFromRules, dependencyLevels, renderRul
 import { ToolMissing, findOnPath } from "../util/programs";
 import { waitUntilReady } from "./prometheus";
 
-// Re-exported for tests/support/servers.ts until it imports util/programs itself.
-export { ToolMissing, findOnPath };
-
 /** prometheus and promtool, or a ToolMissing naming what is missing. */
 export function findTools(): { prometheus: string; promtool: string } {
   const prometheus = findOnPath("prometheus");
