@@ -97,7 +97,9 @@ const entries = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir) : [])
 describe("1. a signal stops long work within a second, removes what was half written, and exits 130/143", () => {
   it("backfill (OpenMetrics) on SIGINT: 130, no file, no temporary file", async () => {
     const out = path.join(root, "om");
-    const result = await interrupt(["backfill", "--from", "-30d", "--out", out, "--max-samples", "1000000000"], "SIGINT", (o) => o.includes("(estimated)"));
+    // Three days: ~330 MB and ~2 s of writing, long enough to be interrupted, small enough for the disk check
+    // (which refuses before the work starts) on a machine with little free space.
+    const result = await interrupt(["backfill", "--from", "-3d", "--out", out], "SIGINT", (o) => o.includes("(estimated)"));
     expect(result.code).toBe(130);
     expect(result.stopMs).toBeLessThan(1_500);
     expect(result.output).toContain(`interrupted by SIGINT: nothing was written into ${out} (the partial file was removed)`);
