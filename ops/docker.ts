@@ -3,7 +3,8 @@
  * never through the human tables.
  */
 import { z } from "zod";
-import type { OpsContext } from "./context";
+import { LABEL_KEYS } from "../config/labels";
+import { type OpsContext, note } from "./context";
 import { OpsError } from "./errors";
 import { explainFailure, run, RunOptions } from "./runner";
 
@@ -120,6 +121,51 @@ export async function volumesWithLabels(ctx: OpsContext, labels: string[]): Prom
     .filter((line) => line.trim())
     .map((line) => VolumeList.parse(JSON.parse(line)).Name)
     .sort();
+}
+
+/**
+ * The `docker ... prune` calls that remove what the emulator image's builds leave: every step's stopped container
+ * (Pulumi's docker provider builds with rm=0) and the untagged image a rebuild replaced, both labelled
+ * LABEL_KEYS.emulatorBuild by emulator/Dockerfile. The stack's containers, which run from that image, carry the
+ * stack's label and are never matched; images in use by a container are never pruned. `olderThan` (e.g. "10m")
+ * spares the steps of a build another stack is running at this moment.
+ */
+export function buildLeftoverPrunes(olderThan?: string): string[][] {
+  const age = olderThan ? ["--filter", `until=${olderThan}`] : [];
+  const built = ["--filter", `label=${LABEL_KEYS.emulatorBuild}`];
+  return [
+    ["container", "prune", "--force", ...built, "--filter", `label!=${LABEL_KEYS.stack}`, ...age],
+    ["image", "prune", "--force", ...built, ...age],
+  ];
+}
+
+/** Builds younger than this may still be running (another stack's `up`): their steps are left for the next time. */
+const BUILD_LEFTOVER_AGE = "5m";
+
+/**
+ * Removes the emulator builds' leftovers (buildLeftoverPrunes) older than a few minutes, and with `image` that image
+ * (a stack's own, at cleanup). Housekeeping: a failure is noted, never an error of the command that asked.
+ * Returns how many containers and images went.
+ */
+export async function removeBuildLeftovers(ctx: OpsContext, image?: string): Promise<{ containers: number; images: number }> {
+  const removed = { containers: 0, images: 0 };
+  if (image) {
+    const result = await docker(ctx, ["image", "rm", image], { allowFailure: true, timeoutMs: 120_000 });
+    if (result.code === 0) removed.images++;
+    else if (!/no such image/i.test(result.stderr)) note(ctx, `note: could not remove the image ${image}: ${result.stderr.trim()}`);
+  }
+  const [containers, images] = buildLeftoverPrunes(BUILD_LEFTOVER_AGE);
+  for (const [args, kind] of [[containers, "containers"], [images, "images"]] as const) {
+    const result = await docker(ctx, args, { allowFailure: true, timeoutMs: 300_000 });
+    if (result.code !== 0) {
+      note(ctx, `note: docker ${args.slice(0, 2).join(" ")} failed: ${(result.stderr || result.stdout).trim()}`);
+      continue;
+    }
+    // "Deleted Containers:" then one id a line; "Deleted Images:" then "deleted: sha256:..." / "untagged: ..." lines.
+    const ids = result.stdout.split("\n").filter((l) => (kind === "containers" ? /^[0-9a-f]{64}$/ : /^deleted: sha256:/).test(l.trim()));
+    removed[kind] += ids.length;
+  }
+  return removed;
 }
 
 /** Removes volumes; ones already gone are not an error. Returns the names it removed. */

@@ -149,6 +149,11 @@ export async function containerImages(
 }
 
 /** Docker label filters (`key=value`) matching one stack's objects. */
+/** The stack's emulator image, as components/emulator.ts names it (`physicalName(id, "emulator")` tagged `local`). */
+export function emulatorImageName(choice: StackChoice): string {
+  return `${choice.project}-${choice.stack}-emulator:local`;
+}
+
 export function stackLabels(choice: StackChoice): string[] {
   return [`${LABEL_KEYS.project}=${choice.project}`, `${LABEL_KEYS.stack}=${choice.stack}`];
 }

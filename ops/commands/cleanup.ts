@@ -6,12 +6,12 @@
 import type { OpsContext } from "../context";
 import { note, say } from "../context";
 import { confirm } from "../confirm";
-import { removeVolumes, volumesWithLabels } from "../docker";
+import { removeBuildLeftovers, removeVolumes, volumesWithLabels } from "../docker";
 import { StackNotFoundError } from "../errors";
 import { progress } from "../progress";
 import { rawStackOutputs } from "../pulumi";
 import { pulumiChange } from "./lifecycle";
-import { chooseStack, stackLabels } from "../stack";
+import { chooseStack, emulatorImageName, stackLabels } from "../stack";
 
 export async function cleanupCommand(ctx: OpsContext, options: { stack?: string; yes?: boolean }): Promise<number> {
   const choice = await chooseStack(ctx, options.stack);
@@ -42,6 +42,9 @@ export async function cleanupCommand(ctx: OpsContext, options: { stack?: string;
   steps.step(volumes.length ? `deleting ${volumes.length} volumes` : "no volumes to delete");
   const removed = await removeVolumes(ctx, volumes);
   for (const v of volumes.filter((x) => !removed.includes(x))) note(ctx, `  ${v} was already gone`);
+  // pulumi destroy leaves the emulator image (the provider's delete of a built image does nothing): it goes here.
+  const leftovers = await removeBuildLeftovers(ctx, emulatorImageName(choice));
+  if (leftovers.images + leftovers.containers > 0) note(ctx, `  removed the emulator image and build leftovers (${leftovers.images} images, ${leftovers.containers} containers)`);
   say(ctx, `Stack ${choice.stack} is cleaned up: ${removed.length} volumes deleted. Pulumi.${choice.stack}.yaml is kept; npm run up -- --stack ${choice.stack} starts afresh.`);
   return 0;
 }

@@ -2,10 +2,10 @@
  * `up`, `down` and `restart`: thin wrappers around `pulumi up` / `pulumi destroy` that validate the
  * stack configuration first, create the stack when it is new, and explain what went wrong.
  */
-import { hostPorts, SERVICES } from "../../config/settings";
+import { publishedPorts, SERVICES } from "../../config/settings";
 import type { OpsContext } from "../context";
 import { note, say } from "../context";
-import { containersWithLabels, inspectContainers, lastLogLines, runsHealthy } from "../docker";
+import { containersWithLabels, inspectContainers, lastLogLines, removeBuildLeftovers, runsHealthy } from "../docker";
 import { OpsError, PortInUseError, StackNotFoundError } from "../errors";
 import { InterruptedError } from "../interrupt";
 import { explainPortClash, isPortFree } from "../ports";
@@ -105,13 +105,18 @@ export async function upCommand(ctx: OpsContext, options: { stack?: string }): P
   const nothingDeployed =
     Object.keys(await rawStackOutputs(ctx, choice.stack)).length === 0 && (await containersWithLabels(ctx, stackLabels(choice))).length === 0;
   if (nothingDeployed) {
-    for (const port of Object.values(hostPorts(settings))) {
-      if (!(await isPortFree(settings.bindAddress, port))) {
+    for (const { port, protocol } of publishedPorts(settings)) {
+      if (!(await isPortFree(settings.bindAddress, port, protocol))) {
         throw explainPortClash(new PortInUseError(settings.bindAddress, port, ""), settings, config.file, choice.project);
       }
     }
   }
-  printUrls(ctx, await pulumiWithPorts(ctx, choice, ["up", "--yes", "--stack", choice.stack]));
+  const outputs = await pulumiWithPorts(ctx, choice, ["up", "--yes", "--stack", choice.stack]);
+  const leftovers = await removeBuildLeftovers(ctx);
+  if (leftovers.containers + leftovers.images > 0) {
+    note(ctx, `removed what earlier emulator image builds left: ${leftovers.containers} stopped build containers, ${leftovers.images} unused images`);
+  }
+  printUrls(ctx, outputs);
   return 0;
 }
 

@@ -12,7 +12,9 @@ import * as yaml from "js-yaml";
 import * as os from "os";
 import * as path from "path";
 import { LABEL_KEYS } from "../../config/labels";
+import { buildLeftoverPrunes } from "../../ops/docker";
 import { isPortFree } from "../../ops/ports";
+import { emulatorImageName } from "../../ops/stack";
 
 export const ROOT = path.resolve(__dirname, "../..");
 
@@ -256,13 +258,31 @@ export async function stackObjects(env: NodeJS.ProcessEnv, stack: string): Promi
   };
 }
 
-/** Removes whatever a failed run left of a stack (containers, then networks and volumes). */
+/**
+ * Removes whatever a run left of a stack (containers, then networks and volumes), its emulator image, and the
+ * emulator builds' leftovers: with the vfs storage driver each is a full copy, and suites that left them filled the
+ * CI machine's disk. The suite runs one file at a time, so no build is running: every stopped build container goes.
+ * The classic builder's cache is the images themselves, so the last build stays tagged ENGINE_BUILD_CACHE for the
+ * next file, and unused images go only when older than a run of the suite (each run rebuilds at most once).
+ */
 export async function purgeStack(env: NodeJS.ProcessEnv, stack: string): Promise<void> {
   const objects = await stackObjects(env, stack).catch(() => ({ containers: [], volumes: [], networks: [] }));
   if (objects.containers.length) await runCommand("docker", ["rm", "-f", "-v", ...objects.containers], { env });
   if (objects.networks.length) await runCommand("docker", ["network", "rm", ...objects.networks], { env });
   if (objects.volumes.length) await runCommand("docker", ["volume", "rm", "-f", ...objects.volumes], { env });
+  const image = emulatorImageName({ project: PROJECT, stack });
+  await runCommand("docker", ["tag", image, ENGINE_BUILD_CACHE], { env });
+  await runCommand("docker", ["image", "rm", image], { env });
+  const [containers] = buildLeftoverPrunes();
+  const [, images] = buildLeftoverPrunes("60m");
+  for (const args of [containers, images]) await runCommand("docker", args, { env, timeoutMs: 300_000 });
 }
+
+/** The tag that keeps the last emulator build (and so the classic builder's cache) between the suite's files. */
+const ENGINE_BUILD_CACHE = "promemu-engine/emulator-build-cache:latest";
+
+/** The project's name (Pulumi.yaml): the prefix of its Docker objects' names. */
+const PROJECT = (yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { name: string }).name;
 
 /** Docker's health status of each container, by name. */
 export async function healthOf(env: NodeJS.ProcessEnv, containers: string[]): Promise<Record<string, string>> {

@@ -14,6 +14,7 @@ import { ALERTMANAGER_CONFIG_PATH } from "../../components/alertmanager";
 import { alertmanagerAlerts, createSilence, instantQuery, silences } from "../e2e/prometheus-api";
 import { eventually } from "../support/servers";
 import { docker, expectSuccess, freeOffset, healthOf, Project, stackObjects, useEngine } from "./harness";
+import { emulatorImageName } from "../../ops/stack";
 
 /** Host ports of the stack before the offset (config/settings.ts defaults; Grafana is off). */
 const BASE_PORTS = [9091, 9090, 9093, 9464, 9428, 5140];
@@ -357,8 +358,12 @@ describe("the stack on a real Docker engine, driven by the Pulumi CLI", () => {
       const after = await stackObjects(p.env, stack);
       expect(after).toEqual({ containers: [], networks: [], volumes });
     }
+    // pulumi destroy leaves the emulator image (the provider's delete of a built image does nothing); cleanup removes it.
+    const image = emulatorImageName({ project: "promemu", stack: STACK_B });
+    expect(await docker(p.env, ["image", "ls", "--quiet", image])).not.toBe("");
     const cleanup = await p.npm("cleanup", ["--stack", STACK_B, "--yes"]);
     expectSuccess(cleanup);
     expect(await stackObjects(p.env, STACK_B)).toEqual({ containers: [], networks: [], volumes: [] });
+    expect(await docker(p.env, ["image", "ls", "--quiet", image])).toBe("");
   });
 });

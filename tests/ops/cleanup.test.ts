@@ -29,6 +29,9 @@ describe("ops cleanup", () => {
       { tool: "pulumi", args: ["destroy"], stdout: "Destroying (bob)\n" },
       { tool: "docker", args: ["volume", "rm", "promemu-bob-grafana-data"], exit: 1, stderr: "Error response from daemon: get promemu-bob-grafana-data: no such volume\n" },
       { tool: "docker", args: ["volume", "rm"], stdout: "ok\n" },
+      { tool: "docker", args: ["image", "rm"], stdout: "Untagged: promemu-bob-emulator:local\nDeleted: sha256:1\n" },
+      { tool: "docker", args: ["container", "prune"], stdout: `Deleted Containers:\n${"a".repeat(64)}\n${"b".repeat(64)}\n\nTotal reclaimed space: 2B\n` },
+      { tool: "docker", args: ["image", "prune"], stdout: "Deleted Images:\nuntagged: x\ndeleted: sha256:2\ndeleted: sha256:3\n\nTotal reclaimed space: 9MB\n" },
     );
     const run = await runOps(["cleanup", "--stack", "bob"], { ...sb, interactive: true, answers: ["bob"] });
     expect(run.code).toBe(0);
@@ -43,7 +46,13 @@ describe("ops cleanup", () => {
       "volume rm promemu-bob-old-data",
       "volume rm promemu-bob-prometheus-data",
       "volume rm promemu-bob-pushgateway-data",
+      // pulumi destroy leaves the emulator image; its builds' stopped containers and replaced images go too, those of
+      // a build another stack may be running now (younger than 5 minutes) excepted.
+      "image rm promemu-bob-emulator:local",
+      "container prune --force --filter label=io.promemu.emulator-build --filter label!=io.promemu.stack --filter until=5m",
+      "image prune --force --filter label=io.promemu.emulator-build --filter until=5m",
     ]);
+    expect(run.stderr).toContain("removed the emulator image and build leftovers (3 images, 2 containers)");
     expect(run.stderr).toContain("promemu-bob-grafana-data was already gone");
     expect(run.stdout).toContain("Stack bob is cleaned up: 4 volumes deleted.");
   });
@@ -86,6 +95,25 @@ describe("ops cleanup", () => {
 });
 
 describe("stack labels", () => {
+  test("cleanup removes the emulator image by the name the program gives it", async () => {
+    const { physicalName } = await import("../../components/naming");
+    const { emulatorImageName } = await import("../../ops/stack");
+    expect(emulatorImageName({ project: "promemu", stack: "bob" })).toBe(`${physicalName({ project: "promemu", stack: "bob" }, "emulator")}:local`);
+  });
+
+  test("every stage of the emulator's Dockerfile starts with the label the leftovers are found by", async () => {
+    const fs = await import("fs");
+    const { LABEL_KEYS } = await import("../../config/labels");
+    const stages = fs.readFileSync(require.resolve("../../emulator/Dockerfile"), "utf8").split(/^FROM .*$/m).slice(1);
+    // The promtool stage has no step of its own; the others label before their first step.
+    const withSteps = stages.filter((stage) => /^(RUN|COPY|WORKDIR|ENV|USER)\b/m.test(stage));
+    expect(withSteps.length).toBeGreaterThanOrEqual(2);
+    for (const stage of withSteps) {
+      const first = stage.split("\n").find((line) => /^[A-Z]+\s/.test(line));
+      expect(first).toBe(`LABEL ${LABEL_KEYS.emulatorBuild}=1`);
+    }
+  });
+
   test("cleanup looks for exactly the labels the program puts on a stack's volumes", async () => {
     const { dockerLabels } = await import("../../components/naming");
     const { stackLabels } = await import("../../ops/stack");
