@@ -4,6 +4,7 @@
  * (fleet-faults, an hour on the injected clock, drained every 15 s, no network), the same hour without
  * logs, and the heap per host with logs on (fleet-faults' node hosts x N).
  * Usage: node --expose-gc bench/logs.js   (after npm run build)
+ *        node bench/logs.js --wire         the Loki push's encodings compared (bytes per line, encode speed)
  */
 const { loadScenario, parseScenario } = require("../dist/scenario/loader");
 const { Engine } = require("../dist/engine/engine");
@@ -29,6 +30,44 @@ function play(scenario, withLogs, ms) {
 }
 
 const { scenario } = loadScenario("fleet-faults");
+
+/**
+ * --wire: the Loki push's three encodings on the same lines (fleet-faults, the hour above, drained every 15 s):
+ * bytes per line on the wire and lines encoded per second, one core, the lines played beforehand (not timed).
+ * json-gzip: the JSON body gzipped (zlib's default level, 6).
+ */
+if (process.argv.includes("--wire")) {
+  const { encodeLokiProtobuf, encodeLokiJsonGzip } = require("../dist/sinks/loki/push");
+  const buffer = new LogBuffer();
+  const engine = new Engine(scenario, { seed: 42, logs: { sink: buffer } });
+  const cycles = [];
+  for (let t = 15_000; t <= 3600_000; t += 15_000) {
+    engine.advanceTo(t);
+    cycles.push(buffer.take());
+  }
+  const wall = (s) => 1767571200000 + s;
+  const measure = (name, encode) => {
+    // A few cycles to warm the encoder up, then timed.
+    for (const groups of cycles.slice(0, 20)) encode(groups, 5000, wall);
+    let lines = 0;
+    let bytes = 0;
+    const started = process.hrtime.bigint();
+    for (const groups of cycles) {
+      for (const b of encode(groups, 5000, wall)) {
+        lines += b.samples;
+        bytes += b.body.byteLength;
+      }
+    }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    console.log(`${name.padEnd(18)} ${lines} lines, ${(bytes / 1e6).toFixed(1)} MB: ${(bytes / lines).toFixed(1)} bytes/line, ${Math.round(lines / seconds)} lines/s encoded (${seconds.toFixed(2)} s)`);
+  };
+  console.log("fleet-faults, 1 h on the injected clock, batches of 5000 lines:");
+  measure("json", encodeLokiJson);
+  measure("protobuf + snappy", encodeLokiProtobuf);
+  measure("json-gzip", encodeLokiJsonGzip);
+  process.exit(0);
+}
+
 const off = play(scenario, false, 3600_000);
 const on = play(scenario, true, 3600_000);
 const extra = on.seconds - off.seconds;

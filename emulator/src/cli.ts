@@ -126,6 +126,8 @@ export function buildProgram(out: (text: string) => void, terminal: Terminal, ex
     .addOption(new Option("--loki-url <url>", "push the hosts' logs (their scenario `logs`) with the Loki push API, e.g. http://localhost:3100/loki/api/v1/push").env("PROMEMU_LOKI_URL"))
     .addOption(new Option("--loki-batch <n>", "most log lines per push request (default 5000)").env("PROMEMU_LOKI_BATCH"))
     .addOption(new Option("--loki-max-pending <n>", "log lines kept for retries before the oldest are dropped (default 1000000)").env("PROMEMU_LOKI_MAX_PENDING"))
+    .addOption(new Option("--loki-encoding <protobuf|json|json-gzip>", "body of the Loki pushes: protobuf (snappy, what Promtail sends), json or json-gzip (default protobuf)").env("PROMEMU_LOKI_ENCODING"))
+    .addOption(new Option("--loki-tenant <id>", "send X-Scope-OrgID: <id> (Loki's tenant; VictoriaLogs: AccountID[:ProjectID])").env("PROMEMU_LOKI_TENANT"))
     .addOption(new Option("--shard <k/n>", "run only shard k of n of the fleet (a stable hash of each host name), for n emulator processes").env("PROMEMU_SHARD"))
     .addOption(new Option("--start-at <time>", "wall time of scenario time 0, e.g. the --from of a backfill (RFC 3339, or -7d): the engine first plays up to now").env("PROMEMU_START_AT"))
     .addOption(new Option("--history <duration>", "scenario time 0 is this long ago (--start-at -<duration>)").env("PROMEMU_HISTORY"))

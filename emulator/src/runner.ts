@@ -15,7 +15,7 @@ import { Batcher } from "./sinks/remote-write/batcher";
 import { RemoteWriteClient } from "./sinks/remote-write/client";
 import { RemoteWriteQueue } from "./sinks/remote-write/queue";
 import { LogBuffer } from "./logs/buffer";
-import { LOKI_JSON_HEADERS, encodeLokiJson } from "./sinks/loki/push";
+import { type LokiEncoder, type LokiEncoding, lokiProtocol } from "./sinks/loki/push";
 import type { Telemetry } from "./telemetry";
 import { formatDuration } from "./util/duration";
 import { turnTaker } from "./util/turns";
@@ -53,6 +53,10 @@ export interface LokiTarget {
   timeoutMs: number;
   maxLinesPerRequest: number;
   maxPendingLines: number;
+  /** protobuf (snappy), json or json-gzip; default protobuf. */
+  encoding?: LokiEncoding;
+  /** Sent as X-Scope-OrgID (Loki's tenant; VictoriaLogs reads it as AccountID[:ProjectID]). */
+  tenant?: string;
   /** `job` label of plain hosts' streams (the Pushgateway job). */
   job: string;
   backoff?: { initialMs: number; maxMs: number };
@@ -126,6 +130,7 @@ export class Runner {
   private readonly batcher: Batcher | undefined;
   private readonly logBuffer: LogBuffer | undefined;
   private readonly lokiQueue: RemoteWriteQueue | undefined;
+  private readonly encodeLogs: LokiEncoder | undefined;
   private readonly shardHosts: HostRuntime[][] = [];
   private readonly now: () => number;
   private readonly abort = new AbortController();
@@ -152,8 +157,18 @@ export class Runner {
     if (loki) this.logBuffer = new LogBuffer();
     this.engine = new Engine(options.scenario, { seed: options.seed, epochMs: options.startAtMs ?? this.now(), logs: this.logBuffer && { sink: this.logBuffer, job: loki!.job } });
     if (loki) {
+      const protocol = lokiProtocol(loki.encoding ?? "protobuf");
+      this.encodeLogs = protocol.encode;
       this.lokiQueue = new RemoteWriteQueue({
-        client: new RemoteWriteClient({ endpoint: splitCredentials(loki.url), authorization: loki.authorization, userAgent: loki.userAgent, timeoutMs: loki.timeoutMs, now: this.now, contentHeaders: LOKI_JSON_HEADERS }),
+        client: new RemoteWriteClient({
+          endpoint: splitCredentials(loki.url),
+          authorization: loki.authorization,
+          userAgent: loki.userAgent,
+          timeoutMs: loki.timeoutMs,
+          now: this.now,
+          contentHeaders: protocol.headers,
+          extraHeaders: loki.tenant === undefined ? undefined : { "X-Scope-OrgID": loki.tenant },
+        }),
         shards: 1,
         maxPendingSamples: loki.maxPendingLines,
         log: options.log,
@@ -409,7 +424,7 @@ export class Runner {
   /** Queues the lines written since the last cycle, stamped with this run's wall clock. */
   private flushLogs(): void {
     if (!this.lokiQueue || this.logBuffer!.size === 0) return;
-    const batches = encodeLokiJson(this.logBuffer!.take(), this.options.loki!.maxLinesPerRequest, (t) => this.wallTimeOf(t));
+    const batches = this.encodeLogs!(this.logBuffer!.take(), this.options.loki!.maxLinesPerRequest, (t) => this.wallTimeOf(t));
     this.lokiQueue.enqueue(0, batches);
   }
 

@@ -15,6 +15,7 @@ import { type RemoteWriteAuthOptions, type SecretReader, readRemoteWriteAuth } f
 import { parseRemoteWriteHeaders } from "./remote-write-headers";
 import { TIME_HINT, parseTime } from "../backfill/time";
 import type { ListenAddress } from "../http/server";
+import { LOKI_ENCODINGS, type LokiEncoding } from "../sinks/loki/push";
 
 /** What commander hands over: every value still text, plus where each came from. */
 export interface RawRunOptions extends RemoteWriteAuthOptions {
@@ -41,6 +42,10 @@ export interface RawRunOptions extends RemoteWriteAuthOptions {
   lokiUrl?: string;
   lokiBatch?: string;
   lokiMaxPending?: string;
+  /** protobuf, json or json-gzip. */
+  lokiEncoding?: string;
+  /** X-Scope-OrgID. */
+  lokiTenant?: string;
   /** k/n; absent: the whole fleet. */
   shard?: string;
   /** Wall time of scenario time 0 (RFC 3339, now, -7d). */
@@ -76,7 +81,14 @@ export interface RunOptions {
     headers?: Record<string, string>;
   };
   /** The hosts' log lines, with the Loki push API (credentials of the URL as basic authentication). */
-  loki?: { url: string; maxLinesPerRequest: number; maxPendingLines: number };
+  loki?: {
+    url: string;
+    maxLinesPerRequest: number;
+    maxPendingLines: number;
+    encoding: LokiEncoding;
+    /** Sent as X-Scope-OrgID. */
+    tenant?: string;
+  };
   shard?: ShardSpec;
   /** Wall time (ms since the epoch) of scenario time 0: the run first plays from there up to now. */
   startAtMs?: number;
@@ -90,6 +102,8 @@ export const MIN_TIMER_MS = 100;
 export const DEFAULT_REMOTE_WRITE_MAX_PENDING = 2_000_000;
 export const DEFAULT_LOKI_BATCH = 5000;
 export const DEFAULT_LOKI_MAX_PENDING = 1_000_000;
+/** What Promtail and Alloy send, proven on VictoriaLogs (docs/logs.md, "Protocol trade-offs"). */
+export const DEFAULT_LOKI_ENCODING: LokiEncoding = "protobuf";
 
 /** What --max-series accepts (run and validate). */
 export const MAX_SERIES_HINT = `must be a whole number from 1 to ${MAX_SERIES_LIMIT} (the default is ${DEFAULT_MAX_SERIES})`;
@@ -185,9 +199,19 @@ export function parseRunOptions(
     const url = parseLokiUrl(raw.lokiUrl, (problem) => bad("lokiUrl", raw.lokiUrl!, problem));
     const batch = raw.lokiBatch ? whole("lokiBatch", raw.lokiBatch, 1, 100_000, "must be a whole number from 1 to 100000 (log lines per request)") : DEFAULT_LOKI_BATCH;
     const maxPending = raw.lokiMaxPending ? whole("lokiMaxPending", raw.lokiMaxPending, 1, 100_000_000, "must be a whole number from 1 to 100000000 (log lines)") : DEFAULT_LOKI_MAX_PENDING;
-    if (url && batch && maxPending) loki = { url, maxLinesPerRequest: batch, maxPendingLines: maxPending };
+    const encoding =
+      raw.lokiEncoding === undefined
+        ? DEFAULT_LOKI_ENCODING
+        : LOKI_ENCODINGS.find((e) => e === raw.lokiEncoding) ?? bad("lokiEncoding", raw.lokiEncoding, `must be ${LOKI_ENCODINGS.slice(0, -1).join(", ")} or ${LOKI_ENCODINGS.at(-1)} (the default is ${DEFAULT_LOKI_ENCODING})`);
+    const tenantProblem = raw.lokiTenant === undefined || !url ? undefined : lokiTenantProblem(raw.lokiTenant, url);
+    if (tenantProblem) bad("lokiTenant", raw.lokiTenant!, tenantProblem);
+    if (url && batch && maxPending && encoding && !tenantProblem) {
+      loki = { url, maxLinesPerRequest: batch, maxPendingLines: maxPending, encoding, ...(raw.lokiTenant === undefined ? {} : { tenant: raw.lokiTenant }) };
+    }
   } else {
-    for (const key of ["lokiBatch", "lokiMaxPending"] as const) if (raw[key]) problems.push(`${nameOf(key)} is for the Loki push: give --loki-url (PROMEMU_LOKI_URL) too`);
+    for (const key of ["lokiBatch", "lokiMaxPending", "lokiEncoding", "lokiTenant"] as const) {
+      if (raw[key]) problems.push(`${nameOf(key)} is for the Loki push: give --loki-url (PROMEMU_LOKI_URL) too`);
+    }
   }
   let shard: ShardSpec | undefined;
   if (raw.shard) {
@@ -274,6 +298,34 @@ function parseLokiUrl(text: string, fail: (problem: string) => undefined): strin
   if (url.hash) return fail("must not have a fragment");
   if (!/\/api\/v1\/push\/?$/.test(url.pathname)) return fail("must end in /api/v1/push (Loki: /loki/api/v1/push, VictoriaLogs: /insert/loki/api/v1/push)");
   return url.href;
+}
+
+/** VictoriaLogs' Loki push path; Loki's is /loki/api/v1/push. */
+const VICTORIALOGS_PUSH_PATH = /\/insert\/loki\/api\/v1\/push\/?$/;
+
+/**
+ * What is wrong with a tenant for X-Scope-OrgID, or undefined. Loki (dskit's tenant.ValidTenantID)
+ * takes letters, digits and ! - _ . * ' ( ), at most 150, not . or ..; it refuses anything else
+ * (a | joins tenants in queries). VictoriaLogs v1.52.2 reads the same header, when no AccountID and
+ * ProjectID headers are sent, as AccountID[:ProjectID] (logstorage.ParseTenantID) and answers 400
+ * to anything else: at its push path, only that form is let through, so that the first push is
+ * not refused (and its lines dropped) for a value that could be caught here.
+ */
+export function lokiTenantProblem(tenant: string, url: string): string | undefined {
+  if (tenant === "") return "must not be empty (leave it out for no tenant)";
+  if (VICTORIALOGS_PUSH_PATH.test(new URL(url).pathname)) {
+    const match = /^(\d+)(?::(\d+))?$/.exec(tenant);
+    const uint32 = (digits: string | undefined) => digits === undefined || Number(digits) <= 0xffffffff;
+    if (!match || !uint32(match[1]) || !uint32(match[2])) {
+      return "VictoriaLogs (this URL is its /insert/loki/api/v1/push) reads X-Scope-OrgID as AccountID[:ProjectID], whole numbers up to 4294967295, e.g. 7 or 7:3";
+    }
+    return undefined;
+  }
+  if (tenant.length > 150) return "must be at most 150 characters (Loki's limit)";
+  const unsupported = /[^A-Za-z0-9!\-_.*'()]/.exec(tenant);
+  if (unsupported) return `has ${JSON.stringify(unsupported[0])}: a Loki tenant ID is letters, digits and ! - _ . * ' ( ) only`;
+  if (tenant === "." || tenant === "..") return "must not be . or .. (Loki refuses them)";
+  return undefined;
 }
 
 /** `:9464`, `9464`, `127.0.0.1:9464`, `[::1]:9464`. */

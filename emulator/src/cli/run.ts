@@ -45,6 +45,8 @@ export async function runCommand(options: RunOptions, scenario: CompiledScenario
       timeoutMs: options.pushTimeoutMs,
       maxLinesPerRequest: options.loki.maxLinesPerRequest,
       maxPendingLines: options.loki.maxPendingLines,
+      encoding: options.loki.encoding,
+      tenant: options.loki.tenant,
       job: options.job,
     },
     pushgateway: options.pushgatewayUrl
@@ -90,7 +92,7 @@ export async function runCommand(options: RunOptions, scenario: CompiledScenario
     ? `pushing to ${shownUrl} every ${formatDuration(options.pushIntervalMs)} (job ${options.job}, owner ${options.owner}, ${shards} group${shards > 1 ? "s" : ""})`
     : "not pushing (no --pushgateway-url)";
   const logsTarget = options.loki
-    ? `; logs of ${scenario.hosts.filter((h) => h.shape.logs?.length).length} hosts to ${redactUrl(options.loki.url)} (at most ${options.loki.maxLinesPerRequest} lines per request)`
+    ? `; logs of ${scenario.hosts.filter((h) => h.shape.logs?.length).length} hosts to ${redactUrl(options.loki.url)} (${options.loki.encoding}, at most ${options.loki.maxLinesPerRequest} lines per request${options.loki.tenant === undefined ? "" : `, tenant ${options.loki.tenant}`})`
     : "";
   log(
     `scenario ${scenario.name}: ${scenario.hosts.length} hosts${options.shard && options.shard.count > 1 ? ` (shard ${options.shard.index}/${options.shard.count})` : ""}, seed ${options.seed}, speed ${options.speed}x, ` +

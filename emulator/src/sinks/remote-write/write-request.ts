@@ -11,21 +11,16 @@
  * A WriteRequest is nothing but its TimeSeries fields one after another, so batches are built by
  * appending series and are complete at any point.
  */
+import { ProtobufWriter, utf8Length, varintSize } from "../protobuf";
 
 /** Labels of one series, `__name__` included, sorted by name (the specification requires it). */
 export type LabelPairs = ReadonlyArray<readonly [string, string]>;
 
-export class WriteRequestWriter {
-  private buffer: Buffer;
-  private length = 0;
+export class WriteRequestWriter extends ProtobufWriter {
   /** TimeSeries written since the last reset. */
   series = 0;
   /** Byte lengths of the current series' label names and values, reused. */
   private sizes = new Int32Array(64);
-
-  constructor(initialBytes = 256 * 1024) {
-    this.buffer = Buffer.allocUnsafe(initialBytes);
-  }
 
   /** Appends a TimeSeries of one sample. */
   addSeries(labels: LabelPairs, value: number, timestampMs: number): void {
@@ -122,84 +117,10 @@ export class WriteRequestWriter {
     this.stampMs = timestampMs;
   }
 
-  /** The encoded request so far (a view: valid until the next write or reset). */
-  bytes(): Buffer {
-    return this.buffer.subarray(0, this.length);
-  }
-
-  get byteLength(): number {
-    return this.length;
-  }
-
   reset(): void {
-    this.length = 0;
+    super.reset();
     this.series = 0;
   }
-
-  /** Label names and values are short and nearly always ASCII: copied by hand, which beats a native call per string. */
-  private text(value: string, bytes: number): void {
-    if (bytes !== value.length) {
-      this.length += this.buffer.write(value, this.length, "utf8");
-      return;
-    }
-    const buffer = this.buffer;
-    let at = this.length;
-    for (let i = 0; i < value.length; i++) buffer[at++] = value.charCodeAt(i);
-    this.length = at;
-  }
-
-  /** Runs of label bytes are some 10 to 100 bytes: a loop beats a native copy per run. */
-  private copy(source: Uint8Array, from: number, to: number): void {
-    const buffer = this.buffer;
-    let at = this.length;
-    for (let i = from; i < to; i++) buffer[at++] = source[i];
-    this.length = at;
-  }
-
-  private byte(b: number): void {
-    this.buffer[this.length++] = b;
-  }
-
-  /** Non-negative integers up to 2^53 (timestamps do not fit in 32 bits: no bitwise operators). */
-  private varint(value: number): void {
-    if (value < 0x4000) {
-      // Lengths of series and samples: one or two bytes.
-      if (value < 0x80) {
-        this.buffer[this.length++] = value;
-      } else {
-        this.buffer[this.length++] = (value & 0x7f) | 0x80;
-        this.buffer[this.length++] = value >>> 7;
-      }
-      return;
-    }
-    while (value >= 0x80) {
-      this.buffer[this.length++] = (value % 0x80) | 0x80;
-      value = Math.floor(value / 0x80);
-    }
-    this.buffer[this.length++] = value;
-  }
-
-  private reserve(bytes: number): void {
-    if (this.length + bytes <= this.buffer.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.length + bytes, this.buffer.length * 2));
-    this.buffer.copy(next, 0, 0, this.length);
-    this.buffer = next;
-  }
-}
-
-/** UTF-8 byte length; the string's length when it is ASCII (no native call then). */
-function utf8Length(value: string): number {
-  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) >= 0x80) return Buffer.byteLength(value, "utf8");
-  return value.length;
-}
-
-function varintSize(value: number): number {
-  let size = 1;
-  while (value >= 0x80) {
-    value = Math.floor(value / 0x80);
-    size++;
-  }
-  return size;
 }
 
 /** One label as the bytes of its TimeSeries.labels field (key, length, Label message). */
