@@ -31,7 +31,7 @@ import {
   ScrapeTargets,
 } from "../config/prometheus";
 import { renderAlertRules } from "../config/rules";
-import { hostPorts, logStoreImage, ServiceName, Settings } from "../config/settings";
+import { hostPorts, logStoreImage, publishedPorts, ServiceName, Settings } from "../config/settings";
 import { Alertmanager } from "./alertmanager";
 import { buildEmulatorImage, Emulator } from "./emulator";
 import { HistoryRules } from "./history";
@@ -116,7 +116,9 @@ export class MonitoringStack extends pulumi.ComponentResource {
 
     // The log store first: the other containers' output goes to it from their start (the collector, config/logs.ts).
     const logs = settings.logs;
-    const collects = logs.enabled && logs.backend === "victorialogs";
+    // The syslog listener's host port, published only when the store collects the containers' output (VictoriaLogs).
+    const collectorPort = publishedPorts(settings).find((p) => p.protocol === "udp")?.port;
+    const collects = collectorPort !== undefined;
     if (logs.enabled) {
       this.logs = new LogStore(
         `${name}-logs`,
@@ -126,14 +128,14 @@ export class MonitoringStack extends pulumi.ComponentResource {
           hostPort: ports.logs!,
           backend: logs.backend,
           ...(logs.backend === "loki" ? { config: renderLokiConfig(settings) } : { command: victoriaLogsCommand(settings) }),
-          collectorHostPort: collects ? logs.collectorPort + settings.portOffset : undefined,
+          collectorHostPort: collectorPort,
         },
         { parent: this },
       );
     }
     // Every container starts once the store runs (Prometheus and Grafana after these two), so no first line is lost.
     const afterLogs = this.logs ? [this.logs.container] : undefined;
-    const common = { ...base, ...(collects ? { logging: dockerSyslogLogging(settings.bindAddress, logs.collectorPort + settings.portOffset) } : {}) };
+    const common = { ...base, ...(collects ? { logging: dockerSyslogLogging(settings.bindAddress, collectorPort) } : {}) };
 
     this.pushgateway = new Pushgateway(
       `${name}-pushgateway`,

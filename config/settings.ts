@@ -348,6 +348,27 @@ export function hostPorts(settings: Settings): Partial<Record<ServiceName, numbe
   return ports;
 }
 
+/** A host port the stack publishes: the service behind it, its protocol, and the configuration key that moves it. */
+export interface PublishedPort {
+  readonly service: ServiceName;
+  readonly key: string;
+  readonly port: number;
+  readonly protocol: "tcp" | "udp";
+}
+
+/**
+ * Every host port the stack publishes after the offset: each service's HTTP port (hostPorts) and, with VictoriaLogs as
+ * the log store, its syslog listener (UDP, `logs.collectorPort`), which Docker's syslog driver sends the containers'
+ * output to. What `up` finds taken and `stack:new` keeps apart between stacks.
+ */
+export function publishedPorts(settings: Settings): PublishedPort[] {
+  const ports: PublishedPort[] = (Object.entries(hostPorts(settings)) as [ServiceName, number][]).map(([service, port]) => ({ service, key: `${service}.port`, port, protocol: "tcp" }));
+  if (settings.logs.enabled && settings.logs.backend === "victorialogs") {
+    ports.push({ service: "logs", key: "logs.collectorPort", port: settings.logs.collectorPort + settings.portOffset, protocol: "udp" });
+  }
+  return ports;
+}
+
 /**
  * The keys whose value may be a credential (a token in a webhook URL, a password, a free-form label or scenario
  * parameter): set with `pulumi config set --secret`, they stay secret in every resource input and output that

@@ -171,7 +171,7 @@ export function explainFailure(tool: Tool, args: string[], result: RunResult): O
   if (/Cannot connect to the Docker daemon|Is the docker daemon running|error during connect/i.test(output)) {
     return new OpsError("Docker is not running: start it (Docker Desktop, or `sudo systemctl start docker`) and try again");
   }
-  const port = /Bind for ([\d.:]*?):(\d+) failed: port is already allocated|listen tcp[46]? ([\d.:]*?):(\d+): bind: address already in use/i.exec(output);
+  const port = /Bind for ([\d.:]*?):(\d+) failed: port is already allocated|listen (?:tcp|udp)[46]? ([\d.:]*?):(\d+): bind: address already in use/i.exec(output);
   if (port) {
     const address = port[1] ?? port[3] ?? "";
     const number = Number(port[2] ?? port[4]);

@@ -55,8 +55,26 @@ export function dashboardQueries(rendered: RenderedDashboard): PanelQuery[] {
   return (parsed.panels ?? []).flatMap((panel) => {
     if (panel.type === "row") return [];
     const targets = ((panel as dashboard.Panel).targets ?? []) as unknown as { refId: string; expr: string; instant?: boolean; datasource?: { type?: string } }[];
-    // The log panels' queries are LogsQL or LogQL, for the log store (config/grafana/overview.ts logPanels).
+    // The log panels' queries are LogsQL or LogQL, for the log store (dashboardLogQueries).
     return targets.filter((t) => (t.datasource?.type ?? "prometheus") === "prometheus").map((t) => ({ panelId: panel.id!, panelTitle: (panel as dashboard.Panel).title ?? "", refId: t.refId, expr: t.expr, instant: t.instant === true }));
+  });
+}
+
+export interface LogPanelQuery {
+  panelId: number;
+  panelTitle: string;
+  /** The datasource type: `victoriametrics-logs-datasource` (LogsQL) or `loki` (LogQL). */
+  datasourceType: string;
+  expr: string;
+}
+
+/** Every log panel's query, as Grafana sends it to the log store (variables still in place). */
+export function dashboardLogQueries(rendered: RenderedDashboard): LogPanelQuery[] {
+  const parsed = JSON.parse(rendered.json) as dashboard.Dashboard;
+  return (parsed.panels ?? []).flatMap((panel) => {
+    if (panel.type !== "logs") return [];
+    const targets = ((panel as dashboard.Panel).targets ?? []) as unknown as { expr: string; datasource: { type: string } }[];
+    return targets.map((t) => ({ panelId: panel.id!, panelTitle: (panel as dashboard.Panel).title ?? "", datasourceType: t.datasource.type, expr: t.expr }));
   });
 }
 

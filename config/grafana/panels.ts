@@ -12,6 +12,7 @@ import * as prometheus from "@grafana/grafana-foundation-sdk/prometheus";
 import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import * as table from "@grafana/grafana-foundation-sdk/table";
 import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
+import type { LogBackend } from "../settings";
 
 export const DATASOURCE_UID = "promemu-prometheus";
 export const DATASOURCE: common.DataSourceRef = { type: "prometheus", uid: DATASOURCE_UID };
@@ -180,7 +181,7 @@ export function numberPanels(built: dashboard.Dashboard): dashboard.Dashboard {
 }
 
 /** The log store's datasource (config/grafana/provisioning.ts), by backend. */
-export function logsDatasource(backend: "victorialogs" | "loki"): common.DataSourceRef {
+export function logsDatasource(backend: LogBackend): common.DataSourceRef {
   return { type: backend === "loki" ? "loki" : "victoriametrics-logs-datasource", uid: "promemu-logs" };
 }
 
@@ -201,12 +202,47 @@ class LogsQueryBuilder implements cog.Builder<cog.Dataquery> {
   }
 }
 
+/**
+ * What a log panel shows, said once and written in either store's language (logsExpr): the streams, then lines that
+ * contain any of some phrases, then lines whose JSON fields pass any of some numeric conditions.
+ */
+export interface LogsQuery {
+  /**
+   * Stream label matchers in Prometheus' syntax, e.g. `job="node", instance=~"$instance"`. At least one must refuse
+   * the empty value: Loki rejects a selector whose every matcher may match an empty string (`{host=~".*"}`, what
+   * "All" makes of a variable).
+   */
+  streams: string;
+  /** Lines holding any of these phrases, case as written (kernel and server messages have a fixed case). */
+  phrases?: string[];
+  /** Lines whose JSON field passes any of these, e.g. `["status", ">=", 500]` (the access log's fields). */
+  fields?: [field: string, op: ">=" | ">", value: number][];
+}
+
+const regexEscape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * The query as the backend's language writes it. LogsQL (VictoriaLogs): phrase filters joined by `or`, and range
+ * filters on the fields VictoriaLogs parsed out of a JSON line at ingestion (`status:>=500`). LogQL (Loki): one regex
+ * line filter, then `| json` and a label filter; a line that is not JSON (or lacks the field) gets an `__error__`
+ * label and is kept by a failed comparison, hence the closing `__error__=""`.
+ */
+export function logsExpr(backend: LogBackend, query: LogsQuery): string {
+  const { streams, phrases = [], fields = [] } = query;
+  if (backend === "loki") {
+    const lines = phrases.length === 1 ? ` |= ${JSON.stringify(phrases[0])}` : phrases.length ? ` |~ ${JSON.stringify(phrases.map(regexEscape).join("|"))}` : "";
+    const json = fields.length ? ` | json | ${fields.map(([field, op, value]) => `${field} ${op} ${value}`).join(" or ")} | __error__=""` : "";
+    return `{${streams}}${lines}${json}`;
+  }
+  const any = (filters: string[]) => (filters.length === 1 ? ` ${filters[0]}` : filters.length ? ` (${filters.join(" or ")})` : "");
+  return `{${streams}}${any(phrases.map((p) => JSON.stringify(p)))}${any(fields.map(([field, op, value]) => `${field}:${op}${value}`))}`;
+}
+
 export interface LogsPanelSpec {
   title: string;
   description: string;
-  backend: "victorialogs" | "loki";
-  /** LogsQL (victorialogs) or LogQL (loki). */
-  expr: string;
+  backend: LogBackend;
+  query: LogsQuery;
   width: number;
   height?: number;
 }
@@ -219,8 +255,8 @@ export function logsPanel(spec: LogsPanelSpec): logs.PanelBuilder {
     .description(spec.description)
     .datasource(datasource)
     .span(spec.width)
-    .height(spec.height ?? 10)
-    .withTarget(new LogsQueryBuilder(datasource, spec.expr, "A"))
+    .height(spec.height ?? 8)
+    .withTarget(new LogsQueryBuilder(datasource, logsExpr(spec.backend, spec.query), "A"))
     .showTime(true)
     .wrapLogMessage(true)
     .enableLogDetails(true)

@@ -1,12 +1,13 @@
 /**
  * `stack:new <name>`: a developer stack beside the others on the same Docker host. It picks the smallest
- * portOffset (a multiple of 100) whose host ports no other stack file uses and nothing listens on now,
+ * portOffset (a multiple of 100) whose host ports (TCP, and the log collector's UDP one) no other stack file uses
+ * and nothing holds now,
  * writes Pulumi.<name>.yaml and creates the stack in the backend, ready for `npm run up`.
  */
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { hostPorts, parseSettings, Settings, SettingsSchema } from "../../config/settings";
+import { parseSettings, publishedPorts, Settings, SettingsSchema } from "../../config/settings";
 import type { OpsContext } from "../context";
 import { note, say } from "../context";
 import { DEVELOPER_STACK, OpsError, UsageError } from "../errors";
@@ -32,29 +33,31 @@ export interface OffsetChoice {
 export async function chooseOffset(
   template: Settings,
   claimed: Map<number, string>,
-  portFree: (port: number) => Promise<boolean>,
+  portFree: (port: number, protocol: "tcp" | "udp") => Promise<boolean>,
   explicit?: number,
 ): Promise<OffsetChoice> {
   const skipped: string[] = [];
-  const base = Object.values(hostPorts({ ...template, portOffset: 0 }));
+  const base = publishedPorts({ ...template, portOffset: 0 });
   const candidates = explicit !== undefined ? [explicit] : Array.from({ length: MAX_PORT_OFFSET / OFFSET_STEP + 1 }, (_, i) => i * OFFSET_STEP);
+  const named = (p: { port: number; protocol: string }) => `${p.protocol === "udp" ? "UDP " : ""}port ${p.port}`;
   for (const offset of candidates) {
-    const ports = base.map((p) => p + offset);
-    if (ports.some((p) => p > 65535)) break;
-    const clash = ports.find((p) => claimed.has(p));
+    const ports = base.map((p) => ({ ...p, port: p.port + offset }));
+    if (ports.some((p) => p.port > 65535)) break;
+    // A number another stack publishes is its, whichever the protocol: its ports move together with its offset.
+    const clash = ports.find((p) => claimed.has(p.port));
     if (clash !== undefined) {
-      skipped.push(`${offset}: port ${clash} belongs to stack ${claimed.get(clash)}`);
+      skipped.push(`${offset}: ${named(clash)} belongs to stack ${claimed.get(clash.port)}`);
       continue;
     }
-    let busy: number | undefined;
+    let busy: (typeof ports)[number] | undefined;
     for (const p of ports) {
-      if (!(await portFree(p))) {
+      if (!(await portFree(p.port, p.protocol))) {
         busy = p;
         break;
       }
     }
     if (busy !== undefined) {
-      skipped.push(`${offset}: port ${busy} is in use on this machine`);
+      skipped.push(`${offset}: ${named(busy)} is in use on this machine`);
       continue;
     }
     return { offset, skipped };
@@ -70,7 +73,7 @@ function claimedPorts(ctx: OpsContext, project: string, except: string): Map<num
   for (const other of stackFileNames(ctx).filter((s) => s !== except)) {
     try {
       const { settings } = stackSettings(ctx, project, other);
-      for (const port of Object.values(hostPorts(settings))) claimed.set(port, other);
+      for (const { port } of publishedPorts(settings)) claimed.set(port, other);
     } catch (err) {
       note(ctx, `warning: ignoring Pulumi.${other}.yaml when choosing ports: ${(err as Error).message.split("\n")[0]}`);
     }
@@ -93,7 +96,7 @@ export async function stackNewCommand(ctx: OpsContext, name: string, options: { 
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const { offset, skipped } = await chooseOffset(template, claimedPorts(ctx, project, name), (p) => isPortFree(template.bindAddress, p), explicit);
+  const { offset, skipped } = await chooseOffset(template, claimedPorts(ctx, project, name), (p, protocol) => isPortFree(template.bindAddress, p, protocol), explicit);
   for (const s of skipped) note(ctx, `offset ${s}`);
 
   const config = { config: { [`${project}:portOffset`]: offset, ...(options.bindAddress !== undefined ? { [`${project}:bindAddress`]: options.bindAddress } : {}) } };
@@ -107,9 +110,9 @@ export async function stackNewCommand(ctx: OpsContext, name: string, options: { 
     fs.rmSync(file, { force: true });
     throw err;
   }
-  const ports = hostPorts({ ...template, portOffset: offset });
+  const ports = publishedPorts({ ...template, portOffset: offset });
   say(ctx, `Stack ${name} created (${path.basename(file)}, portOffset ${offset}) and selected. Its services will listen on:`);
-  say(ctx, table(["SERVICE", "HOST PORT"], Object.entries(ports).map(([s, p]) => [s, `${template.bindAddress}:${p}`]), "  "));
+  say(ctx, table(["SERVICE", "HOST PORT"], ports.map((p) => [p.protocol === "udp" ? `${p.service} (syslog, udp)` : p.service, `${template.bindAddress}:${p.port}`]), "  "));
   say(ctx, `Bring it up with: npm run up -- --stack ${name}`);
   return 0;
 }

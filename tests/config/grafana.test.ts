@@ -25,6 +25,7 @@ import {
 } from "../../config/grafana";
 import { parseSettings } from "../../config/settings";
 import { loadUserFiles } from "../../config/user-files";
+import { describeWith, runTool } from "../support/servers";
 import { removeAll, writeFiles } from "./files";
 
 interface Datasource {
@@ -309,5 +310,107 @@ describe("dashboard schemaVersion (config/grafana/schema-version.ts)", () => {
     expect(files.notices).toEqual([
       'promemu:grafana.extraDashboards: dash/new.json declares schemaVersion 42, newer than Grafana 12.1 knows (41); provisioned as 41, which is how Grafana 12.1 reads it anyway (no migration runs), so what needs a later Grafana may not show. Set "schemaVersion": 41 in the file to silence this.',
     ]);
+  });
+});
+
+describe("main dashboard: log panels beside the metrics they explain (docs/logs.md, In the stack)", () => {
+  const overview = (raw: Record<string, unknown>) => parsed(byUid(MAIN_DASHBOARD_UID, renderDashboards(parseSettings(raw, "test"))));
+  const fleet = { emulator: { scenario: "fleet-faults" } };
+  const logPanels = (d: Dashboard) => d.panels.filter((p) => p.type === "logs");
+  /** The panel right of `title` on the same grid line, and of the same height. */
+  const beside = (d: Dashboard, title: string) => {
+    const panel = d.panels.find((p) => p.title === title)!;
+    return d.panels.find((p) => p !== panel && p.gridPos.y === panel.gridPos.y && p.gridPos.x === panel.gridPos.x + panel.gridPos.w && p.gridPos.h === panel.gridPos.h)?.title;
+  };
+  const PAIRS: [string, string][] = [
+    ["Request latency", "Failed and slow requests"],
+    ["Memory available", "OOM kills"],
+    ["Read-only and failing file systems", "File system lines"],
+    ["Failed systemd units", "Unit failures"],
+    ["Network errors", "Network adapter lines"],
+    ["Deadlocks and recovery conflicts", "PostgreSQL ERROR lines"],
+    ["Connections", "PostgreSQL FATAL lines"],
+    ["HTTP error rate", "5xx access lines"],
+    ["HTTP latency p99", "Slow requests"],
+  ];
+
+  it("a scenario with node, postgres and http hosts gets a row of each, every metric with its lines to its right, half the width each", () => {
+    for (const backend of ["victorialogs", "loki"]) {
+      const d = overview({ ...fleet, logs: { backend } });
+      expect(d.panels.filter((p) => p.type === "row").map((p) => p.title)).toEqual(["Workload", "CPU and memory", "Disk and network", "Workers and requests", "Node hosts", "PostgreSQL", "HTTP services"]);
+      for (const [metric, logs] of PAIRS) {
+        expect([metric, beside(d, metric)]).toEqual([metric, logs]);
+        expect(d.panels.find((p) => p.title === metric)!.gridPos.w).toBe(12);
+      }
+      expect(logPanels(d).map((p) => p.title)).toEqual(["Logs of the selected hosts", ...PAIRS.map(([, logs]) => logs), "Logs of the selected instances"]);
+    }
+  });
+
+  it("the exporter rows filter by an instance variable over the exporter jobs, which logs carry too", () => {
+    const d = overview(fleet);
+    const instance = d.templating.list.find((v) => v.name === "instance")!;
+    expect(instance).toMatchObject({ query: 'label_values(up{job=~"node|postgres|http"}, instance)', includeAll: true, allValue: MATCH_ALL });
+    const exporterTargets = d.panels.filter((p) => PAIRS.slice(1).some((pair) => pair.includes(p.title))).flatMap((p) => p.targets!);
+    for (const t of exporterTargets) expect(t.expr).toMatch(/job="(node|postgres|http)", instance=~"\$instance"/);
+    // The default scenario has no exporter hosts: no such rows, no instance variable.
+    expect(overview({}).templating.list.map((v) => v.name)).toEqual(["job", "role", "host"]);
+    expect(overview({}).panels.map((p) => p.title)).not.toContain("Node hosts");
+  });
+
+  it("logs.enabled: false leaves no log panel, and the metrics take the whole width", () => {
+    const d = overview({ ...fleet, logs: { enabled: false } });
+    expect(logPanels(d)).toEqual([]);
+    expect(datasourceRefs(d).filter(({ ref }) => (ref as { uid?: string }).uid === LOGS_DATASOURCE_UID)).toEqual([]);
+    for (const [metric] of PAIRS) expect([metric, d.panels.find((p) => p.title === metric)!.gridPos.w]).toEqual([metric, 24]);
+  });
+
+  it("VictoriaLogs: LogsQL in the plugin's query model (expr, queryType instant)", () => {
+    for (const panel of logPanels(overview(fleet))) {
+      expect(panel.datasource).toEqual({ type: "victoriametrics-logs-datasource", uid: LOGS_DATASOURCE_UID });
+      expect(panel.targets).toEqual([{ refId: "A", datasource: panel.datasource, expr: expect.stringMatching(/^\{[^}]+\}/), queryType: "instant" }]);
+      // LogQL's pipes have no place in LogsQL: its filters follow the stream filter, space-separated.
+      expect(panel.targets![0].expr).not.toMatch(/\|[=~]|\| json/);
+    }
+    const expr = (title: string) => logPanels(overview(fleet)).find((p) => p.title === title)!.targets![0].expr;
+    expect(expr("5xx access lines")).toBe('{job="http", instance=~"$instance"} status:>=500');
+    expect(expr("OOM kills")).toBe('{job="node", instance=~"$instance"} ("invoked oom-killer" or "Out of memory")');
+  });
+
+  it("Loki: LogQL in the core datasource's model, every selector with a matcher that refuses the empty value", () => {
+    const loki = { ...fleet, logs: { backend: "loki" } };
+    const panels = logPanels(overview(loki));
+    const variables = dashboardVariables(byUid(MAIN_DASHBOARD_UID, renderDashboards(parseSettings(loki, "test"))));
+    expect(panels.length).toBe(PAIRS.length + 2);
+    for (const panel of panels) {
+      expect(panel.datasource).toEqual({ type: "loki", uid: LOGS_DATASOURCE_UID });
+      const target = panel.targets![0] as { expr: string; queryType?: string };
+      expect(target.queryType).toBe("range");
+      // Loki refuses `{host=~".*"}` ("queries require at least one regexp or equality matcher that does not have an
+      // empty-compatible value"); "All" makes every variable `.*`.
+      const expr = expandVariables(target.expr, variables, {});
+      const selector = /^\{([^}]+)\}/.exec(expr)![1];
+      const matchers = selector.split(/,\s*/).map((m) => /^(\w+)(=~|=)"(.*)"$/.exec(m)!);
+      expect(matchers.some(([, , op, value]) => !new RegExp(`^(?:${op === "=" ? value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") : value})$`).test(""))).toBe(true);
+      // After the selector: line filters, then a parser and a label filter that drops lines which are not JSON.
+      expect(expr.slice(selector.length + 2)).toMatch(/^(?: \|= "[^"]+"| \|~ "[^"]+")?(?: \| json \| .+ \| __error__="")?$/);
+    }
+    const expr = (title: string) => panels.find((p) => p.title === title)!.targets![0].expr;
+    expect(expr("5xx access lines")).toBe('{job="http", instance=~"$instance"} | json | status >= 500 | __error__=""');
+    expect(expr("OOM kills")).toBe('{job="node", instance=~"$instance"} |~ "invoked oom-killer|Out of memory"');
+    expect(expr("PostgreSQL FATAL lines")).toBe('{job="postgres", instance=~"$instance"} |= "FATAL:"');
+  });
+});
+
+describeWith(["promtool"])("main dashboard of a scenario with exporter hosts: PromQL the pinned promtool parses", () => {
+  afterAll(removeAll);
+
+  it("every query of the node, PostgreSQL and HTTP rows, variables on All (the live stack runs the default scenario's)", () => {
+    const d = byUid(MAIN_DASHBOARD_UID, renderDashboards(parseSettings({ emulator: { scenario: "fleet-faults" } }, "test")));
+    const variables = dashboardVariables(d);
+    const rules = dashboardQueries(d).map((q, i) => ({ record: `panel_${q.panelId}_${i}`, expr: expandVariables(q.expr, variables, { __rate_interval: "1m" }) }));
+    expect(rules.length).toBeGreaterThan(20);
+    const dir = writeFiles({ "panels.yml": yaml.dump({ groups: [{ name: "panels", rules }] }) });
+    const check = runTool("promtool", ["check", "rules", "panels.yml"], dir);
+    expect(check).toMatchObject({ status: 0 });
   });
 });

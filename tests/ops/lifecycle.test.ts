@@ -2,10 +2,12 @@
  * up, down and restart against fake pulumi/docker executables: the exact Pulumi command lines, the
  * stack creation on first use, the empty-passphrase default, and every error turned into what to do.
  */
+import * as dgram from "dgram";
 import * as fs from "fs";
 import * as net from "net";
 import { FakeRule, FakeTools } from "./support/fake-tools";
 import { inspectJson, runOps, stackOutputs, useSandbox } from "./support/harness";
+import { parseSettings, publishedPorts } from "../../config/settings";
 import { isPortFree } from "../../ops/ports";
 
 const URLS = { pushgateway: "http://127.0.0.1:1", prometheus: "http://127.0.0.1:2", grafana: "http://127.0.0.1:3" };
@@ -14,11 +16,11 @@ const STACKS = (current?: string, ...names: string[]) => JSON.stringify(names.ma
 describe("ops up", () => {
   const sb = useSandbox({ "Pulumi.dev.yaml": "config:\n  promemu:portOffset: 0\n" });
 
-  /** A stack file whose five host ports are all free on this machine right now. */
+  /** A stack file whose host ports (the log collector's UDP one included) are all free on this machine right now. */
   async function freePortsConfig(): Promise<string> {
     for (let offset = 20000; offset < 50000; offset += 137) {
-      const ports = [3000, 9090, 9091, 9093, 9464].map((p) => p + offset);
-      if ((await Promise.all(ports.map((p) => isPortFree("127.0.0.1", p)))).every(Boolean)) {
+      const ports = publishedPorts(parseSettings({ portOffset: offset }, "test"));
+      if ((await Promise.all(ports.map((p) => isPortFree("127.0.0.1", p.port, p.protocol)))).every(Boolean)) {
         return `config:\n  promemu:portOffset: ${offset}\n`;
       }
     }
@@ -161,6 +163,28 @@ describe("ops up", () => {
     });
   });
 
+  test("the log collector's UDP port held by another program (a TCP check would miss it) is found before pulumi up, with its key", async () => {
+    const holder = dgram.createSocket("udp4");
+    await new Promise<void>((resolve) => holder.bind(0, "127.0.0.1", resolve));
+    const taken = holder.address().port;
+    try {
+      fs.writeFileSync(`${sb.cwd}/Pulumi.dev.yaml`, `${await freePortsConfig()}  promemu:logs:\n    collectorPort: ${taken - 20000}\n`.replace(/portOffset: \d+/, "portOffset: 20000"));
+      expect(await isPortFree("127.0.0.1", taken, "tcp")).toBe(true);
+      sb.fakes.on(
+        { tool: "pulumi", args: ["stack", "ls"], stdout: STACKS("dev", "dev") },
+        { tool: "pulumi", args: ["stack", "output"], stdout: "{}" },
+        { tool: "docker", args: ["ps", "-a"], stdout: "" },
+      );
+      const run = await runOps(["up"], sb);
+      expect(run.stderr).toContain(`host port ${taken} (logs, UDP) on 127.0.0.1 is already in use`);
+      expect(run.stderr).toContain(`promemu:logs.collectorPort (now ${taken - 20000}) or promemu:portOffset (now 20000) in Pulumi.dev.yaml`);
+      expect(run.code).toBe(1);
+      expect(sb.fakes.commandLines("pulumi").some((l) => l.startsWith("up"))).toBe(false);
+    } finally {
+      holder.close();
+    }
+  });
+
   test("after an up that failed part-way (no outputs, the stack's containers hold its ports) the next up runs pulumi up", async () => {
     // The port is held, as the stack's own Prometheus container left by the failed up would hold it.
     await withPrometheusPortHeld(async () => {
@@ -189,6 +213,17 @@ describe("ops up", () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("error: host port 9100 (prometheus) on 127.0.0.1 is already in use");
     expect(run.stderr).toContain("promemu:prometheus.port (now 9090) or promemu:portOffset (now 10)");
+  });
+
+  test("Docker's clash on the collector's UDP port becomes the port and logs.collectorPort", async () => {
+    upFailsWith({
+      stdout:
+        "docker:index:Container (logs-container):\n    error: Unable to start container: Error response from daemon: driver failed programming external connectivity on endpoint promemu-dev-logs: Error starting userland proxy: listen udp4 127.0.0.1:5150: bind: address already in use\n",
+    });
+    const run = await runOps(["up"], sb);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("error: host port 5150 (logs, UDP) on 127.0.0.1 is already in use");
+    expect(run.stderr).toContain("promemu:logs.collectorPort (now 5140) or promemu:portOffset (now 10)");
   });
 
   test("Docker not running and the Pulumi CLI missing are said plainly", async () => {

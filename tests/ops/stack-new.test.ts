@@ -1,8 +1,10 @@
 /** stack:new: name rules, a port offset free of the other stacks and of this machine's listeners, the stack created. */
+import * as dgram from "dgram";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as net from "net";
 import { chooseOffset } from "../../ops/commands/stack-new";
+import { isPortFree } from "../../ops/ports";
 import { parseSettings } from "../../config/settings";
 import { runOps, useSandbox } from "./support/harness";
 
@@ -18,6 +20,44 @@ describe("chooseOffset", () => {
       offset: 300,
       skipped: ["0: port 9091 belongs to stack dev", "100: port 9191 belongs to stack alice", "200: port 9290 is in use on this machine"],
     });
+  });
+
+  test("the log collector's UDP port counts: another stack's, or one held on this machine, moves the choice on", async () => {
+    // alice moved her collector to 5240 (UDP), which is where offset 100 would put ours.
+    const claimed = new Map([...claimedBy("dev", 0), [5240, "alice"] as [number, string]]);
+    const asked: string[] = [];
+    const choice = await chooseOffset(template, claimed, async (p, protocol) => {
+      asked.push(`${protocol}/${p}`);
+      return !(protocol === "udp" && p === 5340);
+    });
+    expect(choice).toEqual({
+      offset: 300,
+      skipped: ["0: port 9091 belongs to stack dev", "100: UDP port 5240 belongs to stack alice", "200: UDP port 5340 is in use on this machine"],
+    });
+    // Each port with its own protocol: the HTTP ports over TCP, the collector over UDP.
+    expect(asked).toEqual(expect.arrayContaining(["tcp/9628", "udp/5340", "tcp/9728", "udp/5440"]));
+    expect(asked).not.toContain("tcp/5340");
+  });
+
+  test("without the collector (logs off, or Loki) its UDP port is not asked about", async () => {
+    for (const logs of [{ enabled: false }, { backend: "loki" }]) {
+      const asked: string[] = [];
+      await chooseOffset(parseSettings({ logs }, "test"), new Map(), async (p, protocol) => (asked.push(`${protocol}/${p}`), true));
+      expect(asked.filter((a) => a.startsWith("udp/"))).toEqual([]);
+    }
+  });
+
+  test("isPortFree checks a UDP port with a UDP bind: a held UDP port is busy, while a TCP listen on it would succeed", async () => {
+    const holder = dgram.createSocket("udp4");
+    await new Promise<void>((resolve) => holder.bind(0, "127.0.0.1", resolve));
+    const port = holder.address().port;
+    try {
+      expect(await isPortFree("127.0.0.1", port, "udp")).toBe(false);
+      expect(await isPortFree("127.0.0.1", port, "tcp")).toBe(true);
+    } finally {
+      holder.close();
+    }
+    expect(await isPortFree("127.0.0.1", port, "udp")).toBe(true);
   });
 
   test("an explicit offset is checked, not replaced", async () => {
@@ -50,6 +90,7 @@ describe("ops stack:new", () => {
       ]);
       expect(run.stdout).toContain(`Stack bob created (Pulumi.bob.yaml, portOffset ${offset}) and selected.`);
       expect(run.stdout).toMatch(new RegExp(`prometheus\\s+127\\.0\\.0\\.1:${9090 + offset}`));
+      expect(run.stdout).toMatch(new RegExp(`logs \\(syslog, udp\\)\\s+127\\.0\\.0\\.1:${5140 + offset}`));
       expect(run.stdout).toContain("Bring it up with: npm run up -- --stack bob");
     } finally {
       holder.close();
