@@ -23,6 +23,7 @@ import type { CompiledScenario } from "../model/types";
 import { processShardOf } from "../scenario/shard";
 import { OWNER_LABEL, SHARD_LABEL, autoShardCount, shardOf, shardOwner } from "../sinks/grouping";
 import { turnTaker } from "../util/turns";
+import type { BackfillLogs } from "./logs";
 
 /** How the live run sends pushed hosts: what decides their labels in Prometheus. */
 export type PushedLabels =
@@ -72,6 +73,14 @@ export interface BackfillOptions {
    * every 50 ms or so (util/turns.ts), where signal handlers run.
    */
   signal?: AbortSignal;
+  /**
+   * The hosts' log lines of the same play (backfill/logs.ts): the engine is built with its sink, drained
+   * after each step and once more at the end, where the engine plays on to `durationMs` (the last tick's
+   * lines fall before it). Not with `engine` (which was built without it).
+   */
+  logs?: BackfillLogs;
+  /** false: play the steps without writing a sample (a backfill of logs alone); `write` gets nothing. Default true. */
+  metrics?: boolean;
 }
 
 const CHUNK = 64 * 1024;
@@ -81,9 +90,12 @@ export async function writeBackfill(scenario: CompiledScenario, options: Backfil
   const pause = turnTaker(options.signal);
   const epochMs = options.epochMs ?? DEFAULT_EPOCH_MS;
   if (!(options.stepMs > 0)) throw new Error(`backfill step must be above 0 (got ${options.stepMs})`);
-  const engine = options.engine ?? new Engine(scenario, { seed: options.seed, epochMs });
-  const exporters = engine.hosts.filter((h) => h.def.shape.exporter);
-  const pushed = options.pushed ? engine.hosts.filter((h) => !h.def.shape.exporter) : [];
+  const logs = options.logs;
+  if (logs && options.engine) throw new Error("backfill logs need an engine built with their sink: give logs or engine, not both");
+  const engine = options.engine ?? new Engine(scenario, { seed: options.seed, epochMs, logs: logs && { sink: logs.sink, job: logs.job } });
+  const metrics = options.metrics ?? true;
+  const exporters = metrics ? engine.hosts.filter((h) => h.def.shape.exporter) : [];
+  const pushed = options.pushed && metrics ? engine.hosts.filter((h) => !h.def.shape.exporter) : [];
   // Each pushed host's label text with its grouping key in front, built once.
   const pushedLabels = new Map<HostRuntime, string>();
   if (options.pushed?.sink === "pushgateway") {
@@ -128,7 +140,7 @@ export async function writeBackfill(scenario: CompiledScenario, options: Backfil
   const split = options.split;
   let part = split ? Math.floor((epochMs + (options.startMs ?? 0)) / split.everyMs) : 0;
   for (let t = options.startMs ?? 0; t < options.durationMs; t += t < detailFrom ? historyStep : options.stepMs) {
-    if (split && Math.floor((epochMs + t) / split.everyMs) !== part) {
+    if (split && metrics && Math.floor((epochMs + t) / split.everyMs) !== part) {
       part = Math.floor((epochMs + t) / split.everyMs);
       write(buffer + "# EOF\n");
       buffer = "";
@@ -174,7 +186,12 @@ export async function writeBackfill(scenario: CompiledScenario, options: Backfil
       write(buffer);
       buffer = "";
     }
+    await logs?.played(t, false);
   }
-  write(buffer + "# EOF\n");
+  if (logs) {
+    engine.advanceTo(options.durationMs);
+    await logs.played(options.durationMs, true);
+  }
+  if (metrics) write(buffer + "# EOF\n");
   return samples;
 }
