@@ -209,11 +209,15 @@ describe("promemu backfill --logs-out: refusals and a whole folder", () => {
     expect(none.out).toContain("--logs-out: scenario hosts-load-with-peaks has no host with logs (a `logs` key on a host or its role), so there are no lines to write");
     expect(fs.existsSync(path.join(root, "n"))).toBe(false);
 
-    const bad = promemu(["backfill", ...range, "--logs-out", path.join(root, "o"), "--out", path.join(root, "o"), "--loki-url", "http://x:1/push", "--loki-batch", "0"]);
+    const bad = promemu(["backfill", ...range, "--logs-out", path.join(root, "o"), "--out", path.join(root, "o"), "--loki-url", "http://x:1/push", "--loki-batch", "0", "--loki-encoding", "xml"]);
     expect(bad.status).toBe(2);
     expect(bad.out).toContain('--logs-out "' + path.join(root, "o") + '": must not be --out');
     expect(bad.out).toContain('--loki-url "http://x:1/push": must end in /api/v1/push');
     expect(bad.out).toContain('--loki-batch "0": must be a whole number from 1 to 100000');
+    expect(bad.out).toContain('--loki-encoding "xml": must be protobuf, json, json-gzip (default protobuf)');
+    const tenant = promemu(["backfill", ...range, "--logs-out", path.join(root, "t"), "--loki-url", "http://127.0.0.1:1/insert/loki/api/v1/push", "--loki-tenant", "team-a"]);
+    expect(tenant.status).toBe(2);
+    expect(tenant.out).toContain('--loki-tenant "team-a": VictoriaLogs (this URL is its /insert/loki/api/v1/push) reads X-Scope-OrgID as AccountID[:ProjectID]');
     expect(bad.out).not.toMatch(NO_TRACE);
 
     const orphan = promemu(["backfill", ...range, "--out", path.join(root, "m2"), "--loki-max-pending", "10"]);
@@ -264,7 +268,10 @@ describe("promemu backfill --logs-out: refusals and a whole folder", () => {
   }, 60_000);
 });
 
-/** A stand-in Loki that records each push's lines, answering with `status(n)` for request n (1-based). */
+/**
+ * A stand-in Loki that records each push's lines (JSON bodies: the tests push with --loki-encoding json; the default
+ * protobuf is proven on the real store, logs-backfill-victorialogs.test.ts), answering `status(n)` for request n.
+ */
 async function fakeLoki(status: (n: number) => number = () => 204, delayMs = 0) {
   const received: { labels: Record<string, string>; values: [string, string][] }[] = [];
   let requests = 0;
@@ -290,7 +297,7 @@ describe("promemu backfill --loki-url", () => {
     try {
       const logs = path.join(root, "logs");
       const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
-        const child = spawn(process.execPath, [EMULATOR_BIN, "backfill", "--scenario", fleetFile(), ...range, "--logs-out", logs, "--loki-url", loki.url, "--loki-batch", "500", "--loki-max-pending", "1000"]);
+        const child = spawn(process.execPath, [EMULATOR_BIN, "backfill", "--scenario", fleetFile(), ...range, "--logs-out", logs, "--loki-url", loki.url, "--loki-batch", "500", "--loki-max-pending", "1000", "--loki-encoding", "json"]);
         let out = "";
         child.stdout.on("data", (c) => (out += c));
         child.stderr.on("data", (c) => (out += c));
@@ -319,7 +326,7 @@ describe("promemu backfill --loki-url", () => {
     const loki = await fakeLoki((n) => (n === 2 ? 400 : 204));
     try {
       const logs = path.join(root, "logs");
-      const r = promemuAsync(["backfill", "--scenario", fleetFile(), ...range, "--logs-out", logs, "--loki-url", loki.url, "--loki-batch", "1000"]);
+      const r = promemuAsync(["backfill", "--scenario", fleetFile(), ...range, "--logs-out", logs, "--loki-url", loki.url, "--loki-batch", "1000", "--loki-encoding", "json"]);
       const { code, out } = await r;
       expect(code).toBe(1);
       expect(out).toMatch(/loki push to .* refused a batch of 1000 log lines: .*400.*; dropped, not retried/);
@@ -335,7 +342,7 @@ describe("promemu backfill --loki-url", () => {
     const loki = await fakeLoki(() => 503);
     try {
       const logs = path.join(root, "logs");
-      const { code, out } = await promemuAsync(["backfill", "--scenario", fleetFile(), ...range, "--logs-out", logs, "--loki-url", loki.url, "--loki-retry-for", "2s"]);
+      const { code, out } = await promemuAsync(["backfill", "--scenario", fleetFile(), ...range, "--logs-out", logs, "--loki-url", loki.url, "--loki-retry-for", "2s", "--loki-encoding", "json"]);
       expect(code).toBe(1);
       expect(out).toMatch(/loki push to .* failing: .*503.*; retrying with backoff/);
       expect(out).toMatch(/loki push to .* failed for 2s without a line accepted \(the reason is logged above\): gave up with 0 lines sent and \d+ queued lines dropped; the lines sent stay in the store/);

@@ -93,7 +93,12 @@ describe("formats as the real programs write them", () => {
     expect(fleet.of("memory-pressure-01").find((l) => l.line.includes("oom-killer"))!.line).toMatch(
       /^2026-01-05T00:\d\d:\d\d\.\d{6}\+00:00 memory-pressure-01 kernel: \w+ invoked oom-killer: gfp_mask=0x140cca\(GFP_HIGHUSER_MOVABLE\|__GFP_COMP\), order=0, oom_score_adj=0$/,
     );
-    expect(fleet.of("pg-deadlocks-01").find((l) => l.line.includes("deadlock"))!.line).toMatch(/^2026-01-05 00:\d\d:\d\d\.\d{3} UTC \[\d+\] ERROR: {2}deadlock detected\nDETAIL: {2}Process \d+ waits for ShareLock on transaction \d+; blocked by process \d+\./);
+    expect(fleet.of("pg-deadlocks-01").find((l) => l.line.includes("deadlock"))!.line).toMatch(/^2026-01-05 00:\d\d:\d\d\.\d{3} UTC \[\d+\] ERROR: {2}deadlock detected\n(?<prefix>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC \[\d+\] )DETAIL: {2}Process \d+ waits for ShareLock on transaction \d+; blocked by process \d+\.\n\tProcess \d+ waits/);
+    // Each line of the report has the prefix (the same one), its continuation lines (a tab first) none.
+    const report = fleet.of("pg-deadlocks-01").find((l) => l.line.includes("deadlock"))!.line.split("\n");
+    const prefix = report[0].slice(0, report[0].indexOf("ERROR:"));
+    expect(report.filter((l) => !l.startsWith("\t")).every((l) => l.startsWith(prefix))).toBe(true);
+    expect(report.filter((l) => !l.startsWith("\t")).map((l) => l.slice(prefix.length).split(":")[0])).toEqual(["ERROR", "DETAIL", "HINT", "CONTEXT", "STATEMENT"]);
     const access = JSON.parse(fleet.of("api-calm-01").at(-1)!.line);
     expect(Object.keys(access)).toEqual(["time", "remote_addr", "request_method", "request_uri", "status", "body_bytes_sent", "request_time", "http_referer", "http_user_agent"]);
     expect(access.time).toMatch(/^2026-01-05T00:\d\d:\d\d\+00:00$/);

@@ -9,7 +9,7 @@
 import { Failure } from "../errors";
 import type { StreamLines } from "../logs/buffer";
 import type { Backoff } from "../sinks/backoff";
-import { LOKI_JSON_HEADERS, encodeLokiJson } from "../sinks/loki/push";
+import { type LokiEncoder, type LokiEncoding, lokiProtocol } from "../sinks/loki/push";
 import { RemoteWriteClient } from "../sinks/remote-write/client";
 import { RemoteWriteQueue } from "../sinks/remote-write/queue";
 import { formatDuration } from "../util/duration";
@@ -23,6 +23,10 @@ export interface LokiBackfillTarget {
   userAgent: string;
   timeoutMs: number;
   maxLinesPerRequest: number;
+  /** The body: protobuf (snappy), json or json-gzip (sinks/loki/push.ts). */
+  encoding: LokiEncoding;
+  /** Sent as X-Scope-OrgID (Loki's tenant; VictoriaLogs reads it as AccountID[:ProjectID]). */
+  tenant?: string;
   /** Lines queued at most: the engine waits beyond. */
   maxPendingLines: number;
   /** How long the push may fail without a line accepted before the backfill gives up. */
@@ -44,6 +48,7 @@ const POLL_MS = 250;
 export class LokiBackfill implements LogOutput {
   private readonly queue: RemoteWriteQueue;
   private readonly client: RemoteWriteClient;
+  private readonly encode: LokiEncoder;
   private wake: (() => void) | undefined;
   private failingSince: number | undefined;
 
@@ -54,7 +59,16 @@ export class LokiBackfill implements LogOutput {
     log: (line: string) => void,
     private readonly signal?: AbortSignal,
   ) {
-    this.client = new RemoteWriteClient({ endpoint: splitCredentials(target.url), authorization: target.authorization, userAgent: target.userAgent, timeoutMs: target.timeoutMs, contentHeaders: LOKI_JSON_HEADERS });
+    const protocol = lokiProtocol(target.encoding);
+    this.encode = protocol.encode;
+    this.client = new RemoteWriteClient({
+      endpoint: splitCredentials(target.url),
+      authorization: target.authorization,
+      userAgent: target.userAgent,
+      timeoutMs: target.timeoutMs,
+      contentHeaders: protocol.headers,
+      extraHeaders: target.tenant === undefined ? undefined : { "X-Scope-OrgID": target.tenant },
+    });
     this.queue = new RemoteWriteQueue({
       client: this.client,
       shards: 1,
@@ -82,7 +96,7 @@ export class LokiBackfill implements LogOutput {
   }
 
   async write(groups: readonly StreamLines[]): Promise<void> {
-    for (const batch of encodeLokiJson(groups, this.target.maxLinesPerRequest, (t) => this.epochMs + t)) {
+    for (const batch of this.encode(groups, this.target.maxLinesPerRequest, (t) => this.epochMs + t)) {
       while (this.queue.pending > 0 && this.queue.pending + batch.samples > this.target.maxPendingLines) await this.waitForAnswer();
       this.queue.enqueue(0, [batch]);
     }

@@ -36,9 +36,10 @@ import type { SetEntry } from "../scenario/params";
 import { loadScenario } from "../scenario/loader";
 import { DURATION_HINT, formatDuration, parseDuration } from "../util/duration";
 import { WholeFile, ensureWritableDirectory, fsReason } from "../util/files";
+import { LOKI_ENCODINGS, type LokiEncoding } from "../sinks/loki/push";
 import { redactUrl } from "../util/url";
 import { Interrupted, interruptible } from "./interrupt";
-import { defaultOwner, parseWhole } from "./options";
+import { DEFAULT_LOKI_ENCODING, defaultOwner, lokiTenantProblem, parseLokiUrl, parseWhole } from "./options";
 import { collectSet, parseSetOption } from "./set";
 import type { Terminal } from "./status";
 
@@ -67,13 +68,15 @@ interface RawBackfillOptions {
   lokiBatch?: string;
   lokiMaxPending?: string;
   lokiRetryFor?: string;
+  lokiEncoding?: string;
+  lokiTenant?: string;
 }
 
 /** The hosts' logs of a backfill: files, a Loki push, or both. */
 export interface BackfillLogTargets {
   /** The folder of `<host>/<source>.log`. */
   out?: string;
-  loki?: { url: string; maxLinesPerRequest: number; maxPendingLines: number; retryForMs: number };
+  loki?: { url: string; maxLinesPerRequest: number; maxPendingLines: number; retryForMs: number; encoding: LokiEncoding; tenant?: string };
 }
 
 export const DEFAULT_LOKI_BATCH = 5000;
@@ -207,7 +210,7 @@ function parseLogTargets(raw: RawBackfillOptions, problems: string[]): BackfillL
   }
   let loki: BackfillLogTargets["loki"];
   if (raw.lokiUrl !== undefined) {
-    const url = parseLokiPushUrl(raw.lokiUrl, (problem) => bad("--loki-url", raw.lokiUrl!, problem));
+    const url = parseLokiUrl(raw.lokiUrl, (problem) => bad("--loki-url", raw.lokiUrl!, problem));
     const batch = raw.lokiBatch === undefined ? DEFAULT_LOKI_BATCH : (parseWhole(raw.lokiBatch, 1, 100_000) ?? bad("--loki-batch", raw.lokiBatch, "must be a whole number from 1 to 100000 (log lines per request)"));
     const maxPending =
       raw.lokiMaxPending === undefined
@@ -215,32 +218,28 @@ function parseLogTargets(raw: RawBackfillOptions, problems: string[]): BackfillL
         : (parseWhole(raw.lokiMaxPending, 1, 100_000_000) ?? bad("--loki-max-pending", raw.lokiMaxPending, "must be a whole number from 1 to 100000000 (log lines queued at most)"));
     const retryFor = raw.lokiRetryFor ?? DEFAULT_LOKI_RETRY_FOR;
     const retryForMs = parseDuration(retryFor) ?? bad("--loki-retry-for", retryFor, `must be ${DURATION_HINT}`);
+    const encoding =
+      raw.lokiEncoding === undefined
+        ? DEFAULT_LOKI_ENCODING
+        : (LOKI_ENCODINGS.find((e) => e === raw.lokiEncoding) ?? bad("--loki-encoding", raw.lokiEncoding, `must be ${LOKI_ENCODINGS.join(", ")} (default ${DEFAULT_LOKI_ENCODING})`));
+    const tenantProblem = raw.lokiTenant === undefined || !url ? undefined : lokiTenantProblem(raw.lokiTenant, url);
+    if (tenantProblem) bad("--loki-tenant", raw.lokiTenant!, tenantProblem);
     if (batch !== undefined && maxPending !== undefined && maxPending < batch) bad("--loki-max-pending", String(maxPending), `must be at least --loki-batch (${batch}): a request's lines are queued whole`);
-    else if (url && batch !== undefined && maxPending !== undefined && retryForMs !== undefined) loki = { url, maxLinesPerRequest: batch, maxPendingLines: maxPending, retryForMs };
+    else if (url && batch !== undefined && maxPending !== undefined && retryForMs !== undefined && encoding && !tenantProblem) {
+      loki = { url, maxLinesPerRequest: batch, maxPendingLines: maxPending, retryForMs, encoding, ...(raw.lokiTenant === undefined ? {} : { tenant: raw.lokiTenant }) };
+    }
   } else {
     for (const [flag, value] of [
       ["--loki-batch", raw.lokiBatch],
       ["--loki-max-pending", raw.lokiMaxPending],
       ["--loki-retry-for", raw.lokiRetryFor],
+      ["--loki-encoding", raw.lokiEncoding],
+      ["--loki-tenant", raw.lokiTenant],
     ] as const)
       if (value !== undefined) problems.push(`${flag} is for the Loki push: give --loki-url too`);
   }
   if (raw.logsOut === undefined && raw.lokiUrl === undefined) return undefined;
   return { ...(out !== undefined ? { out } : {}), ...(loki ? { loki } : {}) };
-}
-
-/** A Loki push URL, by the rules of `run --loki-url` (cli/options.ts). */
-function parseLokiPushUrl(text: string, fail: (problem: string) => undefined): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return fail("is not a URL; give the full push URL, e.g. http://localhost:3100/loki/api/v1/push (Loki) or http://localhost:9428/insert/loki/api/v1/push (VictoriaLogs)");
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return fail(`the scheme ${url.protocol.replace(/:$/, "")} is not supported; use http:// or https://`);
-  if (url.hash) return fail("must not have a fragment");
-  if (!/\/api\/v1\/push\/?$/.test(url.pathname)) return fail("must end in /api/v1/push (Loki: /loki/api/v1/push, VictoriaLogs: /insert/loki/api/v1/push)");
-  return url.href;
 }
 
 /** The help text of --max-samples (backfill and history write). */
@@ -269,6 +268,8 @@ export function addBackfillCommand(program: Command, terminal: Terminal): void {
     .option("--loki-batch <n>", `most log lines per request (default ${DEFAULT_LOKI_BATCH})`)
     .option("--loki-max-pending <n>", `log lines queued at most; the backfill waits for the store beyond (default ${DEFAULT_BACKFILL_LOKI_MAX_PENDING})`)
     .option("--loki-retry-for <duration>", `how long the push may fail in a row before the backfill gives up (default ${DEFAULT_LOKI_RETRY_FOR})`)
+    .option("--loki-encoding <protobuf|json|json-gzip>", `body of the Loki pushes, as \`run --loki-encoding\` (default ${DEFAULT_LOKI_ENCODING})`)
+    .option("--loki-tenant <id>", "send X-Scope-OrgID: <id> (Loki's tenant; VictoriaLogs: AccountID[:ProjectID])")
     .action(async (raw: RawBackfillOptions) => {
       const problems: string[] = [];
       let options: BackfillCommandOptions | undefined;

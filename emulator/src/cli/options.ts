@@ -287,7 +287,8 @@ function parseRemoteWriteUrl(text: string, fail: (problem: string) => undefined)
   return url.href;
 }
 
-function parseLokiUrl(text: string, fail: (problem: string) => undefined): string | undefined {
+/** A Loki push URL (run --loki-url, backfill --loki-url): the URL, or undefined after `fail` with the problem. */
+export function parseLokiUrl(text: string, fail: (problem: string) => undefined): string | undefined {
   let url: URL;
   try {
     url = new URL(text);

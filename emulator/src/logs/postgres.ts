@@ -3,7 +3,7 @@
  * UTC [4242] LOG:  ...`), read from the postgres_exporter series so that it agrees with them:
  *
  * - every increase of `pg_stat_database_deadlocks{datname}` is one `ERROR:  deadlock detected` (with
- *   its DETAIL, HINT, CONTEXT and STATEMENT lines, one log entry);
+ *   its DETAIL, HINT, CONTEXT and STATEMENT lines, each with the prefix, in one log entry);
  * - every increase of `pg_stat_database_conflicts{datname}` (a replica) is one `ERROR:  canceling
  *   statement due to conflict with recovery`;
  * - every increase of `pg_stat_bgwriter_checkpoints_timed_total` is a checkpoint (`checkpoint
@@ -88,7 +88,12 @@ export class PostgresLog implements HostLogSource {
     if (this.lines.length === 0) return;
     this.lines.sort((a, b) => a[0] - b[0]);
     const { sink, stream, epochMs } = this.host;
-    for (const [at, pid, text] of this.lines) sink.write(stream, at, `${postgresTime(epochMs + at)} [${pid}] ${text}`);
+    for (const [at, pid, text] of this.lines) {
+      // PostgreSQL prefixes each line of a report (ERROR, then its DETAIL, HINT, CONTEXT, STATEMENT) with
+      // log_line_prefix; only a message's own continuation lines (a tab first) go without. One entry per report.
+      const prefix = `${postgresTime(epochMs + at)} [${pid}] `;
+      sink.write(stream, at, text.includes("\n") ? text.replace(/^(?!\t)/gm, prefix) : prefix + text);
+    }
     this.lines = [];
   }
 
