@@ -23,5 +23,7 @@ export function increase(om: string, name: string, labels: Record<string, string
 
 /** Entries of a log file: its lines, but a PostgreSQL entry's DETAIL/HINT/... lines belong to the entry above. */
 export function entries(text: string): number {
-  return text.split("\n").filter((l) => l !== "" && !/^\t|^(DETAIL|HINT|CONTEXT|STATEMENT|Process \d)/.test(l) && !/^\s/.test(l)).length;
+  // A report's later lines carry PostgreSQL's prefix too (`<time> UTC [pid] DETAIL:  ...`); continuation lines a tab.
+  const partOfReport = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC \[\d+\] )?(DETAIL|HINT|CONTEXT|STATEMENT):/;
+  return text.split("\n").filter((l) => l !== "" && !partOfReport.test(l) && !/^\s/.test(l)).length;
 }
