@@ -6,6 +6,7 @@
  * - HistoryRules, once Prometheus is up: evaluates the recording rules over that range into the same volume.
  * Both run `promemu` (emulator/src/cli/history.ts) from the emulator's image, which carries promtool; both are
  * idempotent per volume, so replacing their containers (a new emulator image) writes nothing twice.
+ * - HistoryLogs, with a log store: pushes the history's log lines into it (`promemu backfill --loki-url`), once.
  */
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
@@ -100,6 +101,46 @@ export class HistoryRules extends pulumi.ComponentResource {
     });
     const summary = this.container.containerLogs.apply((logs) => (logs ?? "").trim().split("\n").at(-1)?.replace(/^\S+ promemu: /, "") ?? "");
     this.done = oneShotOutcome(this.container, "evaluating the recording rules over the history", summary);
+    this.registerOutputs({ containerName: this.container.name });
+  }
+}
+
+export interface HistoryLogsArgs extends StackIdentity {
+  /** The emulator image. */
+  readonly image: pulumi.Input<string>;
+  /** The stack network, to reach the log store. */
+  readonly network: pulumi.Input<string>;
+  /** `promemu backfill --loki-url ...` over the history's range (config/history.ts historyLogsCommand). */
+  readonly command: pulumi.Input<string[]>;
+  /** The log store's container: the lines go to it (the push retries while it starts). */
+  readonly logStore: pulumi.Input<pulumi.Resource>;
+}
+
+/**
+ * Pushes the history's log lines into the log store, so that the logs of the past the metrics show are there too. A
+ * store keeps what it was sent (no record to consult, unlike the metrics' data directory), so the task runs once per
+ * history: a new emulator image does not run it again, only a new history (its command, with the start) does.
+ */
+export class HistoryLogs extends pulumi.ComponentResource {
+  public readonly container: docker.Container;
+  /** What the push said (lines sent); fails the `up` when it failed. */
+  public readonly done: pulumi.Output<string>;
+
+  constructor(name: string, args: HistoryLogsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("promemu:index:HistoryLogs", name, {}, opts);
+    this.container = oneShotContainer(this, `${name}-push`, args, {
+      part: "logs-history",
+      component: "history",
+      image: args.image,
+      command: args.command,
+      // The image's own user: the task writes nothing to disk.
+      user: "node",
+      network: args.network,
+      dependsOn: [args.logStore],
+      onceForAnyImage: true,
+    });
+    const summary = this.container.containerLogs.apply((logs) => (logs ?? "").trim().split("\n").at(-1)?.replace(/^\S+ promemu: /, "") ?? "");
+    this.done = oneShotOutcome(this.container, "pushing the history's log lines into the log store", summary);
     this.registerOutputs({ containerName: this.container.name });
   }
 }

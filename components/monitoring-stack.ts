@@ -9,7 +9,16 @@ import * as path from "path";
 import { renderAlertmanagerConfig } from "../config/alertmanager";
 import { emulatorEnvironment } from "../config/emulator";
 import { dockerSyslogLogging, logStorePushUrl, renderLokiConfig, victoriaLogsCommand } from "../config/logs";
-import { HISTORY_RULES_DIR, historyIdentity, historyLengthMs, historyRulesCommand, historyStepMs, historyWriteCommand } from "../config/history";
+import {
+  HISTORY_RULES_DIR,
+  historyIdentity,
+  historyLengthMs,
+  historyLogsCommand,
+  historyLogsFit,
+  historyRulesCommand,
+  historyStepMs,
+  historyWriteCommand,
+} from "../config/history";
 import {
   MAIN_DASHBOARD_UID,
   VICTORIALOGS_GRAFANA_PLUGIN,
@@ -31,10 +40,10 @@ import {
   ScrapeTargets,
 } from "../config/prometheus";
 import { renderAlertRules } from "../config/rules";
-import { hostPorts, logStoreImage, publishedPorts, ServiceName, Settings } from "../config/settings";
+import { hostPorts, logSources, logStoreImage, publishedPorts, ServiceName, Settings } from "../config/settings";
 import { Alertmanager } from "./alertmanager";
 import { buildEmulatorImage, Emulator } from "./emulator";
-import { HistoryRules } from "./history";
+import { HistoryLogs, HistoryRules } from "./history";
 import { LogStore } from "./logs";
 import { Grafana, GRAFANA_DASHBOARDS_DIR, GRAFANA_EXTRA_DASHBOARDS_DIR } from "./grafana";
 import { physicalName, replicaName, StackIdentity } from "./naming";
@@ -88,8 +97,11 @@ export class MonitoringStack extends pulumi.ComponentResource {
   /** The container name of every emulator replica, in shard order; absent without the emulator. */
   public readonly emulatorContainers?: pulumi.Output<string>[];
   public readonly check: StackCheck;
-  /** `emulator.history`: the start of the history, and what the recording-rule step said; absent without one. */
-  public readonly history?: { readonly since: pulumi.Output<string>; readonly rules: pulumi.Output<string> };
+  /**
+   * `emulator.history`: the start of the history, what the recording-rule step said, and (with a log store and a
+   * scenario whose hosts log) what the push of its log lines said; absent without one.
+   */
+  public readonly history?: { readonly since: pulumi.Output<string>; readonly rules: pulumi.Output<string>; readonly logs?: pulumi.Output<string> };
   public readonly urls: StackUrls;
   public readonly containers: Partial<Record<ServiceName, pulumi.Output<string>>>;
   public readonly volumes: Partial<Record<ServiceName, pulumi.Output<string>>>;
@@ -230,7 +242,28 @@ export class MonitoringStack extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      this.history = { since: history.written, rules: rules.done };
+      let historyLogs: HistoryLogs | undefined;
+      if (this.logs && logSources(settings).length > 0) {
+        if (historyLogsFit(settings, historyLength!)) {
+          historyLogs = new HistoryLogs(
+            `${name}-history-logs`,
+            {
+              ...id,
+              image: emulatorImage.id,
+              network: this.network.name,
+              command: history.written.apply((start) => historyLogsCommand(settings, Date.parse(start), historyLength!)),
+              logStore: this.logs.container,
+            },
+            { parent: this },
+          );
+        } else {
+          pulumi.log.warn(
+            `emulator.history (${settings.emulator.history}) is longer than logs.retention (${settings.logs.retention}): the history's log lines are not pushed (the store would drop them); raise logs.retention to have them`,
+            this,
+          );
+        }
+      }
+      this.history = { since: history.written, rules: rules.done, ...(historyLogs ? { logs: historyLogs.done } : {}) };
     }
 
     if (settings.grafana.enabled) {

@@ -25,6 +25,11 @@ export interface OneShotSpec {
   /** Stack network to join; none: the task reaches nothing. */
   readonly network?: pulumi.Input<string>;
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /**
+   * A new image (every rebuild of the emulator's) does not run the task again: for a task whose effect is not
+   * idempotent (lines pushed into a store are not taken back, and would be there twice).
+   */
+  readonly onceForAnyImage?: boolean;
 }
 
 export function oneShotContainer(parent: pulumi.Resource, name: string, id: StackIdentity, spec: OneShotSpec): docker.Container {
@@ -50,6 +55,7 @@ export function oneShotContainer(parent: pulumi.Resource, name: string, id: Stac
       parent,
       dependsOn: spec.dependsOn,
       deleteBeforeReplace: true,
+      ...(spec.onceForAnyImage ? { ignoreChanges: ["image"] } : {}),
       // The docker provider waits for an attached container inside its create, which it gives 20 minutes by default:
       // a long task (a week of history for a large fleet) would fail `up` there and keep running detached. The task
       // bounds itself (it refuses a history estimated beyond its limits before it starts).

@@ -5,6 +5,7 @@
  */
 import { parseDuration } from "../emulator/src/index";
 import { EMULATOR_JOB, emulatorOwner, encodeSet } from "./emulator";
+import { logStorePushUrl } from "./logs";
 import type { Settings } from "./settings";
 
 /** Where the rule files are put in the rules step's container. */
@@ -71,4 +72,33 @@ export function historyRulesCommand(settings: Settings, dataPath: string, promet
     `--eval-interval=${settings.prometheus.evaluationInterval}`,
     ...ruleFileNames.map((name) => `${HISTORY_RULES_DIR}/${name}`),
   ];
+}
+
+/**
+ * `promemu backfill` of the history's log lines alone into the stack's log store, over the history's range as
+ * `History` took it: from scenario time 0 (the live run's PROMEMU_START_AT) for `lengthMs`. The lines carry the
+ * labels and times the live run's would (the same scenario, overrides, seed, job and step), so they are the lines
+ * the live run plays, and does not push, while it catches up. Only for a history that fits in the store's retention
+ * (historyLogsFit): the store would drop older lines, or refuse them.
+ */
+export function historyLogsCommand(settings: Settings, startMs: number, lengthMs: number): string[] {
+  const emulator = settings.emulator;
+  const set = encodeSet(emulator.set);
+  return [
+    "backfill",
+    `--from=${new Date(startMs).toISOString()}`,
+    `--to=${new Date(startMs + lengthMs).toISOString()}`,
+    `--scenario=${emulator.scenario}`,
+    ...(set ? [`--set=${set}`] : []),
+    `--seed=${emulator.seed}`,
+    `--step=${historyStepMs(settings) / 1000}s`,
+    `--job=${EMULATOR_JOB}`,
+    `--loki-url=${logStorePushUrl(settings.logs.backend)}`,
+    ...(emulator.maxSeries === undefined ? [] : [`--max-series=${emulator.maxSeries}`]),
+  ];
+}
+
+/** Whether the history's lines fit in the log store's retention (else they are not pushed, and `up` says so). */
+export function historyLogsFit(settings: Settings, lengthMs: number): boolean {
+  return lengthMs <= parseDuration(settings.logs.retention)!;
 }

@@ -38,7 +38,10 @@ export function logStorePushUrl(backend: LogBackend, host = "logs", port = CONTA
 
 /** A retention as both stores write it: whole days when it is some (`7d`), else whole hours (`36h`). */
 export function retentionFlag(retention: string): string {
-  const ms = parseDuration(retention)!;
+  return daysOrHours(parseDuration(retention)!);
+}
+
+function daysOrHours(ms: number): string {
   return ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : `${Math.ceil(ms / 3_600_000)}h`;
 }
 
@@ -81,7 +84,13 @@ export function renderLokiConfig(settings: Settings): string {
       configs: [{ from: "2024-01-01", store: "tsdb", object_store: "filesystem", schema: "v13", index: { prefix: "index_", period: "24h" } }],
     },
     compactor: { working_directory: `${dir}/compactor`, retention_enabled: true, delete_request_store: "filesystem" },
-    limits_config: { retention_period: retentionFlag(settings.logs.retention) },
+    // The history's lines (config/history.ts historyLogsCommand) go back as far as the retention, and are pushed a few
+    // minutes after the history's start was taken: a day more than the retention accepts them all (Loki refuses a
+    // request with lines older than this, by default a week).
+    limits_config: {
+      retention_period: retentionFlag(settings.logs.retention),
+      reject_old_samples_max_age: daysOrHours(parseDuration(settings.logs.retention)! + 86_400_000),
+    },
     analytics: { reporting_enabled: false },
   });
 }

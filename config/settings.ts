@@ -13,6 +13,7 @@ import {
   capacityProblem,
   parseRemoteWriteHeaders,
   scenarioExporterProfiles,
+  scenarioLogSources,
   scenarioSize,
 } from "../emulator/src/index";
 
@@ -231,7 +232,7 @@ export const SettingsSchema = z
         history: duration("emulator.history")
           .optional()
           .describe(
-            "How much past of the scenario Prometheus holds from the first up (e.g. `7d`): written as TSDB blocks into its empty data volume before it starts, recording rules evaluated over it once it runs, and the live emulator goes on from there (docs/emulator.md, History). Written once per volume; at most `prometheus.retentionTime`; needs `emulator.speed` 1.",
+            "How much past of the scenario Prometheus holds from the first up (e.g. `7d`): written as TSDB blocks into its empty data volume before it starts, recording rules evaluated over it once it runs, and the live emulator goes on from there (docs/emulator.md, History). Written once per volume; at most `prometheus.retentionTime`; needs `emulator.speed` 1. With the log store, the history's log lines are pushed into it once (docs/logs.md, In the stack) when it fits in `logs.retention`.",
           ),
         seed: z.number().int().min(0).max(4294967295).default(42).describe("Random seed: the same seed plays the same series."),
         speed: z.number().positive().max(1000).default(1).describe("Scenario time runs this many times faster than the wall clock."),
@@ -540,13 +541,25 @@ function historyIssues(settings: Settings, project: string): string[] {
  * end-of-up check waits for. A secret override the offline plan cannot read (a stand-in) is left out.
  */
 export function exporterProfiles(settings: Settings): string[] {
-  const emulator = settings.emulator;
-  if (!emulator.enabled) return [];
-  const overrides = Object.entries(emulator.set)
-    .filter(([, value]) => !STAND_INS.includes(String(value)))
-    .map(([key, value]) => [key, String(value)] as const);
+  if (!settings.emulator.enabled) return [];
   // The size was checked against the series limit already (parseSettings).
-  return scenarioExporterProfiles(emulator.scenario, overrides);
+  return scenarioExporterProfiles(settings.emulator.scenario, scenarioOverrides(settings));
+}
+
+/**
+ * The log sources the scenario's hosts write (docs/logs.md), sorted; none when the emulator or the log store is off.
+ * Without any, there are no emulated lines (and no history of them) to push.
+ */
+export function logSources(settings: Settings): string[] {
+  if (!settings.emulator.enabled || !settings.logs.enabled) return [];
+  return scenarioLogSources(settings.emulator.scenario, scenarioOverrides(settings));
+}
+
+/** `emulator.set` as the scenario's overrides; a secret one the offline plan cannot read (a stand-in) is left out. */
+function scenarioOverrides(settings: Settings): [string, string][] {
+  return Object.entries(settings.emulator.set)
+    .filter(([, value]) => !STAND_INS.includes(String(value)))
+    .map(([key, value]) => [key, String(value)]);
 }
 
 /** The zod schema under any default/prefault/optional wrappers. */

@@ -1,7 +1,7 @@
 /**
  * Runs the Pulumi program under Pulumi's mocks, with no CLI, no engine and no Docker, and records every
  * resource it declares: type, name, parent, inputs, and the resource options the mocks themselves do not
- * pass on (dependsOn, deleteBeforeReplace, retainOnDelete, replaceOnChanges, additionalSecretOutputs). Used by `npm run plan` and
+ * pass on (dependsOn, deleteBeforeReplace, retainOnDelete, replaceOnChanges, ignoreChanges, additionalSecretOutputs). Used by `npm run plan` and
  * by the program's tests.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -28,6 +28,7 @@ export interface RecordedResource {
   deleteBeforeReplace: boolean;
   retainOnDelete: boolean;
   replaceOnChanges: string[];
+  ignoreChanges: string[];
   additionalSecretOutputs: string[];
 }
 
@@ -124,6 +125,7 @@ interface RegisterRequest {
   getDeletebeforereplace(): boolean;
   getRetainondelete(): boolean;
   getReplaceonchangesList(): string[];
+  getIgnorechangesList(): string[];
   getAdditionalsecretoutputsList(): string[];
 }
 
@@ -179,6 +181,7 @@ export async function runProgramUnderMocks(options: {
           deleteBeforeReplace: req.getDeletebeforereplace(),
           retainOnDelete: req.getRetainondelete(),
           replaceOnChanges: [...req.getReplaceonchangesList()].sort(),
+          ignoreChanges: [...req.getIgnorechangesList()].sort(),
           additionalSecretOutputs: [...req.getAdditionalsecretoutputsList()].sort(),
         });
       }

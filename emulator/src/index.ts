@@ -18,10 +18,11 @@ export { DEFAULT_MAX_SERIES, MAX_SERIES_LIMIT, type ScenarioSize, capacityProble
 /**
  * A scenario (a built-in name or a YAML file) with its `--set` overrides: its hosts and series with every
  * host up, validated but not built (scenarioSize); the exporter profiles its hosts serve
- * (scenarioExporterProfiles). Both throw an Error named `UsageError` with the emulator's own message for
- * a scenario it would refuse (unknown, unreadable, invalid, or an override it does not take).
+ * (scenarioExporterProfiles); the log sources its hosts write (scenarioLogSources). All three throw an
+ * Error named `UsageError` with the emulator's own message for a scenario it would refuse (unknown,
+ * unreadable, invalid, or an override it does not take).
  */
-export { scenarioExporterProfiles, scenarioSize } from "./scenario/loader";
+export { scenarioExporterProfiles, scenarioLogSources, scenarioSize } from "./scenario/loader";
 
 /**
  * Durations as the emulator's options take them (`15s`, `1h30m`, `14.5s`; `0`): milliseconds, or

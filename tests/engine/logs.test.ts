@@ -4,6 +4,8 @@
  * to it, Docker's syslog log driver ships the stack's own containers' output to its syslog listener, and the
  * operations see it: status, the end-of-up check (its scrape job), backup. Grafana has no image here, so it is off.
  */
+import * as fs from "fs";
+import * as path from "path";
 import { instantQuery } from "../e2e/prometheus-api";
 import { eventually } from "../support/servers";
 import { logsCount } from "../support/victorialogs";
@@ -29,8 +31,10 @@ describe("the log store in the stack, on a real Docker engine", () => {
       prometheus: { image: images.PROMEMU_IMAGE_PROMETHEUS, scrapeInterval: "2s", evaluationInterval: "2s" },
       alertmanager: { image: images.PROMEMU_IMAGE_ALERTMANAGER },
       grafana: { enabled: false },
-      emulator: { nodeImage: images.PROMEMU_IMAGE_NODE, pushInterval: "2s" },
+      // With a history: its log lines are pushed into the store too (components/history.ts HistoryLogs).
+      emulator: { nodeImage: images.PROMEMU_IMAGE_NODE, pushInterval: "2s", history: "30m" },
     });
+    const upStarted = Date.now();
     const up = await p.npm("up", ["--stack", STACK]);
     expectSuccess(up);
     expect(up.stdout).toContain(`Stack ${STACK} is up`);
@@ -54,6 +58,26 @@ describe("the log store in the stack, on a real Docker engine", () => {
     );
     expect(balancer).toBeGreaterThan(0);
     expect(await logsCount(store(), '{job="promemu", role="worker"}')).toBeGreaterThanOrEqual(0);
+
+    // The history's lines: stamped in the half hour before the up, labelled as the live ones, pushed once.
+    const since = JSON.parse((await p.pulumi(["stack", "output", "history", "--json", "--stack", STACK])).stdout).since as string;
+    expect(Date.parse(since)).toBeLessThan(upStarted - 29 * 60_000);
+    const past = `{role="balancer", service_name="nginx"} _time:[${since}, ${new Date(Date.parse(since) + 30 * 60_000).toISOString()})`;
+    const historyLines = await eventually(
+      async () => {
+        const n = await logsCount(store(), past);
+        return n > 0 ? n : undefined;
+      },
+      60_000,
+      () => "no line of the history reached the store",
+      2_000,
+    );
+    // The default balancer serves some requests a second: half an hour of them, not a few stray lines.
+    expect(historyLines).toBeGreaterThan(10_000);
+    const pushed = objects.containers.find((c) => c.endsWith("-logs-history"));
+    expect(pushed).toBe(`promemu-${STACK}-logs-history`);
+    const told = await runCommand("docker", ["logs", pushed!], { env: p.env });
+    expect(told.output).toMatch(/0 refused, 0 dropped/);
 
     // The stack's own containers' output, shipped by Docker's syslog driver: Prometheus' start lines under its name.
     const prometheusLines = await eventually(
@@ -82,11 +106,20 @@ describe("the log store in the stack, on a real Docker engine", () => {
     expect(report.services.find((s) => s.service === "logs")).toMatchObject({ healthy: true, http: { ok: true } });
   });
 
-  live("backup copies the store's volume; a second up changes nothing", async (p) => {
+  live("backup copies the store's volume; a second up changes nothing, and pushes the history's lines no second time", async (p) => {
     const backup = await p.npm("backup", ["--stack", STACK]);
     expectSuccess(backup);
     expect(backup.stdout).toMatch(/logs/);
     const again = await p.pulumi(["preview", "--expect-no-changes", "--stack", STACK]);
     expectSuccess(again, "a preview after up");
+    const since = JSON.parse((await p.pulumi(["stack", "output", "history", "--json", "--stack", STACK])).stdout).since as string;
+    const past = `_time:[${since}, ${new Date(Date.parse(since) + 30 * 60_000).toISOString()})`;
+    const before = await logsCount(store(), past);
+    // A change to the emulator's folder: a new image, which replaces the emulator and runs the history's (idempotent)
+    // metric steps again, but not the push of its lines, which the store would keep twice.
+    fs.appendFileSync(path.join(p.dir, "emulator/scenarios/default.yaml"), "# the engine suite's rebuild\n");
+    const second = await p.npm("up", ["--stack", STACK]);
+    expectSuccess(second);
+    expect(await logsCount(store(), past)).toBe(before);
   });
 });

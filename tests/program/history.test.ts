@@ -86,6 +86,42 @@ describe("emulator.history", () => {
     expect(upload(rules, "/etc/promemu/history-rules/promemu-alerts.yml")).toBe(upload(named(run, "promemu-prometheus-container"), "/etc/prometheus/rules/promemu-alerts.yml"));
   });
 
+  it("pushes the history's log lines into the log store once it is there: the same range, scenario, seed and job, once for any emulator image", () => {
+    const push = named(run, "promemu-history-logs-push");
+    expect(named(run, "promemu-history-logs").type).toBe("promemu:index:HistoryLogs");
+    expect(push).toMatchObject({ type: CONTAINER, parent: "promemu-history-logs" });
+    expect(push.dependsOn).toContain("promemu-logs-container");
+    expect(push.inputs).toMatchObject({ name: "promemu-probe-logs-history", attach: true, mustRun: false, restart: "no", networksAdvanced: [{ name: "promemu-probe" }] });
+    expect(push.inputs.image).toBe(named(run, "promemu-emulator-container").inputs.image);
+    // A rebuilt emulator image does not push the lines a second time.
+    expect(push.ignoreChanges).toEqual(["image"]);
+    expect(named(run, "promemu-history-rules").ignoreChanges).toEqual([]);
+    const command = push.inputs.command as string[];
+    expect(command[0]).toBe("backfill");
+    expect(args(command)).toEqual({
+      from: "2026-01-01T00:00:00.000Z",
+      to: "2026-01-08T00:00:00.000Z",
+      scenario: "default",
+      set: '{"hosts.count":5}',
+      seed: "7",
+      step: "15s",
+      job: "promemu",
+      "loki-url": "http://logs:9428/insert/loki/api/v1/push",
+    });
+    // No --out: the lines alone (the metrics are the write step's).
+    expect(command.some((a) => a.startsWith("--out"))).toBe(false);
+  });
+
+  it("pushes no history of logs without a log store, for a scenario whose hosts write none, or beyond the store's retention", async () => {
+    const noStore = await runIndexUnderMocks({ "promemu:emulator": JSON.stringify({ history: "1d" }), "promemu:logs": JSON.stringify({ enabled: false }) });
+    expect(noStore.resources.filter((r) => /history-logs/.test(r.name))).toEqual([]);
+    const quiet = await runProgram({ history: "1d", scenario: "hosts-load-with-peaks" });
+    expect(quiet.resources.filter((r) => /history-logs/.test(r.name))).toEqual([]);
+    expect(named(quiet, "promemu-history-rules")).toBeDefined();
+    const long = await runIndexUnderMocks({ "promemu:emulator": JSON.stringify({ history: "7d" }), "promemu:logs": JSON.stringify({ retention: "3d" }) });
+    expect(long.resources.filter((r) => /history-logs/.test(r.name))).toEqual([]);
+  });
+
   it("exports when the history starts", () => {
     expect(run.outputs.history).toMatchObject({ since: "2026-01-01T00:00:00.000Z" });
   });

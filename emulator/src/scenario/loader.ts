@@ -73,6 +73,12 @@ export function scenarioExporterProfiles(ref: string, overrides: readonly SetEnt
   return [...new Set(scenario.hosts.flatMap((host) => (host.shape.exporter ? [host.shape.exporter.profile as string] : [])))].sort();
 }
 
+/** The log sources (`syslog`, `access`, ...) a scenario's hosts write, sorted; empty when no host logs. */
+export function scenarioLogSources(ref: string, overrides: readonly SetEntry[] = []): string[] {
+  const { scenario } = loadScenario(ref, overrides, { maxSeries: Number.MAX_SAFE_INTEGER, override: ref });
+  return [...new Set(scenario.hosts.flatMap((host) => (host.shape.logs ?? []).map((spec) => spec.source as string)))].sort();
+}
+
 /** Hosts and series of a scenario with its overrides, validated but not built (the stack's configuration check uses it). */
 export function scenarioSize(ref: string, overrides: readonly SetEntry[] = []): ScenarioSize {
   const { text, file, name } = readScenario(ref);
