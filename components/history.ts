@@ -110,16 +110,21 @@ export interface HistoryLogsArgs extends StackIdentity {
   readonly image: pulumi.Input<string>;
   /** The stack network, to reach the log store. */
   readonly network: pulumi.Input<string>;
-  /** `promemu backfill --loki-url ...` over the history's range (config/history.ts historyLogsCommand). */
+  /**
+   * `promemu backfill --loki-url ...` over the history's range (config/history.ts historyLogsCommand), from the start
+   * as History took it (its `startAt`, not `written`: see the class).
+   */
   readonly command: pulumi.Input<string[]>;
-  /** The log store's container: the lines go to it (the push retries while it starts). */
-  readonly logStore: pulumi.Input<pulumi.Resource>;
 }
 
 /**
  * Pushes the history's log lines into the log store, so that the logs of the past the metrics show are there too. A
  * store keeps what it was sent (no record to consult, unlike the metrics' data directory), so the task runs once per
  * history: a new emulator image does not run it again, only a new history (its command, with the start) does.
+ * It depends on nothing that a change replaces: Pulumi replaces whatever depends on a resource replaced
+ * delete-before-replace, as the stack's containers are (fixed names), so a dependency on the log store's container or
+ * on the history's write step would push the lines again at each new store image or emulator image (seen on the real
+ * engine: twice the lines). So the push does not wait for the store: it retries until the store answers.
  */
 export class HistoryLogs extends pulumi.ComponentResource {
   public readonly container: docker.Container;
@@ -136,7 +141,6 @@ export class HistoryLogs extends pulumi.ComponentResource {
       // The image's own user: the task writes nothing to disk.
       user: "node",
       network: args.network,
-      dependsOn: [args.logStore],
       onceForAnyImage: true,
     });
     const summary = this.container.containerLogs.apply((logs) => (logs ?? "").trim().split("\n").at(-1)?.replace(/^\S+ promemu: /, "") ?? "");

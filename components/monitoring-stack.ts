@@ -251,8 +251,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
               ...id,
               image: emulatorImage.id,
               network: this.network.name,
-              command: history.written.apply((start) => historyLogsCommand(settings, Date.parse(start), historyLength!)),
-              logStore: this.logs.container,
+              command: history.startAt.apply((start) => historyLogsCommand(settings, Date.parse(start), historyLength!)),
             },
             { parent: this },
           );

@@ -74,6 +74,9 @@ export function historyRulesCommand(settings: Settings, dataPath: string, promet
   ];
 }
 
+/** How long the history's push waits for the log store to answer. */
+const HISTORY_LOGS_RETRY_FOR = "5m";
+
 /**
  * `promemu backfill` of the history's log lines alone into the stack's log store, over the history's range as
  * `History` took it: from scenario time 0 (the live run's PROMEMU_START_AT) for `lengthMs`. The lines carry the
@@ -94,6 +97,8 @@ export function historyLogsCommand(settings: Settings, startMs: number, lengthMs
     `--step=${historyStepMs(settings) / 1000}s`,
     `--job=${EMULATOR_JOB}`,
     `--loki-url=${logStorePushUrl(settings.logs.backend)}`,
+    // It starts beside the store (components/history.ts HistoryLogs): time for the store's first start.
+    `--loki-retry-for=${HISTORY_LOGS_RETRY_FOR}`,
     ...(emulator.maxSeries === undefined ? [] : [`--max-series=${emulator.maxSeries}`]),
   ];
 }
