@@ -295,10 +295,16 @@ export function addBackfillCommand(program: Command, terminal: Terminal): void {
         if (options!.format === "blocks") findPromtool();
         ensureWritableDirectory(options!.out, "--out");
         refuseEarlierOutput(options!, scenario!);
-        await checkBackfillSize(options!, scenario!, { what: `backfill of ${scenario!.name} over ${formatDuration(options!.toMs - options!.fromMs)}`, flags: BACKFILL_FLAGS, log });
-      } else log("no --out: the logs alone, no metrics written");
-      if (options!.logs) checkLogsSize(options!, scenario!, log);
-      const result = await interruptible((signal) => backfillCommand(options!, scenario!, log, signal));
+      }
+      // Ctrl-C is heard from the estimates on: a user who reads "(estimated)" and presses it gets 130, not Node's
+      // default death by the signal (seen in CI: the signal came between the estimate's line and the work's handlers).
+      const result = await interruptible(async (signal) => {
+        if (metrics) await checkBackfillSize(options!, scenario!, { what: `backfill of ${scenario!.name} over ${formatDuration(options!.toMs - options!.fromMs)}`, flags: BACKFILL_FLAGS, log });
+        else log("no --out: the logs alone, no metrics written");
+        if (options!.logs) checkLogsSize(options!, scenario!, log);
+        // A signal heard during the estimates stops the work at its first turn, which says what it removed.
+        return backfillCommand(options!, scenario!, log, signal);
+      });
       const loki = result.loki;
       if (loki && loki.failed + loki.dropped > 0) {
         throw new Failure(`loki push to ${redactUrl(options!.logs!.loki!.url)}: ${loki.failed + loki.dropped} of ${loki.sent + loki.failed + loki.dropped} log lines were not accepted (${loki.failed} refused, ${loki.dropped} dropped; the reason is logged above)`);

@@ -301,11 +301,14 @@ export function addHistoryCommand(program: Command, terminal: Terminal): void {
       findPromtool();
       ensureWritableDirectory(backfill!.out, "--data");
       const options = { backfill: backfill!, replicas: replicas! };
-      // A history there already is only checked: nothing to estimate.
-      if (!readRecord(backfill!.out)) {
-        await checkBackfillSize(backfill!, scenario!, { what: `history of ${scenario!.name} since ${new Date(backfill!.fromMs).toISOString()}`, flags: HISTORY_FLAGS, log });
-      }
-      await interruptible((signal) => historyWrite(options, scenario!, log, Date.now, signal));
+      // Ctrl-C is heard from the estimate on (as in backfill): the write's first turn stops on it.
+      await interruptible(async (signal) => {
+        // A history there already is only checked: nothing to estimate.
+        if (!readRecord(backfill!.out)) {
+          await checkBackfillSize(backfill!, scenario!, { what: `history of ${scenario!.name} since ${new Date(backfill!.fromMs).toISOString()}`, flags: HISTORY_FLAGS, log });
+        }
+        return historyWrite(options, scenario!, log, Date.now, signal);
+      });
     });
 
   history
