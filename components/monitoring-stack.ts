@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { renderAlertmanagerConfig } from "../config/alertmanager";
 import { emulatorEnvironment } from "../config/emulator";
-import { dockerSyslogLogging, logStorePushUrl, renderLokiConfig, victoriaLogsCommand } from "../config/logs";
+import { dockerSyslogLogging, logStorePushUrl, lokiImageHasWget, renderLokiConfig, victoriaLogsCommand } from "../config/logs";
 import {
   HISTORY_RULES_DIR,
   historyIdentity,
@@ -140,6 +140,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
           hostPort: ports.logs!,
           backend: logs.backend,
           ...(logs.backend === "loki" ? { config: renderLokiConfig(settings) } : { command: victoriaLogsCommand(settings) }),
+          dockerHealthCheck: logs.backend === "loki" && lokiImageHasWget(logStoreImage(settings)),
           collectorHostPort: collectorPort,
         },
         { parent: this },

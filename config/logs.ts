@@ -109,3 +109,16 @@ export function dockerSyslogLogging(hostAddress: string, hostPort: number): { dr
     options: { "syslog-address": `udp://${host}:${hostPort}`, "syslog-format": "rfc5424micro", tag: "{{.Name}}" },
   };
 }
+
+/**
+ * Whether a Loki image carries a `wget` for a Docker health check. Loki's images up to 3.5 are built on
+ * gcr.io/distroless/static:debug (cmd/loki/Dockerfile), whose busybox is on PATH; 3.6.0 changed the base and removed
+ * busybox (grafana/loki#20149: "Docker healthchecks impossible since v3.6.0"). A tag that names no version (a digest,
+ * `latest`) gets no health check: a check that cannot run would keep the store "starting" and fail `up`.
+ */
+export function lokiImageHasWget(image: string): boolean {
+  const version = /:(\d+)\.(\d+)(?:\.\d+)?(?:@|$)/.exec(image);
+  if (!version) return false;
+  const [major, minor] = [Number(version[1]), Number(version[2])];
+  return major < 3 || (major === 3 && minor < 6);
+}

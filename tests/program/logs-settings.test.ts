@@ -23,6 +23,22 @@ const scrapeJobs = (run: ProgramRun) =>
   (yaml.load(upload(container(run, "prometheus"), PROMETHEUS_CONFIG_PATH)) as { scrape_configs: { job_name: string }[] }).scrape_configs.map((j) => j.job_name);
 const logDrivers = (run: ProgramRun) => ofType(run, CONTAINER).map((c: RecordedResource) => [c.inputs.hostname, c.inputs.logDriver ?? null, c.inputs.logOpts ?? null]);
 
+describe("the log store's Docker health check", () => {
+  it("none for VictoriaLogs (distroless) nor for a Loki from 3.6 (busybox removed) or pinned by digest alone: its HTTP is probed instead", async () => {
+    for (const logs of [{}, { backend: "loki", image: "grafana/loki:3.6.0" }, { backend: "loki", image: `grafana/loki@sha256:${"a".repeat(64)}` }]) {
+      const other = await runIndexUnderMocks({ "promemu:logs": JSON.stringify(logs) });
+      expect([JSON.stringify(logs), container(other, "logs").inputs.healthcheck, container(other, "logs").inputs.wait]).toEqual([JSON.stringify(logs), undefined, false]);
+      expect(scrapeJobs(other)).toContain("logs");
+    }
+  });
+
+  it("a Loki image carries wget up to 3.5 (gcr.io/distroless/static:debug), not from 3.6", async () => {
+    const { lokiImageHasWget } = await import("../../config/logs");
+    expect(["grafana/loki:3.5.3", "grafana/loki:2.9.4", "registry.local:5000/grafana/loki:3.0"].map(lokiImageHasWget)).toEqual([true, true, true]);
+    expect(["grafana/loki:3.6.0", "grafana/loki:4.0.1", "grafana/loki:latest", "grafana/loki@sha256:abc"].map(lokiImageHasWget)).toEqual([false, false, false, false]);
+  });
+});
+
 describe("logs.backend: loki", () => {
   let run: ProgramRun;
   beforeAll(async () => {
@@ -40,9 +56,9 @@ describe("logs.backend: loki", () => {
     expect(store.inputs.ports).toEqual([{ internal: 9428, external: 9428, ip: "127.0.0.1", protocol: "tcp" }]);
   });
 
-  it("gives the store no Docker health check, as the component renders it for both backends: status and the end-of-up check probe its HTTP", () => {
-    // components/logs.ts declares the store without one whatever the backend (a wget check needs a wget in the image).
-    expect([container(run, "logs").inputs.healthcheck, container(run, "logs").inputs.wait]).toEqual([undefined, false]);
+  it("gives the pinned Loki (busybox's wget on its PATH, up to 3.5) the stack's health check, and the scrape job too", () => {
+    expect(container(run, "logs").inputs.healthcheck).toMatchObject({ tests: ["CMD", "wget", "-q", "--spider", "http://127.0.0.1:9428/metrics"] });
+    expect(container(run, "logs").inputs.wait).toBe(true);
     expect(scrapeJobs(run)).toContain("logs");
     expect((named(run, "promemu-check-targets-up").inputs.environment as Record<string, string>).EXPECTED_JOBS).toContain("logs");
   });
