@@ -183,7 +183,8 @@ describeWithThanos()("emulator shards into a Thanos Receive hash ring (3 receive
   beforeAll(async () => {
     ring = await startRing(3, 3);
     querier = await startQuerier(ring.receivers);
-  }, 120_000);
+    // Up to 4 minutes more when the ring must wait out a Thanos prune minute (tests/support/thanos.ts).
+  }, 420_000);
 
   afterAll(async () => {
     await exporters?.stop();

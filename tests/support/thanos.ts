@@ -47,6 +47,26 @@ export interface Ring {
   close(): Promise<void>;
 }
 
+/** Twice the default --tsdb.max-block-duration (2 h), in minutes: how often Thanos Receive prunes its tenants. */
+const THANOS_PRUNE_EVERY_MINUTES = 240;
+
+/**
+ * Waits while a ring started now would live through a Thanos Receive prune minute. v0.42.4 prunes its tenants when the
+ * minute of the (local) day is a multiple of twice the max block duration (00:00, 04:00, 08:00, ...), checked at its
+ * start and once a minute (cmd/thanos/receive.go), and the prune dereferences a tenant whose TSDB is not open yet
+ * (pkg/receive/multitsdb.go, shouldBeMarkedInactive): a receiver started in that minute can die of a nil pointer
+ * (seen in CI, at 08:00:11). A ring file of this suite lives about a minute: none starts in the three minutes before
+ * such a minute nor in it (at most 4 minutes of wait, in about one run in 60).
+ */
+async function outsidePruneMinutes(now = new Date()): Promise<void> {
+  const minuteOfDay = now.getHours() * 60 + now.getMinutes();
+  const minutesUntil = (THANOS_PRUNE_EVERY_MINUTES - (minuteOfDay % THANOS_PRUNE_EVERY_MINUTES)) % THANOS_PRUNE_EVERY_MINUTES;
+  if (minutesUntil > 3) return;
+  const waitMs = ((minutesUntil + 1) * 60 - now.getSeconds()) * 1000 + 2_000;
+  console.warn(`Thanos Receive prunes its tenants in minute ${Math.floor((minuteOfDay + minutesUntil) / 60) % 24}:00 (a known crash at start); starting the ring in ${Math.round(waitMs / 1000)} s`);
+  await new Promise((resolve) => setTimeout(resolve, waitMs));
+}
+
 /**
  * `count` receivers in one hash ring (hashmod, the default) with `replicationFactor` (quorum: floor(rf/2)+1), each with
  * its TSDB, its remote-write, HTTP and gRPC ports, `--label=replica="rN"` and `--receive.local-endpoint`.
@@ -54,6 +74,7 @@ export interface Ring {
 export async function startRing(count = 3, replicationFactor = 3, extraArgs: string[] = []): Promise<Ring> {
   const bin = thanosBinary();
   if (!bin) throw new Error("thanos is not available");
+  await outsidePruneMinutes();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "promemu-thanos-ring-"));
   const ports: { http: number; grpc: number; write: number; capnp: number }[] = [];
   const taken = new Set<number>();
