@@ -15,7 +15,8 @@ import { Batcher } from "./sinks/remote-write/batcher";
 import { RemoteWriteClient } from "./sinks/remote-write/client";
 import { RemoteWriteQueue } from "./sinks/remote-write/queue";
 import { LogBuffer } from "./logs/buffer";
-import { type LokiEncoder, type LokiEncoding, lokiProtocol } from "./sinks/loki/push";
+import type { LokiEncoder, LokiEncoding } from "./sinks/loki/push";
+import { type LokiEndpoint, lokiPushSink } from "./sinks/loki/sink";
 import type { Telemetry } from "./telemetry";
 import { formatDuration } from "./util/duration";
 import { turnTaker } from "./util/turns";
@@ -45,18 +46,11 @@ export interface RemoteWriteTarget {
 }
 
 /** Log lines of the scenario's hosts (their `logs` keys) pushed with the Loki push API (docs/logs.md). */
-export interface LokiTarget {
-  /** The push URL: .../loki/api/v1/push (Loki) or .../insert/loki/api/v1/push (VictoriaLogs). */
-  url: string;
-  authorization?: string;
-  userAgent: string;
-  timeoutMs: number;
+export interface LokiTarget extends Omit<LokiEndpoint, "encoding"> {
   maxLinesPerRequest: number;
   maxPendingLines: number;
   /** protobuf (snappy), json or json-gzip; default protobuf. */
   encoding?: LokiEncoding;
-  /** Sent as X-Scope-OrgID (Loki's tenant; VictoriaLogs reads it as AccountID[:ProjectID]). */
-  tenant?: string;
   /** `job` label of plain hosts' streams (the Pushgateway job). */
   job: string;
   backoff?: { initialMs: number; maxMs: number };
@@ -157,32 +151,24 @@ export class Runner {
     if (loki) this.logBuffer = new LogBuffer();
     this.engine = new Engine(options.scenario, { seed: options.seed, epochMs: options.startAtMs ?? this.now(), logs: this.logBuffer && { sink: this.logBuffer, job: loki!.job } });
     if (loki) {
-      const protocol = lokiProtocol(loki.encoding ?? "protobuf");
-      this.encodeLogs = protocol.encode;
-      this.lokiQueue = new RemoteWriteQueue({
-        client: new RemoteWriteClient({
-          endpoint: splitCredentials(loki.url),
-          authorization: loki.authorization,
-          userAgent: loki.userAgent,
-          timeoutMs: loki.timeoutMs,
+      const sink = lokiPushSink(
+        { ...loki, encoding: loki.encoding ?? "protobuf" },
+        {
+          maxPendingSamples: loki.maxPendingLines,
+          log: options.log,
+          backoff: loki.backoff,
+          random: options.random,
           now: this.now,
-          contentHeaders: protocol.headers,
-          extraHeaders: loki.tenant === undefined ? undefined : { "X-Scope-OrgID": loki.tenant },
-        }),
-        shards: 1,
-        maxPendingSamples: loki.maxPendingLines,
-        log: options.log,
-        backoff: loki.backoff,
-        random: options.random,
-        now: this.now,
-        naming: { sink: "loki push", unit: "log lines" },
-        events: {
-          sent: (lines) => options.telemetry.logLines.inc({ result: "sent" }, lines),
-          retried: (lines) => options.telemetry.logLines.inc({ result: "retried" }, lines),
-          failed: (lines) => options.telemetry.logLines.inc({ result: "failed" }, lines),
-          dropped: (lines) => options.telemetry.logLines.inc({ result: "dropped" }, lines),
+          events: {
+            sent: (lines) => options.telemetry.logLines.inc({ result: "sent" }, lines),
+            retried: (lines) => options.telemetry.logLines.inc({ result: "retried" }, lines),
+            failed: (lines) => options.telemetry.logLines.inc({ result: "failed" }, lines),
+            dropped: (lines) => options.telemetry.logLines.inc({ result: "dropped" }, lines),
+          },
         },
-      });
+      );
+      this.lokiQueue = sink.queue;
+      this.encodeLogs = sink.encode;
     }
     const target = options.pushgateway;
     if (target) {

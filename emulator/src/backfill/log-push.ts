@@ -9,24 +9,15 @@
 import { Failure } from "../errors";
 import type { StreamLines } from "../logs/buffer";
 import type { Backoff } from "../sinks/backoff";
-import { type LokiEncoder, type LokiEncoding, lokiProtocol } from "../sinks/loki/push";
-import { RemoteWriteClient } from "../sinks/remote-write/client";
-import { RemoteWriteQueue } from "../sinks/remote-write/queue";
+import type { LokiEncoder } from "../sinks/loki/push";
+import { type LokiEndpoint, lokiPushSink } from "../sinks/loki/sink";
+import type { RemoteWriteQueue } from "../sinks/remote-write/queue";
 import { formatDuration } from "../util/duration";
-import { splitCredentials } from "../util/url";
+import { redactUrl } from "../util/url";
 import type { LogOutput } from "./logs";
 
-export interface LokiBackfillTarget {
-  /** The push URL: .../loki/api/v1/push (Loki) or .../insert/loki/api/v1/push (VictoriaLogs). */
-  url: string;
-  authorization?: string;
-  userAgent: string;
-  timeoutMs: number;
+export interface LokiBackfillTarget extends LokiEndpoint {
   maxLinesPerRequest: number;
-  /** The body: protobuf (snappy), json or json-gzip (sinks/loki/push.ts). */
-  encoding: LokiEncoding;
-  /** Sent as X-Scope-OrgID (Loki's tenant; VictoriaLogs reads it as AccountID[:ProjectID]). */
-  tenant?: string;
   /** Lines queued at most: the engine waits beyond. */
   maxPendingLines: number;
   /** How long the push may fail without a line accepted before the backfill gives up. */
@@ -47,7 +38,6 @@ const POLL_MS = 250;
 
 export class LokiBackfill implements LogOutput {
   private readonly queue: RemoteWriteQueue;
-  private readonly client: RemoteWriteClient;
   private readonly encode: LokiEncoder;
   private wake: (() => void) | undefined;
   private failingSince: number | undefined;
@@ -59,31 +49,20 @@ export class LokiBackfill implements LogOutput {
     log: (line: string) => void,
     private readonly signal?: AbortSignal,
   ) {
-    const protocol = lokiProtocol(target.encoding);
-    this.encode = protocol.encode;
-    this.client = new RemoteWriteClient({
-      endpoint: splitCredentials(target.url),
-      authorization: target.authorization,
-      userAgent: target.userAgent,
-      timeoutMs: target.timeoutMs,
-      contentHeaders: protocol.headers,
-      extraHeaders: target.tenant === undefined ? undefined : { "X-Scope-OrgID": target.tenant },
-    });
-    this.queue = new RemoteWriteQueue({
-      client: this.client,
-      shards: 1,
+    const sink = lokiPushSink(target, {
       maxPendingSamples: target.maxPendingLines,
       log,
       backoff: target.backoff,
-      naming: { sink: "loki push", unit: "log lines" },
       // Each answer changes what is pending: a waiting engine looks again at once.
       events: { pending: () => this.wake?.() },
     });
+    this.queue = sink.queue;
+    this.encode = sink.encode;
   }
 
   /** The URL as it may be shown (credentials hidden). */
   get url(): string {
-    return this.client.url;
+    return redactUrl(this.target.url);
   }
 
   get totals(): LokiTotals {
