@@ -3,7 +3,7 @@
  * Each test names its item. The CLI runs as its own process (the built one, emulator/bin/promemu.js), with a
  * fake promtool on PATH where promtool's behaviour is the point; inputs are small, so each test takes seconds.
  */
-import { type ChildProcess, spawn, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import type { AddressInfo } from "net";
@@ -16,7 +16,7 @@ import { RemoteWriteQueue } from "../../emulator/src/sinks/remote-write/queue";
 import { RemoteWriteError } from "../../emulator/src/sinks/remote-write/client";
 import { redactUrl } from "../../emulator/src/util/url";
 import { loadYaml } from "../../emulator/src/util/yaml";
-import { EMULATOR_BIN, rawRunOptions as raw } from "./helpers";
+import { EMULATOR_BIN, cleanEnv, interruptCli, promemuAsync, rawRunOptions as raw } from "./helpers";
 
 const NO_TRACE = /\n\s+at |EBADF|Cannot read properties/;
 const BILLION_LAUGHS = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]", ..."bcdefghi".split("").map((c, i) => `${c}: &${c} [${Array(9).fill(`*${"abcdefghi"[i]}`).join(", ")}]`)].join("\n") + "\n";
@@ -29,8 +29,7 @@ afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
 /** The environment without PROMEMU_* variables; `pathFirst` goes first on PATH. */
 function env(extra: Record<string, string> = {}, pathFirst?: string): NodeJS.ProcessEnv {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("PROMEMU_")));
-  return { ...base, ...(pathFirst ? { PATH: `${pathFirst}${path.delimiter}${process.env.PATH}` } : {}), ...extra };
+  return { ...cleanEnv(), ...(pathFirst ? { PATH: `${pathFirst}${path.delimiter}${process.env.PATH}` } : {}), ...extra };
 }
 
 function promemu(args: string[], options: { env?: NodeJS.ProcessEnv; stdout?: number | "pipe" } = {}) {
@@ -69,28 +68,8 @@ if (${options.hang === true}) setTimeout(() => undefined, 600000);
   return dir;
 }
 
-/** Starts the CLI, sends `signal` once `ready(output)` holds, and measures how long it takes to exit after it. */
-async function interrupt(args: string[], signal: NodeJS.Signals, ready: (output: string) => boolean, pathFirst?: string) {
-  const child: ChildProcess = spawn(process.execPath, [EMULATOR_BIN, ...args], { env: env({}, pathFirst), stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout!.on("data", (c) => (output += c));
-  child.stderr!.on("data", (c) => (output += c));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  try {
-    const deadline = Date.now() + 30_000;
-    while (!ready(output)) {
-      if (Date.now() > deadline) throw new Error(`never ready: ${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    const sent = Date.now();
-    child.kill(signal);
-    // Bounded: a build that does not hear the signal fails here, and is killed below.
-    const code = await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve("still running 10 s after the signal"), 10_000))]);
-    return { code, output, stopMs: Date.now() - sent };
-  } finally {
-    child.kill("SIGKILL");
-  }
-}
+/** interruptCli with this file's environment (`pathFirst` first on PATH, e.g. a fake promtool). */
+const interrupt = (args: string[], signal: NodeJS.Signals, ready: (output: string) => boolean, pathFirst?: string) => interruptCli(args, signal, ready, { env: env({}, pathFirst) });
 
 const entries = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir) : []);
 
@@ -217,18 +196,6 @@ describe("5. a full disk is a failure; files are whole or absent", () => {
     expect(entries(out)).toEqual([]);
   });
 });
-
-/** promemu without blocking this process: the tests' own servers must answer it. */
-function promemuAsync(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [EMULATOR_BIN, ...args], { env: options.env ?? env(), stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout!.on("data", (c) => (stdout += c));
-    child.stderr!.on("data", (c) => (stderr += c));
-    child.once("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 /** A stand-in for Prometheus' HTTP API on `port` (0: any), answering every path with `answer(path)`. */
 async function fakePrometheus(answer: (url: string) => unknown, port = 0): Promise<http.Server> {

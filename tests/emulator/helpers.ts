@@ -1,4 +1,5 @@
 /** Shared helpers of the emulator suites: scenarios from inline YAML, engines, and a generator test bench. */
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -179,4 +180,56 @@ export function expectLabelNames(text: string, name: string, labels: string[]): 
   const found = samples(text, name);
   expect(found.size).toBeGreaterThan(0);
   for (const key of found.keys()) expect(labelNames(key)).toEqual(labels);
+}
+
+/** The environment without PROMEMU_* variables (a test's CLI reads only what it is given). */
+export function cleanEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("PROMEMU_")));
+}
+
+/**
+ * Starts the CLI, sends `signal` once `ready(output)` holds (and `afterMs` more), and gives it 10 s to exit: its exit
+ * code (or "still running 10 s after the signal"), its output, and how long it took to exit after the signal. The
+ * process is killed in the end whatever happened.
+ */
+export async function interruptCli(
+  args: string[],
+  signal: NodeJS.Signals,
+  ready: (output: string) => boolean,
+  options: { env?: NodeJS.ProcessEnv; afterMs?: number } = {},
+): Promise<{ code: number | null | string; output: string; stopMs: number }> {
+  const child = spawn(process.execPath, [EMULATOR_BIN, ...args], { env: options.env ?? cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (c) => (output += c));
+  child.stderr.on("data", (c) => (output += c));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const deadline = Date.now() + 30_000;
+    while (!ready(output)) {
+      if (Date.now() > deadline) throw new Error(`never ready: ${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    if (options.afterMs) await new Promise((resolve) => setTimeout(resolve, options.afterMs));
+    const sent = Date.now();
+    child.kill(signal);
+    // Bounded: a command that does not hear the signal fails here, and is killed below.
+    const code = await Promise.race([exited, new Promise<string>((resolve) => (timer = setTimeout(() => resolve("still running 10 s after the signal"), 10_000)))]);
+    return { code, output, stopMs: Date.now() - sent };
+  } finally {
+    clearTimeout(timer);
+    child.kill("SIGKILL");
+  }
+}
+
+/** The CLI without blocking this process (the tests' own servers must answer it): its exit status and output. */
+export function promemuAsync(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<{ status: number | null; stdout: string; stderr: string; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [EMULATOR_BIN, ...args], { env: options.env ?? cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c) => (stdout += c));
+    child.stderr.on("data", (c) => (stderr += c));
+    child.once("close", (status) => resolve({ status, stdout, stderr, out: stdout + stderr }));
+  });
 }

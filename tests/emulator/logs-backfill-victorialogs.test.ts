@@ -4,13 +4,12 @@
  * the labels of the live push, every entry of the files the same backfill wrote, and counts that agree with the
  * metrics of the same play (5xx lines == the 5xx counter's increase, OOM kills == node_vmstat_oom_kill's).
  */
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { eventually, stopAllServers } from "../support/servers";
 import { describeWithVictoriaLogs, logsCount, logsQuery, startVictoriaLogs, type RunningVictoriaLogs } from "../support/victorialogs";
-import { EMULATOR_BIN } from "./helpers";
+import { promemuAsync } from "./helpers";
 import { entries, increase } from "./logs-backfill-helpers";
 import { LOG_FLEET, ROUTES_500 } from "./logs-helpers";
 
@@ -34,13 +33,7 @@ describeWithVictoriaLogs()("promemu backfill --loki-url into VictoriaLogs", () =
     const scenario = path.join(dir, "log-fleet.yaml");
     fs.writeFileSync(scenario, LOG_FLEET);
     const args = ["backfill", "--scenario", scenario, "--from", iso(fromMs), "--to", iso(toMs), "--out", path.join(dir, "m"), "--logs-out", path.join(dir, "logs"), "--loki-url", store.pushUrl, "--loki-batch", "2000"];
-    const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(process.execPath, [EMULATOR_BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-      let out = "";
-      child.stdout.on("data", (c) => (out += c));
-      child.stderr.on("data", (c) => (out += c));
-      child.on("exit", (code) => resolve({ code, out }));
-    });
+    const { status: code, out } = await promemuAsync(args);
     expect({ code, out }).toMatchObject({ code: 0 });
     total = Number(/: ([\d,]+) lines in /.exec(out)![1].replace(/,/g, ""));
     expect(out).toContain(`${total.toLocaleString("en-US")} sent, 0 refused, 0 dropped`);

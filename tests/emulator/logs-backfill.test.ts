@@ -6,7 +6,7 @@
  * or not at all (refusals, Ctrl-C); the push waits for its store, counts what it refused and gives up on a dead one.
  * The real store is in logs-backfill-victorialogs.test.ts.
  */
-import { type ChildProcess, spawn, spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as http from "http";
@@ -19,7 +19,7 @@ import { sampleLogs, scenarioLogStreams } from "../../emulator/src/backfill/logs
 import { backfillCommand, parseBackfillOptions } from "../../emulator/src/cli/backfill";
 import type { CompiledScenario } from "../../emulator/src/model/types";
 import { parseScenario } from "../../emulator/src/scenario/loader";
-import { EMULATOR_BIN } from "./helpers";
+import { EMULATOR_BIN, interruptCli, promemuAsync } from "./helpers";
 import { increase as increaseOf, sums } from "./logs-backfill-helpers";
 import { LOG_FLEET, ROUTES_500 } from "./logs-helpers";
 
@@ -229,31 +229,8 @@ describe("promemu backfill --logs-out: refusals and a whole folder", () => {
     expect(nothing.out).toContain("--out is required: the directory to write into (created when missing); or --logs-out or --loki-url for the logs alone");
   });
 
-  /** Starts the CLI and sends `signal` once it is past the estimate (playing). */
-  async function interrupt(args: string[], signal: NodeJS.Signals) {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("PROMEMU_")));
-    const child: ChildProcess = spawn(process.execPath, [EMULATOR_BIN, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout!.on("data", (c) => (output += c));
-    child.stderr!.on("data", (c) => (output += c));
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-    try {
-      const deadline = Date.now() + 30_000;
-      while (!/logs of .* \(estimated/.test(output)) {
-        if (Date.now() > deadline) throw new Error(`never ready: ${output}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      // Into the play: the staging folder holds files by now.
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      child.kill(signal);
-      let timer: NodeJS.Timeout | undefined;
-      const code = await Promise.race([exited, new Promise<string>((resolve) => (timer = setTimeout(() => resolve("still running 10 s after the signal"), 10_000)))]);
-      clearTimeout(timer);
-      return { code, output };
-    } finally {
-      child.kill("SIGKILL");
-    }
-  }
+  /** Starts the CLI and sends `signal` once it is past the estimate and into the play (the staging folder holds files). */
+  const interrupt = (args: string[], signal: NodeJS.Signals) => interruptCli(args, signal, (output) => /logs of .* \(estimated/.test(output), { afterMs: 300 });
 
   test.each([
     ["SIGINT", 130],
@@ -327,7 +304,7 @@ describe("promemu backfill --loki-url", () => {
     try {
       const logs = path.join(root, "logs");
       const r = promemuAsync(["backfill", "--scenario", fleetFile(), ...range, "--logs-out", logs, "--loki-url", loki.url, "--loki-batch", "1000", "--loki-encoding", "json"]);
-      const { code, out } = await r;
+      const { status: code, out } = await r;
       expect(code).toBe(1);
       expect(out).toMatch(/loki push to .* refused a batch of 1000 log lines: .*400.*; dropped, not retried/);
       expect(out).toMatch(/loki push to http:\/\/127\.0\.0\.1:\d+\/loki\/api\/v1\/push: 1000 of [\d]+ log lines were not accepted \(1000 refused, 0 dropped; the reason is logged above\)/);
@@ -342,7 +319,7 @@ describe("promemu backfill --loki-url", () => {
     const loki = await fakeLoki(() => 503);
     try {
       const logs = path.join(root, "logs");
-      const { code, out } = await promemuAsync(["backfill", "--scenario", fleetFile(), ...range, "--logs-out", logs, "--loki-url", loki.url, "--loki-retry-for", "2s", "--loki-encoding", "json"]);
+      const { status: code, out } = await promemuAsync(["backfill", "--scenario", fleetFile(), ...range, "--logs-out", logs, "--loki-url", loki.url, "--loki-retry-for", "2s", "--loki-encoding", "json"]);
       expect(code).toBe(1);
       expect(out).toMatch(/loki push to .* failing: .*503.*; retrying with backoff/);
       expect(out).toMatch(/loki push to .* failed for 2s without a line accepted \(the reason is logged above\): gave up with 0 lines sent and \d+ queued lines dropped; the lines sent stay in the store/);
@@ -353,14 +330,3 @@ describe("promemu backfill --loki-url", () => {
     }
   }, 60_000);
 });
-
-function promemuAsync(args: string[]): Promise<{ code: number | null; out: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("PROMEMU_")));
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [EMULATOR_BIN, ...args], { env });
-    let out = "";
-    child.stdout.on("data", (c) => (out += c));
-    child.stderr.on("data", (c) => (out += c));
-    child.on("exit", (code) => resolve({ code, out }));
-  });
-}

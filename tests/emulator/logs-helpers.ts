@@ -3,6 +3,10 @@ import { Engine } from "../../emulator/src/engine/engine";
 import { LogBuffer } from "../../emulator/src/logs/buffer";
 import type { LogStream } from "../../emulator/src/logs/types";
 import { parseScenario } from "../../emulator/src/scenario/loader";
+import type { LokiEncoding } from "../../emulator/src/sinks/loki/push";
+import { lokiPushSink } from "../../emulator/src/sinks/loki/sink";
+import type { RemoteWriteQueue } from "../../emulator/src/sinks/remote-write/queue";
+import { eventually } from "../support/servers";
 
 /** Faults at 5m, ticks every 15 s (no jitter): tick times are multiples of 15 s. */
 export const LOG_FLEET = `
@@ -72,3 +76,20 @@ export const ROUTES_500 = [
   { method: "GET", route: "/api/products" },
   { method: "GET", route: "/healthz" },
 ].map((r) => ({ ...r, code: "500" }));
+
+/**
+ * The Loki push sink as `promemu run` and `backfill` build it (emulator/src/sinks/loki/sink.ts), with a test's bounds:
+ * quick retries, a queue deep enough for any fleet here. JSON unless told.
+ */
+export function lokiQueue(url: string, options: { encoding?: LokiEncoding; tenant?: string; log?: string[] } = {}): RemoteWriteQueue {
+  const log = options.log ?? [];
+  return lokiPushSink(
+    { url, userAgent: "promemu-test", timeoutMs: 5000, encoding: options.encoding ?? "json", tenant: options.tenant },
+    { maxPendingSamples: 10_000_000, log: (line) => log.push(line), backoff: { initialMs: 100, maxMs: 500 } },
+  ).queue;
+}
+
+/** Resolves once the queue has nothing left to send. */
+export async function drained(queue: RemoteWriteQueue, timeoutMs = 60_000): Promise<void> {
+  await eventually(async () => (queue.pending === 0 ? true : undefined), timeoutMs, () => `${queue.pending} lines still queued`, 100);
+}

@@ -7,35 +7,11 @@
 import { spawn } from "child_process";
 import * as path from "path";
 import { type LokiEncoding, lokiProtocol } from "../../emulator/src/sinks/loki/push";
-import { RemoteWriteClient } from "../../emulator/src/sinks/remote-write/client";
-import { RemoteWriteQueue } from "../../emulator/src/sinks/remote-write/queue";
-import { splitCredentials } from "../../emulator/src/util/url";
 import { eventually, stopAllServers } from "../support/servers";
 import { describeWithVictoriaLogs, startVictoriaLogs, type RunningVictoriaLogs } from "../support/victorialogs";
-import { ROUTES_500, logFleet } from "./logs-helpers";
+import { ROUTES_500, drained, logFleet, lokiQueue } from "./logs-helpers";
 
 const MIN = 60_000;
-
-function lokiQueue(url: string, encoding: LokiEncoding, tenant: string | undefined, log: string[] = []) {
-  return new RemoteWriteQueue({
-    client: new RemoteWriteClient({
-      endpoint: splitCredentials(url),
-      userAgent: "promemu-test",
-      timeoutMs: 5000,
-      contentHeaders: lokiProtocol(encoding).headers,
-      extraHeaders: tenant === undefined ? undefined : { "X-Scope-OrgID": tenant },
-    }),
-    shards: 1,
-    maxPendingSamples: 10_000_000,
-    log: (line) => log.push(line),
-    backoff: { initialMs: 100, maxMs: 500 },
-    naming: { sink: "loki push", unit: "log lines" },
-  });
-}
-
-async function drained(queue: RemoteWriteQueue, timeoutMs = 60_000): Promise<void> {
-  await eventually(async () => (queue.pending === 0 ? true : undefined), timeoutMs, () => `${queue.pending} lines still queued`, 100);
-}
 
 /** LogsQL in a tenant: VictoriaLogs' select API takes it as the AccountID and ProjectID headers. */
 async function query(store: { url: string }, tenant: [number, number], q: string): Promise<Record<string, string>[]> {
@@ -73,7 +49,7 @@ describeWithVictoriaLogs()("the Loki push's protobuf body in VictoriaLogs", () =
       store = await startVictoriaLogs();
       const push = async (encoding: LokiEncoding, tenant: string) => {
         const fleet = logFleet({ seed: 11, epochMs });
-        const q = lokiQueue(store.pushUrl, encoding, tenant);
+        const q = lokiQueue(store.pushUrl, { encoding, tenant });
         const { encode } = lokiProtocol(encoding);
         for (let t = 15_000; t <= 15 * MIN; t += 15_000) {
           fleet.engine.advanceTo(t);
@@ -153,7 +129,7 @@ describeWithVictoriaLogs()("the Loki push's protobuf body in VictoriaLogs", () =
   test("VictoriaLogs refuses an X-Scope-OrgID that is not AccountID[:ProjectID] (400: dropped, not retried), which is why --loki-tenant checks it", async () => {
     const store = await startVictoriaLogs();
     const log: string[] = [];
-    const q = lokiQueue(store.pushUrl, "protobuf", "team-a", log);
+    const q = lokiQueue(store.pushUrl, { encoding: "protobuf", tenant: "team-a", log });
     const fleet = logFleet({ epochMs: Date.now() - 10 * MIN });
     fleet.engine.advanceTo(MIN);
     const { encode } = lokiProtocol("protobuf");

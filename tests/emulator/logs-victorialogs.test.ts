@@ -8,31 +8,13 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { encodeLokiJson, LOKI_JSON_HEADERS } from "../../emulator/src/sinks/loki/push";
-import { RemoteWriteClient } from "../../emulator/src/sinks/remote-write/client";
-import { RemoteWriteQueue } from "../../emulator/src/sinks/remote-write/queue";
-import { splitCredentials } from "../../emulator/src/util/url";
+import { encodeLokiJson } from "../../emulator/src/sinks/loki/push";
 import { eventually, freePort, stopAllServers } from "../support/servers";
 import { describeWithVictoriaLogs, logsCount, logsQuery, startVictoriaLogs, type RunningVictoriaLogs } from "../support/victorialogs";
-import { ROUTES_500, logFleet } from "./logs-helpers";
+import { ROUTES_500, drained, logFleet, lokiQueue } from "./logs-helpers";
 
 const MIN = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
-
-function lokiQueue(url: string, log: string[] = []) {
-  return new RemoteWriteQueue({
-    client: new RemoteWriteClient({ endpoint: splitCredentials(url), userAgent: "promemu-test", timeoutMs: 5000, contentHeaders: LOKI_JSON_HEADERS }),
-    shards: 1,
-    maxPendingSamples: 10_000_000,
-    log: (line) => log.push(line),
-    backoff: { initialMs: 100, maxMs: 500 },
-    naming: { sink: "loki push", unit: "log lines" },
-  });
-}
-
-async function drained(queue: RemoteWriteQueue, timeoutMs = 60_000): Promise<void> {
-  await eventually(async () => (queue.pending === 0 ? true : undefined), timeoutMs, () => `${queue.pending} lines still queued`, 100);
-}
 
 describeWithVictoriaLogs()("emulated logs in VictoriaLogs", () => {
   afterAll(() => stopAllServers());
@@ -111,7 +93,7 @@ describeWithVictoriaLogs()("emulated logs in VictoriaLogs", () => {
     try {
       let store = await startVictoriaLogs({ port, dataDir });
       const log: string[] = [];
-      const q = lokiQueue(store.pushUrl, log);
+      const q = lokiQueue(store.pushUrl, { log });
       const push = (until: number) => {
         fleet.engine.advanceTo(until);
         q.enqueue(0, encodeLokiJson(fleet.buffer.take(), 2000, (s) => epochMs + s));
