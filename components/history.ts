@@ -12,7 +12,7 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { StackIdentity } from "./naming";
-import { oneShotContainer, oneShotOutcome } from "./one-shot";
+import { oneShotContainer, oneShotOutcome, oneShotSummary } from "./one-shot";
 
 /** What both steps share: the image they run from, the volume they write into, and as whom. */
 export interface HistoryVolumeArgs extends StackIdentity {
@@ -99,8 +99,7 @@ export class HistoryRules extends pulumi.ComponentResource {
       network: args.network,
       dependsOn: [args.prometheus],
     });
-    const summary = this.container.containerLogs.apply((logs) => (logs ?? "").trim().split("\n").at(-1)?.replace(/^\S+ promemu: /, "") ?? "");
-    this.done = oneShotOutcome(this.container, "evaluating the recording rules over the history", summary);
+    this.done = oneShotOutcome(this.container, "evaluating the recording rules over the history", oneShotSummary(this.container));
     this.registerOutputs({ containerName: this.container.name });
   }
 }
@@ -143,8 +142,7 @@ export class HistoryLogs extends pulumi.ComponentResource {
       network: args.network,
       onceForAnyImage: true,
     });
-    const summary = this.container.containerLogs.apply((logs) => (logs ?? "").trim().split("\n").at(-1)?.replace(/^\S+ promemu: /, "") ?? "");
-    this.done = oneShotOutcome(this.container, "pushing the history's log lines into the log store", summary);
+    this.done = oneShotOutcome(this.container, "pushing the history's log lines into the log store", oneShotSummary(this.container));
     this.registerOutputs({ containerName: this.container.name });
   }
 }

@@ -92,3 +92,8 @@ export function oneShotOutcome<T>(container: docker.Container, task: string, val
     return v as T;
   });
 }
+
+/** The task's last line of output, without promemu's timestamp and name: what it said it did. */
+export function oneShotSummary(container: docker.Container): pulumi.Output<string> {
+  return container.containerLogs.apply((logs) => (logs ?? "").trim().split("\n").at(-1)?.replace(/^\S+ promemu: /, "") ?? "");
+}

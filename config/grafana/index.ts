@@ -51,12 +51,25 @@ export interface PanelQuery {
 
 /** Every PromQL expression of every panel, as Grafana will send it (variables still in place). */
 export function dashboardQueries(rendered: RenderedDashboard): PanelQuery[] {
+  // The log panels' queries are LogsQL or LogQL, for the log store (dashboardLogQueries).
+  return panelTargets(rendered)
+    .filter(({ target }) => (target.datasource?.type ?? "prometheus") === "prometheus")
+    .map(({ panel, target }) => ({ panelId: panel.id!, panelTitle: panel.title ?? "", refId: target.refId, expr: target.expr, instant: target.instant === true }));
+}
+
+interface PanelTarget {
+  refId: string;
+  expr: string;
+  instant?: boolean;
+  datasource?: { type?: string };
+}
+
+/** Every query target of every panel (rows have none), with its panel. */
+function panelTargets(rendered: RenderedDashboard): { panel: dashboard.Panel; target: PanelTarget }[] {
   const parsed = JSON.parse(rendered.json) as dashboard.Dashboard;
   return (parsed.panels ?? []).flatMap((panel) => {
     if (panel.type === "row") return [];
-    const targets = ((panel as dashboard.Panel).targets ?? []) as unknown as { refId: string; expr: string; instant?: boolean; datasource?: { type?: string } }[];
-    // The log panels' queries are LogsQL or LogQL, for the log store (dashboardLogQueries).
-    return targets.filter((t) => (t.datasource?.type ?? "prometheus") === "prometheus").map((t) => ({ panelId: panel.id!, panelTitle: (panel as dashboard.Panel).title ?? "", refId: t.refId, expr: t.expr, instant: t.instant === true }));
+    return (((panel as dashboard.Panel).targets ?? []) as unknown as PanelTarget[]).map((target) => ({ panel: panel as dashboard.Panel, target }));
   });
 }
 
@@ -70,12 +83,9 @@ export interface LogPanelQuery {
 
 /** Every log panel's query, as Grafana sends it to the log store (variables still in place). */
 export function dashboardLogQueries(rendered: RenderedDashboard): LogPanelQuery[] {
-  const parsed = JSON.parse(rendered.json) as dashboard.Dashboard;
-  return (parsed.panels ?? []).flatMap((panel) => {
-    if (panel.type !== "logs") return [];
-    const targets = ((panel as dashboard.Panel).targets ?? []) as unknown as { expr: string; datasource: { type: string } }[];
-    return targets.map((t) => ({ panelId: panel.id!, panelTitle: (panel as dashboard.Panel).title ?? "", datasourceType: t.datasource.type, expr: t.expr }));
-  });
+  return panelTargets(rendered)
+    .filter(({ panel }) => panel.type === "logs")
+    .map(({ panel, target }) => ({ panelId: panel.id!, panelTitle: panel.title ?? "", datasourceType: target.datasource!.type!, expr: target.expr }));
 }
 
 export interface DashboardVariable {
